@@ -1,0 +1,31 @@
+"""One error type for everything a user can get wrong, printed as one line.
+
+Example:
+    >>> str(EnvkitError("bad value", file="hal.yaml", key="gpu.per_node", line=12))
+    'hal.yaml:12: gpu.per_node: bad value'
+"""
+
+from __future__ import annotations
+
+
+class EnvkitError(Exception):
+    """A user-facing error: where it happened (file, line, key path) and what was expected."""
+
+    def __init__(self, message: str, *, file: str | None = None, key: str | None = None,
+                 line: int | None = None, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.file = file
+        self.key = key
+        self.line = line
+        self.hint = hint
+
+    def __str__(self) -> str:
+        where = ""
+        if self.file:
+            where = self.file + (f":{self.line}" if self.line else "") + ": "
+        key = f"{self.key}: " if self.key else ""
+        text = f"{where}{key}{self.message}"
+        if self.hint:
+            text += f" ({self.hint})"
+        return " ".join(text.split())  # always one line

@@ -1,0 +1,46 @@
+"""Constrained string types shared by profiles and bases.
+
+Every value that can end up in a shell line, a recipe or a label is checked
+here first (and quoted again when rendered): no newlines, no `$`, backticks,
+`;`, quotes or other shell metacharacters where the fact cannot need them.
+
+Example:
+    >>> from pydantic import TypeAdapter
+    >>> TypeAdapter(Version).validate_python("11.0.3")
+    '11.0.3'
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import StringConstraints
+
+# A name: site, base, module, package, partition, account.
+Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._+@/-]*$", max_length=128)]
+# A dotted version such as 11.0.3, 4.1.5 or 10.4.0.3; letters allowed for suffixes (3.6.0-rc1).
+Version = Annotated[str, StringConstraints(pattern=r"^[0-9][0-9A-Za-z.+~-]*$", max_length=64)]
+# An absolute path on a host or in an image; optional `src:dst` form is a BindSpec, not a Path.
+AbsPath = Annotated[str, StringConstraints(pattern=r"^/[A-Za-z0-9._/+@-]*$", max_length=512)]
+# A bind: /src or /src:/dst or /src:/dst:ro
+BindSpec = Annotated[
+    str, StringConstraints(pattern=r"^/[A-Za-z0-9._/+@-]*(:/[A-Za-z0-9._/+@-]*(:(ro|rw))?)?$", max_length=1024)
+]
+# One command-line argument for a launcher (e.g. --smpiargs=-gpu, -bpacked:7, --gres=gpu:v100:4).
+Arg = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._/:=,+@%-]+$", max_length=256)]
+# An image reference such as nvidia/cuda:11.8.0-cudnn8-devel-ubuntu20.04 or debian:bookworm.
+ImageRef = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9._-]+)?$", max_length=256)]
+# A package requirement: numpy, h5py==3.11.0, torch>=2.0, libpsm2-dev, horovod[pytorch]==0.28.1
+Requirement = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._+\[\],-]*([<>=!~]=?[A-Za-z0-9.*+-]+)?$",
+                                                max_length=128)]
+# Free prose (titles, notes, sources): one line, printable, no shell metacharacters that matter in labels.
+Text = Annotated[str, StringConstraints(pattern=r"^[^\x00-\x1f\x7f`$;\\\"]*$", min_length=1, max_length=500)]
+# An environment variable name and value.
+EnvName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)]
+EnvValue = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._/:=,+@%^-]*$", max_length=512)]
+# A URL template for upstream source releases, e.g. https://example.org/openmpi-{version}.tar.bz2
+UrlTemplate = Annotated[str, StringConstraints(pattern=r"^https://[A-Za-z0-9.-]+/[A-Za-z0-9._/{}+-]*$",
+                                                max_length=512)]
+# A wall-clock limit: HH:MM:SS or D-HH:MM:SS (Slurm) or minutes.
+Walltime = Annotated[str, StringConstraints(pattern=r"^([0-9]+-)?[0-9]{1,3}:[0-5][0-9](:[0-5][0-9])?$|^[0-9]+$",
+                                             max_length=16)]

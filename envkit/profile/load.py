@@ -1,0 +1,105 @@
+"""Find, read, merge (`extends:`) and validate site profiles.
+
+Example:
+    >>> p = load_profile("local")
+    >>> p.name, p.container.engine
+    ('local', 'charliecloud')
+    >>> "summit" in list_sites()
+    True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from envkit.errors import EnvkitError
+from envkit.profile.model import Profile
+from envkit.profile.validate import validate_doc
+from envkit.profile.yamlsource import YamlDoc, load_yaml_file
+from envkit.resources import profile_dirs
+
+MAX_EXTENDS_DEPTH = 8
+
+
+def list_sites() -> list[str]:
+    """Names of every profile found on the search path, sorted."""
+    names: set[str] = set()
+    for folder in profile_dirs():
+        if folder.is_dir():
+            names.update(p.stem for p in folder.glob("*.yaml"))
+    return sorted(names)
+
+
+def find_profile(site: str) -> Path:
+    """Path of a site's YAML: `site` is a name on the search path or a file path."""
+    if site.endswith((".yaml", ".yml")) or "/" in site:
+        path = Path(site)
+        if not path.is_file():
+            raise EnvkitError("profile file not found", file=site)
+        return path
+    for folder in profile_dirs():
+        path = folder / f"{site}.yaml"
+        if path.is_file():
+            return path
+    known = ", ".join(list_sites()) or "none"
+    raise EnvkitError(f"unknown site {site!r} (known sites: {known})")
+
+
+def _merge(parent: Any, child: Any) -> Any:
+    """Deep-merge mappings; the child's scalars and lists replace the parent's."""
+    if isinstance(parent, dict) and isinstance(child, dict):
+        out = dict(parent)
+        for key, value in child.items():
+            out[key] = _merge(parent[key], value) if key in parent else value
+        return out
+    return child
+
+
+def _resolve(path: Path, chain: tuple[str, ...]) -> YamlDoc:
+    doc = load_yaml_file(path)
+    if not isinstance(doc.data, dict):
+        raise EnvkitError(f"expected a mapping at the top, got {type(doc.data).__name__}", file=str(path), line=1)
+    parent_name = doc.data.get("extends")
+    if parent_name is None:
+        return doc
+    file, line = doc.locate(("extends",))
+    if not isinstance(parent_name, str):
+        raise EnvkitError("expected a site name", file=file, key="extends", line=line)
+    if parent_name in chain or len(chain) >= MAX_EXTENDS_DEPTH:
+        cycle = " -> ".join((*chain, parent_name))
+        raise EnvkitError(f"extends forms a cycle or is too deep ({cycle})", file=file, key="extends", line=line)
+    try:
+        parent_path = find_profile(parent_name)
+    except EnvkitError as exc:
+        raise EnvkitError(exc.message, file=file, key="extends", line=line) from None
+    parent = _resolve(parent_path, (*chain, parent_name))
+    merged = _merge(parent.data, doc.data)
+    merged.pop("extends", None)
+    merged["extends"] = parent_name
+    return YamlDoc(data=merged, lines={**parent.lines, **doc.lines}, file=doc.file)
+
+
+def load_profile_doc(site: str) -> tuple[Profile, YamlDoc]:
+    """Load and validate a profile, returning the model and the merged YAML it came from."""
+    path = find_profile(site)
+    doc = _resolve(path, (path.stem,))
+    profile = validate_doc(Profile, doc)
+    if profile.name != path.stem:
+        file, line = doc.locate(("name",))
+        raise EnvkitError(f"name {profile.name!r} must match the file name {path.stem!r}",
+                          file=file, key="name", line=line)
+    return profile, doc
+
+
+def load_profile(site: str) -> Profile:
+    """Load and validate one site profile by name or path."""
+    return load_profile_doc(site)[0]
+
+
+def profile_hash(profile: Profile) -> str:
+    """A stable content hash of the validated profile (sorted JSON, sha256, 16 hex chars)."""
+    blob = json.dumps(profile.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]

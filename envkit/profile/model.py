@@ -1,0 +1,245 @@
+"""The site profile: every fact envkit knows about one HPC system, validated.
+
+Each section carries a `source:` note saying where its facts came from
+([paper], [read: ...], [check], [measured]). Unknown keys are errors, types
+are strict, and cross-field checks catch contradictions a person would miss
+(a CUDA toolkit newer than the driver, Spectrum MPI with CUDA 12).
+
+Example:
+    >>> from envkit.profile import load_profile
+    >>> p = load_profile("summit")
+    >>> p.mpi.vendor, p.launcher.kind, p.cpu.arch
+    ('spectrum', 'jsrun', 'ppc64le')
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from envkit.profile.cuda import MINOR_COMPAT_FLOOR, driver_ok, major_minor, min_driver, version_tuple
+from envkit.profile.fields import AbsPath, Arg, BindSpec, EnvName, EnvValue, Name, Text, Version, Walltime
+
+Arch = Literal["x86_64", "ppc64le", "aarch64"]
+
+
+class Section(BaseModel):
+    """Base of every profile section: strict, closed, frozen."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Cpu(Section):
+    """Host processors of a compute node."""
+
+    arch: Arch
+    model: Text
+    sockets_per_node: int = Field(ge=1, le=16)
+    cores_per_node: int = Field(ge=1, le=1024)
+    threads_per_core: int = Field(default=1, ge=1, le=8)
+    source: Text
+
+
+class HostOs(Section):
+    """The operating system on the compute nodes (not the image's)."""
+
+    name: Name
+    version: Version
+    source: Text
+
+
+class Nodes(Section):
+    """How many nodes the system has and how much memory each."""
+
+    count: int = Field(ge=1, le=100000)
+    memory_gb: int = Field(ge=1, le=65536)
+    source: Text
+
+
+class Gpu(Section):
+    """GPUs per node; `vendor: none` for CPU-only systems."""
+
+    vendor: Literal["nvidia", "none"]
+    model: Name | None = None
+    memory_gb: int = Field(default=0, ge=0, le=1024)
+    per_node: int = Field(default=0, ge=0, le=64)
+    link: Text | None = None
+    compute_capability: Version | None = None
+    source: Text
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Gpu:
+        if self.vendor == "none" and self.per_node:
+            raise ValueError("vendor is 'none' but per_node > 0 (expected per_node: 0)")
+        if self.vendor != "none" and (not self.per_node or not self.model or not self.memory_gb):
+            raise ValueError("a GPU vendor needs model, memory_gb and per_node >= 1")
+        return self
+
+
+class Cuda(Section):
+    """The CUDA toolkit the image is built with and the driver installed on the nodes."""
+
+    toolkit: Version
+    driver: Version
+    cudnn: Version | None = None
+    source: Text
+
+    @model_validator(mode="after")
+    def _driver_runs_toolkit(self) -> Cuda:
+        verdict = driver_ok(self.toolkit, self.driver)
+        if verdict == "unknown":
+            raise ValueError(f"CUDA toolkit {self.toolkit} is not a known release (expected e.g. 11.8 or 12.2)")
+        if verdict == "too-old":
+            floor = MINOR_COMPAT_FLOOR.get(major_minor(self.toolkit).split(".")[0]) or min_driver(self.toolkit)
+            raise ValueError(f"CUDA toolkit {self.toolkit} needs driver >= {floor}, "
+                             f"but the site's driver is {self.driver}")
+        return self
+
+
+class Mpi(Section):
+    """The host MPI and how the image uses it.
+
+    model: hybrid (an MPI inside the image, compatible with the host's; the
+    host launcher starts the ranks) or bind (the host MPI is bind-mounted in).
+    install: how the image gets its MPI: built from `source`, the OS `distro`
+    package, or `host` files copied at build time and bound over at run time.
+    """
+
+    vendor: Literal["openmpi", "spectrum", "mpich", "mvapich2", "intel", "cray-mpich"]
+    version: Version
+    model: Literal["hybrid", "bind"]
+    install: Literal["source", "distro", "host"]
+    root: AbsPath | None = None
+    bind_paths: list[BindSpec] = Field(default_factory=list)
+    pmi: Literal["pmix", "pmi2", "none"] = "pmix"
+    cuda_aware: bool = False
+    source: Text
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Mpi:
+        if self.model == "bind" and not self.bind_paths:
+            raise ValueError("the bind model needs bind_paths (the host MPI tree to mount)")
+        if self.install == "host" and not self.root:
+            raise ValueError("install: host needs root (the host MPI prefix copied into the image)")
+        if self.install == "source" and self.vendor not in ("openmpi", "mpich"):
+            raise ValueError(f"install: source supports openmpi and mpich, not {self.vendor}")
+        if self.vendor == "spectrum" and version_tuple(self.version) < (10, 3, 1, 0):
+            raise ValueError(f"Spectrum MPI {self.version} is too old for containers (expected >= 10.3.1.0)")
+        return self
+
+
+class Interconnect(Section):
+    """The fabric between nodes and what the image's MPI needs to use it."""
+
+    fabric: Literal["infiniband", "omni-path", "slingshot", "ethernet", "none"]
+    transport: Literal["ucx", "verbs", "psm2", "ofi", "tcp"]
+    speed: Text | None = None
+    source: Text
+
+    @model_validator(mode="after")
+    def _transport_fits(self) -> Interconnect:
+        fits = {
+            "infiniband": {"ucx", "verbs"},
+            "omni-path": {"psm2", "ofi"},
+            "slingshot": {"ofi"},
+            "ethernet": {"tcp", "ofi"},
+            "none": {"tcp"},
+        }
+        if self.transport not in fits[self.fabric]:
+            raise ValueError(f"transport {self.transport} does not drive {self.fabric} "
+                             f"(expected one of {sorted(fits[self.fabric])})")
+        return self
+
+
+class Scheduler(Section):
+    """The batch system; account/partition/queue are placeholders users override."""
+
+    kind: Literal["slurm", "lsf", "pbs", "none"]
+    account: Name | None = None
+    partition: Name | None = None
+    queue: Name | None = None
+    walltime: Walltime | None = None
+    source: Text
+
+
+class Launcher(Section):
+    """How ranks are started, with the site's own arguments.
+
+    gpu_request: how srun asks for GPUs (`gres` gives --gres=gpu[:TYPE]:N,
+    `gpus-per-task` gives --gpus-per-task=1); ignored by other launchers.
+    """
+
+    kind: Literal["srun", "jsrun", "mpirun", "torchrun"]
+    args: list[Arg] = Field(default_factory=list)
+    gpu_request: Literal["gres", "gpus-per-task", "none"] = "none"
+    gres_type: Name | None = None
+    cpus_per_task: int | None = Field(default=None, ge=1, le=1024)
+    source: Text
+
+
+class Container(Section):
+    """The container engine at the site and what it mounts."""
+
+    engine: Literal["apptainer", "singularity", "charliecloud"]
+    version: Version
+    binds: list[BindSpec] = Field(default_factory=list)
+    fakeroot: bool = True
+    build_note: Text | None = None
+    source: Text
+
+
+class Defaults(Section):
+    """Defaults for runs: ranks per node and an environment for every rank."""
+
+    tasks_per_node: int | None = Field(default=None, ge=1, le=1024)
+    env: dict[EnvName, EnvValue] = Field(default_factory=dict)
+
+
+class Profile(Section):
+    """One site. `name` matches the file name; `extends` names a parent profile."""
+
+    name: Name
+    extends: Name | None = None
+    title: Text
+    center: Text
+    status: Literal["active", "retired", "local"]
+    base: Name = "envkit-base"
+    cpu: Cpu
+    os: HostOs
+    nodes: Nodes
+    gpu: Gpu
+    cuda: Cuda | None = None
+    mpi: Mpi
+    interconnect: Interconnect
+    scheduler: Scheduler
+    launcher: Launcher
+    container: Container
+    modules: list[Name] = Field(default_factory=list)
+    defaults: Defaults = Field(default_factory=Defaults)
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Profile:
+        if self.gpu.vendor == "nvidia" and self.cuda is None:
+            raise ValueError("an NVIDIA GPU site needs a cuda section (toolkit, driver)")
+        if self.gpu.vendor == "none" and self.cuda is not None:
+            raise ValueError("cuda is set but gpu.vendor is 'none'")
+        if self.mpi.vendor == "spectrum":
+            if self.cpu.arch != "ppc64le":
+                raise ValueError("Spectrum MPI profiles are POWER systems (expected cpu.arch: ppc64le)")
+            if self.cuda and version_tuple(self.cuda.toolkit) >= (12,):
+                raise ValueError(f"Spectrum MPI does not support CUDA >= 12 (cuda.toolkit is {self.cuda.toolkit})")
+        if self.launcher.kind == "jsrun" and self.scheduler.kind != "lsf":
+            raise ValueError("jsrun needs an LSF scheduler (scheduler.kind: lsf)")
+        if self.launcher.kind == "srun" and self.scheduler.kind != "slurm":
+            raise ValueError("srun needs a Slurm scheduler (scheduler.kind: slurm)")
+        if self.interconnect.transport == "psm2" and self.cpu.arch != "x86_64":
+            raise ValueError("PSM2 (Omni-Path) exists for x86_64 only")
+        return self
+
+    @property
+    def tasks_per_node(self) -> int:
+        """Ranks per node by default: one per GPU, else the profile default, else 1."""
+        if self.defaults.tasks_per_node:
+            return self.defaults.tasks_per_node
+        return self.gpu.per_node or 1

@@ -1,0 +1,125 @@
+"""Maintained base images: what every site image starts from.
+
+A base is a YAML file in `bases/`: the OS+CUDA images it can start from (one
+per arch and CUDA release), the Python stack, Horovod, and the upstream
+source URLs it builds from. Admins clone a base (`envkit base clone`) and add
+packages; a site profile names its base with `base:`.
+
+Example:
+    >>> base = load_base("envkit-base")
+    >>> base.platform_for("x86_64", None).image
+    'debian:bookworm'
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from envkit.errors import EnvkitError
+from envkit.profile.cuda import major_minor
+from envkit.profile.fields import ImageRef, Name, Requirement, Text, UrlTemplate, Version
+from envkit.profile.model import Arch
+from envkit.profile.validate import validate_doc
+from envkit.profile.yamlsource import load_yaml_file
+from envkit.resources import bases_dir
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class PythonStack(_Strict):
+    """How Python and torch get into the image: a pip venv or a conda env."""
+
+    installer: Literal["pip", "conda"]
+    torch: list[Requirement]
+    channel: Name | None = None
+
+
+class Platform(_Strict):
+    """One starting image: an arch, a CUDA release (None for CPU-only), an OS image."""
+
+    arch: Arch
+    cuda: Version | None
+    image: ImageRef
+    os_family: Literal["debian", "rhel"]
+    python: PythonStack
+    source: Text
+
+
+class Horovod(_Strict):
+    """Horovod built from its sdist, patched to C++17 for torch >= 2.0 (see machines.md)."""
+
+    version: Version
+    patch_cxx17: bool = True
+
+
+class Extra(_Strict):
+    """Packages a cloned base adds on top of its parent."""
+
+    apt: list[Requirement] = Field(default_factory=list)
+    yum: list[Requirement] = Field(default_factory=list)
+    pip: list[Requirement] = Field(default_factory=list)
+
+
+class Base(_Strict):
+    """A maintained base: its platforms, Python packages, Horovod and upstream sources."""
+
+    name: Name
+    description: Text
+    parent: Name | None = None
+    recipe: Name = "base"
+    python_packages: list[Requirement] = Field(default_factory=list)
+    horovod: Horovod | None = None
+    sources: dict[Name, UrlTemplate] = Field(default_factory=dict)
+    platforms: list[Platform] = Field(default_factory=list)
+    extra: Extra = Field(default_factory=Extra)
+
+    def platform_for(self, arch: str, cuda: str | None) -> Platform:
+        """The platform for a site's arch and CUDA toolkit (matched on major.minor)."""
+        want = major_minor(cuda) if cuda else None
+        for platform in self.platforms:
+            have = major_minor(platform.cuda) if platform.cuda else None
+            if platform.arch == arch and have == want:
+                return platform
+        offered = ", ".join(f"{p.arch}/cuda-{p.cuda or 'none'}" for p in self.platforms) or "none"
+        raise EnvkitError(f"base {self.name!r} has no image for {arch} with CUDA {cuda or 'none'} "
+                          f"(it offers: {offered})")
+
+
+def base_path(name: str) -> Path:
+    """bases/<name>.yaml."""
+    return bases_dir() / f"{name}.yaml"
+
+
+def list_bases() -> list[str]:
+    """Names of the bases in bases/."""
+    return sorted(p.stem for p in bases_dir().glob("*.yaml"))
+
+
+def load_base(name: str, _chain: tuple[str, ...] = ()) -> Base:
+    """Load a base; a clone inherits its parent's platforms, packages and sources."""
+    path = base_path(name)
+    if not path.is_file():
+        raise EnvkitError(f"unknown base {name!r} (known bases: {', '.join(list_bases()) or 'none'})")
+    base = validate_doc(Base, load_yaml_file(path))
+    if base.name != name:
+        raise EnvkitError(f"name {base.name!r} must match the file name {name!r}", file=str(path), key="name")
+    if base.parent is None:
+        return base
+    if base.parent in _chain or len(_chain) > 8:
+        raise EnvkitError(f"parent forms a cycle ({' -> '.join((*_chain, name, base.parent))})",
+                          file=str(path), key="parent")
+    parent = load_base(base.parent, (*_chain, name))
+    return base.model_copy(update={
+        "python_packages": [*parent.python_packages, *base.python_packages],
+        "horovod": base.horovod or parent.horovod,
+        "sources": {**parent.sources, **base.sources},
+        "platforms": base.platforms or parent.platforms,
+        "extra": Extra(apt=[*parent.extra.apt, *base.extra.apt], yum=[*parent.extra.yum, *base.extra.yum],
+                       pip=[*parent.extra.pip, *base.extra.pip]),
+        "recipe": base.recipe,
+    })
