@@ -32,9 +32,16 @@ class _Strict(BaseModel):
 
 
 class PythonStack(_Strict):
-    """How Python and torch get into the image: a pip venv or a conda env."""
+    """How Python and torch get into the image.
 
-    installer: Literal["pip", "conda"]
+    installer: `venv` (the OS python3) or `conda` (Miniforge, any Python
+    version on any arch); torch_from: `pip` (PyPI wheels) or `conda` (the
+    channel's builds, the only torch for ppc64le).
+    """
+
+    installer: Literal["venv", "conda"]
+    version: Version | None = None
+    torch_from: Literal["pip", "conda"] = "pip"
     torch: list[Requirement]
     channel: Name | None = None
 
@@ -75,6 +82,7 @@ class Base(_Strict):
     python_packages: list[Requirement] = Field(default_factory=list)
     horovod: Horovod | None = None
     sources: dict[Name, UrlTemplate] = Field(default_factory=dict)
+    miniforge_version: Version = "24.3.0-0"
     platforms: list[Platform] = Field(default_factory=list)
     extra: Extra = Field(default_factory=Extra)
 

@@ -1,0 +1,78 @@
+"""Launchers: each turns a launch plan into the argv a site uses to start ranks.
+
+Launchers are small classes registered by name (as ReFrame does); each has one
+method that returns an argv list, never a shell string, so no profile value is
+ever parsed by a shell. `shlex.join` shows it to people.
+
+Example:
+    >>> from envkit.profile import load_profile
+    >>> plan = LaunchPlan(nodes=2, tasks_per_node=6, gpus_per_task=1,
+    ...                   command=("python", "-m", "envkit.train", "aigw"))
+    >>> " ".join(launch_argv(load_profile("summit"), plan)[:4])
+    'jsrun --smpiargs=-gpu -bpacked:7 -n12'
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from envkit.errors import EnvkitError
+from envkit.profile.model import Profile
+
+
+@dataclass(frozen=True)
+class LaunchPlan:
+    """What to start: how many nodes and ranks, and the command each rank runs.
+
+    wrapper is the container-exec prefix (`apptainer exec --nv ... img.sif`), empty
+    for a native run; env names variables the launcher must forward to ranks.
+    """
+
+    nodes: int
+    tasks_per_node: int
+    command: tuple[str, ...]
+    gpus_per_task: int = 0
+    wrapper: tuple[str, ...] = ()
+    env: tuple[tuple[str, str], ...] = field(default=())
+
+    @property
+    def world_size(self) -> int:
+        """Total number of ranks."""
+        return self.nodes * self.tasks_per_node
+
+
+class Launcher(ABC):
+    """One way of starting ranks (srun, jsrun, mpirun, torchrun)."""
+
+    name: ClassVar[str]
+
+    @abstractmethod
+    def argv(self, profile: Profile, plan: LaunchPlan) -> list[str]:
+        """The full command line, container wrapper and rank command included."""
+
+
+LAUNCHERS: dict[str, type[Launcher]] = {}
+
+
+def register_launcher(cls: type[Launcher]) -> type[Launcher]:
+    """Class decorator: make a launcher available under its `name`."""
+    LAUNCHERS[cls.name] = cls
+    return cls
+
+
+def get_launcher(name: str) -> Launcher:
+    """The launcher registered under `name`."""
+    from envkit.launch import launchers  # noqa: F401  (registers the built-in launchers)
+
+    if name not in LAUNCHERS:
+        raise EnvkitError(f"unknown launcher {name!r} (known: {', '.join(sorted(LAUNCHERS))})")
+    return LAUNCHERS[name]()
+
+
+def launch_argv(profile: Profile, plan: LaunchPlan, launcher: str | None = None) -> list[str]:
+    """The site's launch line for `plan` (the profile's launcher unless one is named)."""
+    if plan.nodes < 1 or plan.tasks_per_node < 1:
+        raise EnvkitError("nodes and tasks per node must be >= 1")
+    return get_launcher(launcher or profile.launcher.kind).argv(profile, plan)

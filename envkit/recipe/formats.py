@@ -1,0 +1,44 @@
+"""Render a layer in an output format: a Singularity/Apptainer definition or a Dockerfile.
+
+Both come from the same Layer. The definition is one self-contained file; the
+Dockerfile form also needs its install and test scripts beside it (ch-image
+and docker COPY them in), so a render returns every file of the build context.
+
+Example:
+    >>> from envkit.profile import load_profile
+    >>> from envkit.recipe.layers import site_layer
+    >>> files = render_layer(site_layer(load_profile("local")), "docker", "local")
+    >>> sorted(files)
+    ['Dockerfile', 'envkit-local.post.sh', 'envkit-local.test.sh']
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from envkit.recipe.model import Layer
+from envkit.recipe.render import render_template
+
+Format = Literal["singularity", "docker"]
+FORMATS: tuple[str, ...] = ("singularity", "docker")
+
+
+def render_definition(layer: Layer, site: str) -> str:
+    """The Singularity/Apptainer definition file of one layer."""
+    return render_template("singularity.def.j2", layer=layer, site=site, post=layer.post, test=layer.test)
+
+
+def render_dockerfile(layer: Layer, site: str) -> str:
+    """The Dockerfile of one layer (its scripts are separate files, see render_layer)."""
+    return render_template("Dockerfile.j2", layer=layer, site=site)
+
+
+def render_layer(layer: Layer, fmt: Format, site: str) -> dict[str, str]:
+    """Every file a build of `layer` in `fmt` needs, by file name."""
+    if fmt == "singularity":
+        return {f"{layer.kind}.def": render_definition(layer, site)}
+    return {
+        "Dockerfile": render_dockerfile(layer, site),
+        layer.script_name: layer.post,
+        layer.test_name: layer.test,
+    }

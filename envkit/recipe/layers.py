@@ -1,0 +1,240 @@
+"""Build the three layers of a site image from a profile, its base and a workload.
+
+    base      OS + CUDA image, MPI matching the host, Python, torch, mpi4py, Horovod
+    site      the site's binds, MPI/NCCL/UCX environment, labels with the profile hash, a test
+    workload  one bundled workload and its packages, with a run script
+
+Example:
+    >>> from envkit.profile import load_profile
+    >>> layers = site_layers(load_profile("summit"))
+    >>> [layer.tag for layer in layers]
+    ['envkit-base-summit', 'envkit-summit']
+"""
+
+from __future__ import annotations
+
+from envkit.profile.load import profile_hash
+from envkit.profile.model import Profile
+from envkit.recipe.bases import Base, Platform, load_base
+from envkit.recipe.model import Layer
+from envkit.recipe.render import render_template
+from envkit.recipe.workload_spec import load_workload_spec, workload_dir
+from envkit.resources import home
+
+IMAGE_ROOT = "/opt/envkit"
+VENV = f"{IMAGE_ROOT}/venv"
+
+
+def base_tag(profile: Profile) -> str:
+    """Image name of a site's base layer: <base>-<site>."""
+    return f"{profile.base}-{profile.name}"
+
+
+def site_tag(profile: Profile) -> str:
+    """Image name of a site layer: envkit-<site>."""
+    return f"envkit-{profile.name}"
+
+
+def workload_tag(profile: Profile, workload: str) -> str:
+    """Image name of a workload layer: envkit-<site>-<workload>."""
+    return f"envkit-{profile.name}-{workload}"
+
+
+def mpi_prefix(profile: Profile) -> str:
+    """Where the image's MPI lives."""
+    if profile.mpi.install == "distro":
+        return "/usr"
+    if profile.mpi.install == "host":
+        return profile.mpi.root or "/opt/mpi"
+    return "/opt/mpi"
+
+
+def _os_packages(profile: Profile, base: Base, platform: Platform) -> list[str]:
+    pkgs = ["build-essential", "ca-certificates", "cmake", "curl", "git", "pkg-config", "bzip2", "procps"]
+    if platform.python.installer == "venv":
+        pkgs += ["python3", "python3-dev", "python3-venv"]
+    if profile.mpi.install == "distro":
+        pkgs += ["openmpi-bin", "libopenmpi-dev"]
+    if profile.interconnect.transport in ("ucx", "verbs"):
+        pkgs += ["libibverbs-dev", "librdmacm-dev"]
+    if profile.interconnect.transport == "ucx":
+        pkgs += ["libucx-dev"]
+    if profile.interconnect.transport == "psm2":
+        pkgs += ["libpsm2-dev"]
+    if profile.interconnect.transport == "ofi":
+        pkgs += ["libfabric-dev"]
+    pkgs += list(base.extra.apt)
+    return sorted(set(pkgs))
+
+
+def _mpi_configure(profile: Profile) -> list[str]:
+    flags = [f"--prefix={mpi_prefix(profile)}", "--disable-static"]
+    transport = profile.interconnect.transport
+    if profile.mpi.vendor == "openmpi":
+        flags += {"ucx": ["--with-ucx=/usr"], "verbs": ["--with-verbs"], "psm2": ["--with-psm2"],
+                  "ofi": ["--with-ofi"], "tcp": []}[transport]
+        if profile.scheduler.kind == "slurm":
+            flags += ["--with-slurm", "--with-pmix=internal"]
+        if profile.scheduler.kind == "lsf":
+            flags += ["--with-lsf"]
+    if profile.mpi.cuda_aware and profile.cuda:
+        flags += ["--with-cuda=/usr/local/cuda"]
+    return flags
+
+
+def _mpi_url(profile: Profile, base: Base) -> str | None:
+    if profile.mpi.install != "source":
+        return None
+    template = base.sources.get(profile.mpi.vendor)
+    if template is None:
+        return None
+    series = ".".join(profile.mpi.version.split(".")[:2])
+    return template.format(version=profile.mpi.version, series=series)
+
+
+def _labels(profile: Profile, kind: str, extra: dict[str, str] | None = None) -> tuple[tuple[str, str], ...]:
+    labels = {
+        "org.envkit.layer": kind,
+        "org.envkit.site": profile.name,
+        "org.envkit.profile-hash": profile_hash(profile),
+        "org.envkit.base": profile.base,
+        "org.envkit.arch": profile.cpu.arch,
+        "org.envkit.cuda": profile.cuda.toolkit if profile.cuda else "none",
+        "org.envkit.mpi": f"{profile.mpi.vendor}-{profile.mpi.version}",
+    }
+    labels.update(extra or {})
+    return tuple(labels.items())
+
+
+def _context(profile: Profile, base: Base, platform: Platform) -> dict:
+    mpi_url = _mpi_url(profile, base)
+    return {
+        "profile": profile,
+        "base": base,
+        "platform": platform,
+        "image_root": IMAGE_ROOT,
+        "venv": VENV,
+        "mpi_prefix": mpi_prefix(profile),
+        "mpi_url": mpi_url,
+        "mpi_configure": _mpi_configure(profile),
+        "os_packages": _os_packages(profile, base, platform),
+        "miniforge_url": base.sources.get("miniforge", "").format(
+            version=base.miniforge_version, arch=profile.cpu.arch) or None,
+        "gpu": profile.gpu.vendor != "none",
+        "profile_hash": profile_hash(profile),
+    }
+
+
+def base_layer(profile: Profile) -> Layer:
+    """The maintained base for one site: its MPI is built to match the site's host MPI."""
+    base = load_base(profile.base)
+    platform = base.platform_for(profile.cpu.arch, profile.cuda.toolkit if profile.cuda else None)
+    ctx = _context(profile, base, platform)
+    files: tuple[tuple[str, str], ...] = ()
+    if profile.mpi.install == "host":
+        files = ((mpi_prefix(profile), mpi_prefix(profile)),)
+    return Layer(
+        kind="base",
+        tag=base_tag(profile),
+        image=platform.image,
+        files=files,
+        post=render_template(f"scripts/{base.recipe}.post.sh.j2", **ctx),
+        test=render_template("scripts/base.test.sh.j2", **ctx),
+        environment=(("PATH", _search_path(profile)),),
+        labels=_labels(profile, "base"),
+        help=f"{base.name} for {profile.name}: {base.description}.",
+    )
+
+
+def _search_path(profile: Profile) -> str:
+    """PATH inside the image: the venv, then the image's MPI unless it is already in /usr/bin."""
+    prefix = mpi_prefix(profile)
+    return f"{VENV}/bin:$PATH" if prefix == "/usr" else f"{VENV}/bin:{prefix}/bin:$PATH"
+
+
+def _site_environment(profile: Profile) -> tuple[tuple[str, str], ...]:
+    prefix = mpi_prefix(profile)
+    env: dict[str, str] = {"PATH": _search_path(profile)}
+    if prefix != "/usr":
+        env["LD_LIBRARY_PATH"] = f"{prefix}/lib:$LD_LIBRARY_PATH"
+    env.update({
+        "ENVKIT_HOME": IMAGE_ROOT,
+        "ENVKIT_SITE": profile.name,
+        "ENVKIT_PROFILE_HASH": profile_hash(profile),
+    })
+    transport = profile.interconnect.transport
+    if profile.mpi.vendor in ("openmpi", "spectrum"):
+        env.update({
+            "ucx": {"OMPI_MCA_pml": "ucx", "UCX_TLS": "rc,sm,self"},
+            "verbs": {"OMPI_MCA_btl": "self,vader,openib"},
+            "psm2": {"OMPI_MCA_pml": "cm", "OMPI_MCA_mtl": "psm2"},
+            "ofi": {"OMPI_MCA_pml": "cm", "OMPI_MCA_mtl": "ofi"},
+            "tcp": {"OMPI_MCA_btl": "self,vader,tcp"},
+        }[transport])
+    if profile.gpu.vendor == "nvidia":
+        env["NCCL_DEBUG"] = "WARN"
+        if profile.interconnect.fabric != "infiniband":
+            env["NCCL_IB_DISABLE"] = "1"
+    env.update(profile.defaults.env)
+    return tuple(env.items())
+
+
+def site_layer(profile: Profile) -> Layer:
+    """The site layer: binds, environment, labels with the profile hash, and a test."""
+    base = load_base(profile.base)
+    platform = base.platform_for(profile.cpu.arch, profile.cuda.toolkit if profile.cuda else None)
+    ctx = _context(profile, base, platform)
+    binds = sorted({b.split(":")[1] if ":" in b else b for b in [*profile.container.binds, *profile.mpi.bind_paths]})
+    ctx["bind_points"] = binds
+    ctx["site_yaml"] = _site_yaml(profile)
+    return Layer(
+        kind="site",
+        tag=site_tag(profile),
+        parent=base_tag(profile),
+        post=render_template("scripts/site.post.sh.j2", **ctx),
+        test=render_template("scripts/site.test.sh.j2", **ctx),
+        environment=_site_environment(profile),
+        labels=_labels(profile, "site", {"org.envkit.title": profile.title}),
+        help=f"envkit image for {profile.title}. Profile hash {profile_hash(profile)}.",
+    )
+
+
+def _site_yaml(profile: Profile) -> str:
+    import yaml
+
+    return yaml.safe_dump(profile.model_dump(mode="json", exclude_none=True), sort_keys=True, width=1000)
+
+
+def workload_layer(profile: Profile, workload: str) -> Layer:
+    """A workload layer: the workload's folder, envkit itself and the workload's packages."""
+    spec = load_workload_spec(workload)
+    folder = workload_dir(workload).relative_to(home())
+    files = (
+        ("pyproject.toml", f"{IMAGE_ROOT}/src/pyproject.toml"),
+        ("README.md", f"{IMAGE_ROOT}/src/README.md"),
+        ("envkit", f"{IMAGE_ROOT}/src/envkit"),
+        (str(folder), f"{IMAGE_ROOT}/workloads/{spec.name}"),
+    )
+    base = load_base(profile.base)
+    platform = base.platform_for(profile.cpu.arch, profile.cuda.toolkit if profile.cuda else None)
+    ctx = {**_context(profile, base, platform), "spec": spec}
+    return Layer(
+        kind="workload",
+        tag=workload_tag(profile, spec.name),
+        parent=site_tag(profile),
+        files=files,
+        post=render_template("scripts/workload.post.sh.j2", **ctx),
+        test=render_template("scripts/workload.test.sh.j2", **ctx),
+        environment=(("ENVKIT_WORKLOAD", spec.name),),
+        labels=_labels(profile, "workload", {"org.envkit.workload": spec.name}),
+        runscript=f'exec python -m envkit.train {spec.name} "$@"\n',
+        help=f"{spec.name}: {spec.description}",
+    )
+
+
+def site_layers(profile: Profile, workload: str | None = None) -> list[Layer]:
+    """base -> site (-> workload) for a profile."""
+    layers = [base_layer(profile), site_layer(profile)]
+    if workload:
+        layers.append(workload_layer(profile, workload))
+    return layers

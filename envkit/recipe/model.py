@@ -1,0 +1,63 @@
+"""The recipe model: one image layer, independent of the output format.
+
+A layer is what both a Singularity/Apptainer definition and a Dockerfile are
+rendered from: where it starts (a registry image or the parent layer), the
+files it copies, the shell script that installs it (`post`), the runtime
+environment, labels, a test script and a run script.
+
+Example:
+    >>> layer = Layer(kind="site", tag="envkit-local", parent="envkit-base-local",
+    ...               post="echo hi\\n", test="true\\n")
+    >>> layer.singularity_from
+    'envkit-base-local.sif'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+LayerKind = Literal["base", "site", "workload"]
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One layer of a site image (base -> site -> workload)."""
+
+    kind: LayerKind
+    tag: str
+    post: str
+    test: str
+    parent: str | None = None          # the parent layer's tag (site and workload layers)
+    image: str | None = None           # the registry image a base starts from
+    files: tuple[tuple[str, str], ...] = ()        # (source relative to the envkit tree, destination)
+    environment: tuple[tuple[str, str], ...] = ()  # (name, value); values may use $VAR of the image
+    labels: tuple[tuple[str, str], ...] = ()
+    runscript: str | None = None
+    help: str = ""
+    build_env: tuple[tuple[str, str], ...] = field(default=())  # variables for the install script only
+
+    @property
+    def bootstrap(self) -> str:
+        """Singularity's Bootstrap agent: docker for a base, localimage on top of a parent."""
+        return "docker" if self.parent is None else "localimage"
+
+    @property
+    def singularity_from(self) -> str:
+        """What `From:` names: a registry image, or the parent's .sif file."""
+        return self.image if self.parent is None else f"{self.parent}.sif"  # type: ignore[return-value]
+
+    @property
+    def docker_from(self) -> str:
+        """What `FROM` names: a registry image, or the parent's tag."""
+        return self.image if self.parent is None else self.parent  # type: ignore[return-value]
+
+    @property
+    def script_name(self) -> str:
+        """File name of the install script in the Docker form's build context."""
+        return f"{self.tag}.post.sh"
+
+    @property
+    def test_name(self) -> str:
+        """File name of the test script in the Docker form's build context."""
+        return f"{self.tag}.test.sh"

@@ -1,0 +1,123 @@
+"""Render layers to Singularity/Apptainer definitions and Dockerfiles with Jinja2.
+
+The environment is strict (an undefined name is an error, never an empty
+string), never HTML-escapes, and offers `sq`, a filter that shell-quotes a
+value, so a profile value cannot reach a shell line unquoted.
+
+Example:
+    >>> render_string("echo {{ v | sq }}", v="a b; rm -rf /")
+    "echo 'a b; rm -rf /'"
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any
+
+import jinja2
+
+from envkit.errors import EnvkitError
+from envkit.resources import recipes_dir
+
+
+def shell_quote(value: Any) -> str:
+    """Quote one value for POSIX sh; lists become space-separated quoted words."""
+    if isinstance(value, (list, tuple)):
+        return " ".join(shell_quote(v) for v in value)
+    if value is None or isinstance(value, (dict, jinja2.Undefined)):
+        raise EnvkitError(f"cannot shell-quote {type(value).__name__}")
+    return shlex.quote(str(value))
+
+
+_VAR_REF = re.compile(r"\$[A-Za-z_][A-Za-z0-9_]*")
+
+
+def env_value(value: Any) -> str:
+    """Quote an environment value for sh, keeping plain `$NAME` references live.
+
+    Example: `/opt/venv/bin:$PATH` -> `'/opt/venv/bin:'"$PATH"`; `$(id)` stays inert.
+    """
+    text = one_line(value)
+    parts: list[str] = []
+    pos = 0
+    for match in _VAR_REF.finditer(text):
+        if match.start() > pos:
+            parts.append(shlex.quote(text[pos:match.start()]))
+        parts.append(f'"{match.group(0)}"')
+        pos = match.end()
+    if pos < len(text) or not parts:
+        parts.append(shlex.quote(text[pos:]))
+    return "".join(parts)
+
+
+def one_line(value: Any) -> str:
+    """Refuse values that would break a line-oriented section (labels, From:)."""
+    text = str(value)
+    if any(ch in text for ch in "\n\r\x00"):
+        raise EnvkitError(f"value {text[:40]!r} spans lines; it cannot go into a definition file")
+    return text
+
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+
+
+def identifier(value: Any) -> str:
+    """A variable or label name, refused unless it is a plain identifier."""
+    text = str(value)
+    if not _IDENTIFIER.match(text):
+        raise EnvkitError(f"{text[:40]!r} is not a valid variable or label name")
+    return text
+
+
+def json_string(value: Any) -> str:
+    """A double-quoted string for Dockerfile ENV/LABEL (JSON escaping)."""
+    import json
+
+    return json.dumps(one_line(value))
+
+
+@lru_cache(maxsize=4)
+def environment(root: str | None = None) -> jinja2.Environment:
+    """The shared Jinja2 environment over recipes/ (or another template folder)."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(root or str(recipes_dir())),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["sq"] = shell_quote
+    env.filters["one_line"] = one_line
+    env.filters["json"] = json_string
+    env.filters["env_value"] = env_value
+    env.filters["identifier"] = identifier
+    return env
+
+
+def render_template(name: str, **context: Any) -> str:
+    """Render recipes/<name> with the given context."""
+    try:
+        return environment().get_template(name).render(**context)
+    except jinja2.TemplateNotFound:
+        raise EnvkitError(f"recipe template not found: {name}", file=str(recipes_dir())) from None
+    except jinja2.UndefinedError as exc:
+        raise EnvkitError(f"recipe template {name} uses an undefined value: {exc.message}") from None
+
+
+def render_string(source: str, **context: Any) -> str:
+    """Render a template given as a string (tests and small snippets)."""
+    return environment().from_string(source).render(**context)
+
+
+def indent_lines(text: str, prefix: str = "    ") -> str:
+    """Indent every non-empty line (definition sections are indented by convention)."""
+    return "".join(prefix + line if line.strip() else line for line in text.splitlines(keepends=True))
+
+
+def joined(words: Iterable[str]) -> str:
+    """Space-join already quoted words."""
+    return " ".join(words)
