@@ -1,0 +1,48 @@
+# envkit base layer: envkit-base for site bridges-ai (x86_64, CUDA 10.2)
+# Every value from the profile or base below is shell-quoted when rendered.
+set -eu
+export DEBIAN_FRONTEND=noninteractive
+mkdir -p /opt/envkit/src /opt/envkit/manifest
+
+# 1. Operating system packages
+apt-get update
+apt-get install -y --no-install-recommends build-essential bzip2 ca-certificates cmake curl git libpsm2-dev pkg-config procps
+rm -rf /var/lib/apt/lists/*
+
+# 2. MPI: openmpi 4.0.5, hybrid model, installed from source
+mkdir -p /tmp/envkit-mpi
+curl -fsSL -o /tmp/envkit-mpi/mpi.tar https://download.open-mpi.org/release/open-mpi/v4.0/openmpi-4.0.5.tar.bz2
+tar -xf /tmp/envkit-mpi/mpi.tar -C /tmp/envkit-mpi --strip-components=1
+(cd /tmp/envkit-mpi && ./configure --prefix=/opt/mpi --disable-static --with-psm2 --with-slurm --with-pmix=internal --with-cuda=/usr/local/cuda && make -j"$(nproc)" install)
+rm -rf /tmp/envkit-mpi
+export PATH=/opt/mpi/bin:"$PATH"
+mpirun --version | head -n 1 > /opt/envkit/manifest/mpi-version.txt
+
+# 3. Python 3.10 and torch
+curl -fsSL -o /tmp/miniforge.sh https://github.com/conda-forge/miniforge/releases/download/24.3.0-0/Miniforge3-24.3.0-0-Linux-x86_64.sh
+bash /tmp/miniforge.sh -b -p /opt/envkit/conda
+rm -f /tmp/miniforge.sh
+/opt/envkit/conda/bin/conda create -y -p /opt/envkit/venv python=3.10
+/opt/envkit/venv/bin/pip install --no-cache-dir torch==1.12.1 torchvision==0.13.1
+/opt/envkit/venv/bin/pip install --no-cache-dir numpy h5py pyyaml tqdm
+
+# 4. mpi4py, compiled against the image's MPI
+MPICC=/opt/mpi/bin/mpicc /opt/envkit/venv/bin/pip install --no-cache-dir --no-binary=mpi4py mpi4py
+
+# 5. Horovod 0.28.1 with MPI and Gloo and NCCL
+mkdir -p /tmp/envkit-horovod
+/opt/envkit/venv/bin/pip download --no-deps --no-binary=:all: -d /tmp/envkit-horovod horovod==0.28.1
+tar -xzf /tmp/envkit-horovod/horovod-*.tar.gz -C /tmp/envkit-horovod --strip-components=1
+# torch >= 2 needs C++17; Horovod's CMake hard-codes C++14 in both files (patching one fails at link).
+sed -i 's/set(CMAKE_CXX_STANDARD 14)/set(CMAKE_CXX_STANDARD 17)/' /tmp/envkit-horovod/CMakeLists.txt /tmp/envkit-horovod/horovod/torch/CMakeLists.txt
+grep -q 'CMAKE_CXX_STANDARD 17' /tmp/envkit-horovod/horovod/torch/CMakeLists.txt
+(cd /tmp/envkit-horovod && \
+  HOROVOD_WITH_PYTORCH=1 HOROVOD_WITHOUT_TENSORFLOW=1 HOROVOD_WITHOUT_MXNET=1 \
+  HOROVOD_WITH_MPI=1 HOROVOD_WITH_GLOO=1 HOROVOD_GPU_OPERATIONS=NCCL \
+  /opt/envkit/venv/bin/pip install --no-cache-dir --no-build-isolation .)
+rm -rf /tmp/envkit-horovod
+PATH=/opt/envkit/venv/bin:"$PATH" horovodrun --check-build > /opt/envkit/manifest/horovod-build.txt
+
+
+# 6. Provenance
+printf '%s\n' envkit-base > /opt/envkit/manifest/base-name.txt

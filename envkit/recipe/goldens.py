@@ -1,0 +1,142 @@
+"""The committed renders in containers/: every shipped site, every layer, both formats.
+
+Admins read and diff these files instead of running envkit. For each profile in
+site-profiles/ this writes
+
+    containers/<site>/base.def, site.def, workload-<name>.def
+    containers/<site>/docker/<layer>/Dockerfile (+ its install and test scripts)
+
+with one `workload-<name>` per bundled workload (none yet: skipped quietly).
+`--check` renders afresh in memory and exits 1 listing every file that differs,
+is missing, or is stale; without it the folder is rewritten to match.
+
+Example:
+    $ python -m envkit.recipe.goldens          # rewrite containers/
+    $ python -m envkit.recipe.goldens --check  # exit 1 if containers/ is out of date
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from envkit.errors import EnvkitError
+from envkit.profile import load_profile
+from envkit.recipe.formats import render_layer
+from envkit.recipe.layers import base_layer, site_layer, workload_layer
+from envkit.recipe.model import Layer
+from envkit.recipe.workload_spec import list_workloads
+from envkit.resources import containers_dir, home
+
+
+@contextmanager
+def _shipped_profiles_only() -> Iterator[None]:
+    """Ignore ENVKIT_PROFILE_PATH so a user's profiles cannot shadow the shipped ones."""
+    saved = os.environ.pop("ENVKIT_PROFILE_PATH", None)
+    try:
+        yield
+    finally:
+        if saved is not None:
+            os.environ["ENVKIT_PROFILE_PATH"] = saved
+
+
+def shipped_sites() -> list[str]:
+    """Names of the profiles in the tree's site-profiles/ folder, sorted."""
+    return sorted(p.stem for p in (home() / "site-profiles").glob("*.yaml"))
+
+
+def _layers(site: str, workloads: list[str]) -> list[tuple[str, Layer]]:
+    profile = load_profile(site)
+    layers = [("base", base_layer(profile)), ("site", site_layer(profile))]
+    layers += [(f"workload-{name}", workload_layer(profile, name)) for name in workloads]
+    return layers
+
+
+def render_all() -> dict[str, str]:
+    """Every golden file, by path relative to containers/ (POSIX separators), in sorted order."""
+    files: dict[str, str] = {}
+    with _shipped_profiles_only():
+        workloads = list_workloads()
+        for site in shipped_sites():
+            for label, layer in _layers(site, workloads):
+                (definition,) = render_layer(layer, "singularity", site).values()
+                files[f"{site}/{label}.def"] = definition
+                for name, text in render_layer(layer, "docker", site).items():
+                    files[f"{site}/docker/{label}/{name}"] = text
+    return dict(sorted(files.items()))
+
+
+def _on_disk(root: Path) -> dict[str, Path]:
+    if not root.is_dir():
+        return {}
+    return {p.relative_to(root).as_posix(): p for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def check(root: Path | None = None) -> list[str]:
+    """Paths (relative to containers/) that differ from a fresh render, each with why."""
+    root = root or containers_dir()
+    fresh = render_all()
+    present = _on_disk(root)
+    problems: list[str] = []
+    for rel, text in fresh.items():
+        path = present.get(rel)
+        if path is None:
+            problems.append(f"{rel} (missing)")
+        elif path.read_bytes() != text.encode("utf-8"):
+            problems.append(f"{rel} (differs)")
+    problems += [f"{rel} (stale: no longer rendered)" for rel in present if rel not in fresh]
+    return sorted(problems)
+
+
+def write(root: Path | None = None) -> list[str]:
+    """Rewrite containers/ to match a fresh render; returns the paths written or removed."""
+    from envkit.fsutil import atomic_write_text
+
+    root = root or containers_dir()
+    fresh = render_all()
+    present = _on_disk(root)
+    changed: list[str] = []
+    for rel, text in fresh.items():
+        path = root / rel
+        if rel in present and present[rel].read_bytes() == text.encode("utf-8"):
+            continue
+        atomic_write_text(path, text)
+        changed.append(rel)
+    for rel, path in present.items():
+        if rel not in fresh:
+            path.unlink()
+            changed.append(f"{rel} (removed)")
+    for folder in sorted((p for p in root.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
+        if not any(folder.iterdir()):
+            folder.rmdir()
+    return changed
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m envkit.recipe.goldens [--check]`."""
+    parser = argparse.ArgumentParser(prog="python -m envkit.recipe.goldens", description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 if containers/ differs from a fresh render")
+    args = parser.parse_args(argv)
+    try:
+        if args.check:
+            problems = check()
+            for line in problems:
+                sys.stdout.write(f"containers/{line}\n")
+            if problems:
+                sys.stderr.write(f"{len(problems)} file(s) out of date: run `python -m envkit.recipe.goldens`\n")
+                return 1
+            return 0
+        for line in write():
+            sys.stdout.write(f"wrote containers/{line}\n")
+    except EnvkitError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
