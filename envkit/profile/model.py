@@ -24,6 +24,14 @@ from envkit.profile.fields import AbsPath, Arg, BindSpec, EnvName, EnvValue, Nam
 Arch = Literal["x86_64", "ppc64le", "aarch64"]
 
 
+class AtKey(ValueError):
+    """A cross-field error reported at one key (relative to the model raising it), not at the whole section."""
+
+    def __init__(self, message: str, *key_path: str) -> None:
+        super().__init__(message)
+        self.key_path = key_path
+
+
 class Section(BaseModel):
     """Base of every profile section: strict, closed, frozen."""
 
@@ -71,9 +79,10 @@ class Gpu(Section):
     @model_validator(mode="after")
     def _consistent(self) -> Gpu:
         if self.vendor == "none" and self.per_node:
-            raise ValueError("vendor is 'none' but per_node > 0 (expected per_node: 0)")
+            raise AtKey("vendor is 'none' but per_node > 0 (expected per_node: 0)", "per_node")
         if self.vendor != "none" and (not self.per_node or not self.model or not self.memory_gb):
-            raise ValueError("a GPU vendor needs model, memory_gb and per_node >= 1")
+            key = "per_node" if not self.per_node else "model" if not self.model else "memory_gb"
+            raise AtKey("a GPU vendor needs model, memory_gb and per_node >= 1", key)
         return self
 
 
@@ -89,11 +98,11 @@ class Cuda(Section):
     def _driver_runs_toolkit(self) -> Cuda:
         verdict = driver_ok(self.toolkit, self.driver)
         if verdict == "unknown":
-            raise ValueError(f"CUDA toolkit {self.toolkit} is not a known release (expected e.g. 11.8 or 12.2)")
+            raise AtKey(f"CUDA toolkit {self.toolkit} is not a known release (expected e.g. 11.8 or 12.2)", "toolkit")
         if verdict == "too-old":
             floor = MINOR_COMPAT_FLOOR.get(major_minor(self.toolkit).split(".")[0]) or min_driver(self.toolkit)
-            raise ValueError(f"CUDA toolkit {self.toolkit} needs driver >= {floor}, "
-                             f"but the site's driver is {self.driver}")
+            raise AtKey(f"CUDA toolkit {self.toolkit} needs driver >= {floor}, "
+                        f"but the site's driver is {self.driver}", "driver")
         return self
 
 
@@ -119,13 +128,13 @@ class Mpi(Section):
     @model_validator(mode="after")
     def _coherent(self) -> Mpi:
         if self.model == "bind" and not self.bind_paths:
-            raise ValueError("the bind model needs bind_paths (the host MPI tree to mount)")
+            raise AtKey("the bind model needs bind_paths (the host MPI tree to mount)", "bind_paths")
         if self.install == "host" and not self.root:
-            raise ValueError("install: host needs root (the host MPI prefix copied into the image)")
+            raise AtKey("install: host needs root (the host MPI prefix copied into the image)", "root")
         if self.install == "source" and self.vendor not in ("openmpi", "mpich"):
-            raise ValueError(f"install: source supports openmpi and mpich, not {self.vendor}")
+            raise AtKey(f"install: source supports openmpi and mpich, not {self.vendor}", "install")
         if self.vendor == "spectrum" and version_tuple(self.version) < (10, 3, 1, 0):
-            raise ValueError(f"Spectrum MPI {self.version} is too old for containers (expected >= 10.3.1.0)")
+            raise AtKey(f"Spectrum MPI {self.version} is too old for containers (expected >= 10.3.1.0)", "version")
         return self
 
 
@@ -147,8 +156,8 @@ class Interconnect(Section):
             "none": {"tcp"},
         }
         if self.transport not in fits[self.fabric]:
-            raise ValueError(f"transport {self.transport} does not drive {self.fabric} "
-                             f"(expected one of {sorted(fits[self.fabric])})")
+            raise AtKey(f"transport {self.transport} does not drive {self.fabric} "
+                        f"(expected one of {sorted(fits[self.fabric])})", "transport")
         return self
 
 
@@ -221,20 +230,21 @@ class Profile(Section):
     @model_validator(mode="after")
     def _cross_checks(self) -> Profile:
         if self.gpu.vendor == "nvidia" and self.cuda is None:
-            raise ValueError("an NVIDIA GPU site needs a cuda section (toolkit, driver)")
+            raise AtKey("an NVIDIA GPU site needs a cuda section (toolkit, driver)", "cuda")
         if self.gpu.vendor == "none" and self.cuda is not None:
-            raise ValueError("cuda is set but gpu.vendor is 'none'")
+            raise AtKey("cuda is set but gpu.vendor is 'none'", "cuda")
         if self.mpi.vendor == "spectrum":
             if self.cpu.arch != "ppc64le":
-                raise ValueError("Spectrum MPI profiles are POWER systems (expected cpu.arch: ppc64le)")
+                raise AtKey("Spectrum MPI profiles are POWER systems (expected cpu.arch: ppc64le)", "cpu", "arch")
             if self.cuda and version_tuple(self.cuda.toolkit) >= (12,):
-                raise ValueError(f"Spectrum MPI does not support CUDA >= 12 (cuda.toolkit is {self.cuda.toolkit})")
+                raise AtKey(f"Spectrum MPI does not support CUDA >= 12 (cuda.toolkit is {self.cuda.toolkit})",
+                            "cuda", "toolkit")
         if self.launcher.kind == "jsrun" and self.scheduler.kind != "lsf":
-            raise ValueError("jsrun needs an LSF scheduler (scheduler.kind: lsf)")
+            raise AtKey("jsrun needs an LSF scheduler (scheduler.kind: lsf)", "launcher", "kind")
         if self.launcher.kind == "srun" and self.scheduler.kind != "slurm":
-            raise ValueError("srun needs a Slurm scheduler (scheduler.kind: slurm)")
+            raise AtKey("srun needs a Slurm scheduler (scheduler.kind: slurm)", "launcher", "kind")
         if self.interconnect.transport == "psm2" and self.cpu.arch != "x86_64":
-            raise ValueError("PSM2 (Omni-Path) exists for x86_64 only")
+            raise AtKey("PSM2 (Omni-Path) exists for x86_64 only", "interconnect", "transport")
         return self
 
     @property

@@ -85,7 +85,8 @@ def validate_doc(model: type[M], doc: YamlDoc, *, prefix: KeyPath = ()) -> M:
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
         err = errors[0]
-        loc = tuple(err["loc"])
+        # A cross-field check names the key it is about (model.AtKey); report it there.
+        loc = tuple(err["loc"]) + tuple(getattr(err.get("ctx", {}).get("error"), "key_path", ()))
         file, line = doc.locate(prefix + loc)
         key = ".".join(str(p) for p in loc) or None
         more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""

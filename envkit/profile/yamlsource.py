@@ -74,8 +74,10 @@ def parse_yaml_text(text: str, file: str) -> YamlDoc:
     loader = _UniqueKeyLoader(text)
     try:
         node = loader.get_single_node()
+        if node is None:
+            raise EnvkitError("the file is empty (expected a mapping of keys)", file=file, line=1)
         lines: dict[KeyPath, tuple[str, int]] = {}
-        data = {} if node is None else _construct(node, loader, file, (), lines)
+        data = _construct(node, loader, file, (), lines)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -91,9 +93,15 @@ def parse_yaml_text(text: str, file: str) -> YamlDoc:
 def load_yaml_file(path: Path) -> YamlDoc:
     """Read and parse one YAML file; unreadable or non-UTF-8 files are one-line errors."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise EnvkitError("file not found", file=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise EnvkitError(f"cannot read file: {exc.__class__.__name__}", file=str(path)) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise EnvkitError(f"not UTF-8 text (byte 0x{raw[exc.start]:02x} cannot be decoded)",
+                          file=str(path), line=line) from None
     return parse_yaml_text(text, str(path))
