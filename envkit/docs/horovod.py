@@ -1,0 +1,65 @@
+"""How Horovod is built into the image, read from the rendered base layer.
+
+Example:
+    >>> from envkit.profile import load_profile
+    >>> from envkit.docs.context import doc_context
+    >>> flags = horovod_flags(doc_context(load_profile("hal")))
+    >>> "HOROVOD_GPU_OPERATIONS=NCCL" in flags
+    True
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+from envkit.docs.context import MPI_NAMES, DocContext
+from envkit.docs.model import Command, Fact, Section
+from envkit.recipe.layers import mpi_prefix, site_tag
+
+RECIPE = "rendered base layer (recipes/scripts/base.post.sh.j2)"
+CXX17 = ("Horovod's CMakeLists.txt and horovod/torch/CMakeLists.txt raised from C++14 to C++17 "
+         "(torch >= 2 needs C++17; patching one file alone fails at link time)")
+
+
+def horovod_flags(ctx: DocContext) -> list[str]:
+    """The HOROVOD_* variables the base layer's install step sets."""
+    if ctx.base_layer is None:
+        return []
+    return re.findall(r"\bHOROVOD_[A-Z_]+=\S+", ctx.base_layer.post)
+
+
+def horovod(ctx: DocContext) -> Section:
+    """Version, C++17 patch, build flags, GPU ops, the MPI and torch it is built against, the check."""
+    title = "Horovod in the image"
+    if ctx.base is None or ctx.base.horovod is None or ctx.platform is None:
+        why = ctx.base_error or f"base {ctx.profile.base} does not install Horovod"
+        return Section("horovod", title, notes=(f"Not built for this site: {why}",))
+    hvd, p = ctx.base.horovod, ctx.profile
+    flags = horovod_flags(ctx)
+    gpu_ops = next((f.split("=", 1)[1] for f in flags if f.startswith("HOROVOD_GPU_OPERATIONS=")), None)
+    base_src = f"bases/{ctx.base.name}.yaml horovod"
+    facts = [
+        Fact("Horovod version", hvd.version, base_src),
+        Fact("How it is built", "from the source distribution (pip download --no-binary=:all:), then pip install "
+                                "--no-build-isolation against the image's torch and MPI", RECIPE),
+        Fact("C++17 patch", CXX17 if hvd.patch_cxx17 else "not applied", base_src),
+        Fact("Build flags", " ".join(flags) or "none found", RECIPE),
+        Fact("GPU operations", f"{gpu_ops} (allreduce on the GPUs)" if gpu_ops
+             else "none: CPU-only image, collectives over MPI and Gloo", RECIPE),
+        Fact("MPI it is built against", f"{MPI_NAMES[p.mpi.vendor]} {p.mpi.version} at {mpi_prefix(p)}",
+             ctx.src("mpi")),
+        Fact("torch", " ".join(ctx.platform.python.torch) + f" ({ctx.platform.python.installer}, Python "
+                                                           f"{ctx.platform.python.version or 'of the OS'})",
+             ctx.base_src()),
+    ]
+    image = f"{site_tag(p)}{ctx.engine.image_suffix}"
+    check = shlex.join(ctx.engine.exec_argv(image, ["horovodrun", "--check-build"], gpu=ctx.gpu))
+    cmds = [Command("Check what Horovod was built with", check, RECIPE,
+                    note="The build saved the same output in /opt/envkit/manifest/horovod-build.txt.")]
+    notes = ["Ranks are started by the site launcher (see Run), one per GPU; horovodrun is only needed for "
+             "the build check."]
+    if p.scheduler.kind == "lsf":
+        notes.append("On LSF, horovodrun calls jsrun itself; pass --mpi-args=\"-gpu\" for CUDA-aware Spectrum "
+                     "MPI [read: horovod docs/lsf.rst].")
+    return Section("horovod", title, facts=tuple(facts), commands=tuple(cmds), notes=tuple(notes))

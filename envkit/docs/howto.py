@@ -1,0 +1,128 @@
+"""Sections about using the site: how to build the image and how to run each workload.
+
+Run lines come from envkit.launch and the engine's exec argv, the same code
+`envkit run` uses, so the page shows the exact command line.
+
+Example:
+    >>> from envkit.profile import load_profile
+    >>> from envkit.docs.context import doc_context
+    >>> s = run(doc_context(load_profile("summit")))
+    >>> s.commands[1].line.startswith("jsrun --smpiargs=-gpu")
+    True
+"""
+
+from __future__ import annotations
+
+import shlex
+
+from envkit.docs.context import ENGINE_NAMES, DocContext
+from envkit.docs.model import Command, Fact, Section
+from envkit.errors import EnvkitError
+from envkit.launch import LaunchPlan, launch_argv
+from envkit.recipe.layers import base_tag, site_tag, workload_tag
+
+DEFAULT_WORKLOADS = ("aigw", "resnet50", "aides")
+CLI = "envkit CLI"
+
+
+def workloads() -> list[tuple[str, str]]:
+    """(name, description) of the bundled workloads; the three defaults when none has a workload.yaml."""
+    from envkit.recipe.workload_spec import list_workloads, load_workload_spec
+
+    names = list_workloads()
+    if not names:
+        return [(name, "") for name in DEFAULT_WORKLOADS]
+    out: list[tuple[str, str]] = []
+    for name in names:
+        try:
+            out.append((name, load_workload_spec(name).description))
+        except EnvkitError:
+            out.append((name, ""))
+    return out
+
+
+def image_file(ctx: DocContext, tag: str) -> str:
+    """The image a tag is stored as: `<tag>.sif` for Apptainer/Singularity, the tag for Charliecloud."""
+    return f"{tag}{ctx.engine.image_suffix}"
+
+
+def run_binds(ctx: DocContext) -> list[str]:
+    """What a run binds: the site's binds, then the host MPI tree, each once."""
+    binds: list[str] = []
+    for bind in [*ctx.profile.container.binds, *ctx.profile.mpi.bind_paths]:
+        if bind not in binds:
+            binds.append(bind)
+    return binds
+
+
+def build(ctx: DocContext) -> Section:
+    """`envkit build`, the definitions it renders, the engine's build lines and the site's note."""
+    p = ctx.profile
+    site = p.name
+    cmds = [
+        Command("Build the base, site and workload images", f"envkit build --site {shlex.quote(site)}", CLI),
+        Command("Write the definition of each layer, to read or build by hand",
+                f"envkit render --site {shlex.quote(site)} --layer base -o base.def && \\\n  "
+                f"envkit render --site {shlex.quote(site)} --layer site -o site.def", CLI),
+    ]
+    build_argv = getattr(ctx.engine, "build_argv", None)
+    if build_argv is not None:
+        for layer, tag in (("base", base_tag(p)), ("site", site_tag(p))):
+            line = shlex.join(build_argv(f"{layer}.def", image_file(ctx, tag), fakeroot=p.container.fakeroot))
+            cmds.append(Command(f"The engine's build line for the {layer} layer", line,
+                                f"{ctx.src('container')}; envkit/engines"))
+        if not p.container.fakeroot:
+            cmds += podman_route(ctx)
+    facts = [Fact("Build on", f"a {p.cpu.arch} machine (the image must match the nodes' CPU)", ctx.src("cpu"))]
+    if p.container.build_note:
+        facts.append(Fact("Site build note", p.container.build_note, ctx.src("container")))
+    return Section("build", "Build the image", facts=tuple(facts), commands=tuple(cmds),
+                   intro=f"Images are built in three layers with {ENGINE_NAMES[p.container.engine]}: "
+                         f"{base_tag(p)} -> {site_tag(p)} -> envkit-{site}-<workload>.")
+
+
+def podman_route(ctx: DocContext) -> list[Command]:
+    """Without --fakeroot: build the Docker form with Podman, save it, convert it (the OLCF Summit route)."""
+    p = ctx.profile
+    site, tag = shlex.quote(p.name), site_tag(p)
+    src = "[read: olcf-user-docs containers_on_summit] podman build, podman save, apptainer build docker-archive://"
+    lines = [
+        f"envkit render --site {site} --layer base --format docker -o podman/base/Dockerfile",
+        f"podman build -t {base_tag(p)} podman/base",
+        f"envkit render --site {site} --layer site --format docker -o podman/site/Dockerfile",
+        f"podman build -t {tag} podman/site",
+        f"podman save -o {tag}.tar {tag}",
+        f"{ctx.engine.binary} build {image_file(ctx, tag)} docker-archive://{tag}.tar",
+    ]
+    return [Command("Without fakeroot: build with Podman and convert", " && \\\n  ".join(lines), src,
+                    note="Each Docker layer starts FROM its parent's tag, so build them in this order.")]
+
+
+def run(ctx: DocContext) -> Section:
+    """For each workload: the launch line on one GPU and across nodes."""
+    p = ctx.profile
+    nodes = min(2, p.nodes.count)
+    per_node = p.tasks_per_node
+    gpus = 1 if ctx.gpu else 0
+    unit = "GPU" if ctx.gpu else "rank"
+    src = f"{ctx.src('launcher')}; envkit/launch and the {p.container.engine} engine's exec argv"
+    cmds: list[Command] = []
+    for name, description in workloads():
+        image = image_file(ctx, workload_tag(p, name))
+        wrapper = tuple(ctx.engine.exec_argv(image, [], binds=run_binds(ctx), gpu=ctx.gpu))
+        command = ("python", "-m", "envkit.train", name)
+        one = launch_argv(p, LaunchPlan(1, 1, command, gpus_per_task=gpus, wrapper=wrapper))
+        many = launch_argv(p, LaunchPlan(nodes, per_node, command, gpus_per_task=gpus, wrapper=wrapper))
+        cmds.append(Command(f"{name} on one {unit}", shlex.join(one), src, note=description))
+        cmds.append(Command(f"{name} on {nodes} node(s) x {per_node} {unit}s", shlex.join(many), src))
+    facts = (
+        Fact("Launcher", f"{p.launcher.kind} {' '.join(p.launcher.args)}".strip(), ctx.src("launcher")),
+        Fact("Ranks per node", f"{per_node} (one per GPU)" if ctx.gpu and not p.defaults.tasks_per_node
+             else str(per_node), ctx.src("gpu")),
+        Fact("Workload images", f"envkit-{p.name}-<workload>{ctx.engine.image_suffix}", "envkit/recipe/layers.py"),
+    )
+    where = "Run these inside a job allocation (see Scheduler)." if p.scheduler.kind != "none" else \
+        "No batch system: run these directly."
+    per = "one rank per GPU" if ctx.gpu else "the ranks"
+    return Section("run", "Run the workloads", facts=facts, commands=tuple(cmds),
+                   intro=f"{where} The launcher starts {per}; each rank runs the workload inside its image.")

@@ -1,0 +1,87 @@
+"""The doc model: what a help-desk page says about one site, before any format.
+
+A page is a list of sections; a section holds facts (label, value, source),
+commands (a shell line someone can paste, with its source), notes and
+problems (symptom, cause, fix). Every item carries the `source` note it came
+from, so a reader can tell a published fact from one marked [check].
+
+Example:
+    >>> f = Fact("CPU architecture", "ppc64le", "profile cpu: [paper]")
+    >>> s = Section("system", "System architecture", facts=(f,))
+    >>> s.facts[0].value, s.anchor
+    ('ppc64le', 'system')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One fact about the site and where it came from."""
+
+    label: str
+    value: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command line to paste (already shell-quoted) and where it came from."""
+
+    label: str
+    line: str
+    source: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A troubleshooting entry: what the user sees, why, and what to do."""
+
+    title: str
+    symptom: str
+    cause: str
+    fix: str
+    source: str
+    commands: tuple[Command, ...] = ()
+
+
+@dataclass(frozen=True)
+class Section:
+    """One titled part of a page; any of its lists may be empty."""
+
+    anchor: str
+    title: str
+    intro: str = ""
+    facts: tuple[Fact, ...] = ()
+    commands: tuple[Command, ...] = ()
+    notes: tuple[str, ...] = ()
+    problems: tuple[Problem, ...] = ()
+
+
+@dataclass(frozen=True)
+class SiteDoc:
+    """The whole page for one site."""
+
+    site: str
+    title: str
+    center: str
+    status: str
+    summary: str
+    profile_hash: str
+    sections: tuple[Section, ...] = field(default=())
+    warnings: tuple[str, ...] = ()
+
+    def text(self) -> str:
+        """Every fact, command and note as plain text (for tests and search)."""
+        parts = [self.title, self.summary, *self.warnings]
+        for section in self.sections:
+            parts += [section.title, section.intro, *section.notes]
+            parts += [f"{f.label} {f.value} {f.source}" for f in section.facts]
+            parts += [f"{c.label} {c.line} {c.note} {c.source}" for c in section.commands]
+            for p in section.problems:
+                parts += [p.title, p.symptom, p.cause, p.fix, p.source]
+                parts += [f"{c.label} {c.line} {c.source}" for c in p.commands]
+        return "\n".join(x for x in parts if x)

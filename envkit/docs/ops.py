@@ -1,0 +1,78 @@
+"""The modules to load and the batch system: account, partition or queue, walltime, a script header.
+
+Account, partition and queue are the profile's placeholders (ACCOUNT,
+PROJECT): a user replaces them with their own allocation.
+
+Example:
+    >>> from envkit.profile import load_profile
+    >>> from envkit.docs.context import doc_context
+    >>> scheduler(doc_context(load_profile("summit"))).commands[0].line.splitlines()[0]
+    '#BSUB -P PROJECT'
+"""
+
+from __future__ import annotations
+
+import shlex
+
+from envkit.docs.context import SCHEDULER_NAMES, DocContext
+from envkit.docs.model import Command, Fact, Section
+
+
+def modules(ctx: DocContext) -> Section:
+    """The environment modules a job loads before it starts the container."""
+    p = ctx.profile
+    src = f"{ctx.site_file} modules"
+    if not p.modules:
+        return Section("modules", "Modules", facts=(Fact("Modules to load", "none", src),),
+                       intro="Nothing to load: the image carries the software stack.")
+    line = shlex.join(["module", "load", *p.modules])
+    return Section("modules", "Modules", facts=(Fact("Modules to load", ", ".join(p.modules), src),),
+                   commands=(Command("Load them in the job script", line, src),),
+                   intro="Host modules a job loads before it starts the container (the launcher, the host MPI).")
+
+
+def batch_header(ctx: DocContext, nodes: int) -> str:
+    """The first lines of a batch script for `nodes` nodes, with the profile's placeholders."""
+    s = ctx.profile.scheduler
+    if s.kind == "slurm":
+        lines = [f"#SBATCH --account={s.account or 'ACCOUNT'}"]
+        if s.partition:
+            lines.append(f"#SBATCH --partition={s.partition}")
+        lines.append(f"#SBATCH --nodes={nodes}")
+        if s.walltime:
+            lines.append(f"#SBATCH --time={s.walltime}")
+    elif s.kind == "lsf":
+        lines = [f"#BSUB -P {s.account or 'PROJECT'}"]
+        if s.queue:
+            lines.append(f"#BSUB -q {s.queue}")
+        lines.append(f"#BSUB -nnodes {nodes}")
+        if s.walltime:
+            lines.append(f"#BSUB -W {s.walltime}")
+    elif s.kind == "pbs":
+        lines = [f"#PBS -A {s.account or 'ACCOUNT'}"]
+        if s.queue:
+            lines.append(f"#PBS -q {s.queue}")
+        lines.append(f"#PBS -l select={nodes}")
+        if s.walltime:
+            lines.append(f"#PBS -l walltime={s.walltime}")
+    else:
+        return ""
+    return "\n".join(lines)
+
+
+def scheduler(ctx: DocContext) -> Section:
+    """Scheduler kind, the placeholders, and a batch-script header."""
+    p = ctx.profile
+    s = p.scheduler
+    src = ctx.src("scheduler")
+    facts = [Fact("Batch system", SCHEDULER_NAMES[s.kind], src)]
+    for label, value in (("Account / project", s.account), ("Partition", s.partition), ("Queue", s.queue),
+                         ("Walltime limit", s.walltime)):
+        if value:
+            facts.append(Fact(label, value, src))
+    header = batch_header(ctx, min(2, p.nodes.count))
+    cmds = (Command("Batch script header", header, src,
+                    note="Replace the account placeholder with your allocation."),) if header else ()
+    intro = "Replace placeholders such as ACCOUNT or PROJECT with your own allocation." if header else \
+        "No batch system: run the launch lines directly."
+    return Section("scheduler", "Scheduler", facts=tuple(facts), commands=cmds, intro=intro)

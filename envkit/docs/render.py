@@ -1,0 +1,74 @@
+"""Render doc models to Markdown or self-contained HTML with the templates in recipes/docs/.
+
+Markdown uses a plain environment; HTML gets its own environment with
+autoescaping on, so a profile value like `<b>` shows as text, never as markup.
+
+Example:
+    >>> from envkit.profile import load_profile
+    >>> from envkit.docs.build import build_doc
+    >>> render_site(build_doc(load_profile("hal")), "md").splitlines()[0]
+    '# HAL, NCSA Hardware-Accelerated Learning cluster'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Literal
+
+import jinja2
+
+from envkit.docs.model import SiteDoc
+from envkit.errors import EnvkitError
+from envkit.resources import recipes_dir
+
+DocFormat = Literal["md", "html"]
+DOC_FORMATS: tuple[str, ...] = ("md", "html")
+
+
+def md_cell(value: str) -> str:
+    """Text safe inside a Markdown table cell: pipes escaped, newlines as <br>."""
+    return str(value).replace("\\", "\\\\").replace("|", "\\|").replace("\n", "<br>")
+
+
+def md_code(value: str) -> str:
+    """Inline code that survives backticks in the value."""
+    text = str(value)
+    fence = "``" if "`" in text else "`"
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+@lru_cache(maxsize=4)
+def environment(fmt: DocFormat) -> jinja2.Environment:
+    """The Jinja2 environment for one format (HTML autoescapes, Markdown does not)."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(recipes_dir() / "docs")),
+        undefined=jinja2.StrictUndefined,
+        autoescape=fmt == "html",
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["md_cell"] = md_cell
+    env.filters["md_code"] = md_code
+    return env
+
+
+def _render(fmt: DocFormat, name: str, **context: object) -> str:
+    if fmt not in DOC_FORMATS:
+        raise EnvkitError(f"--format must be one of {', '.join(DOC_FORMATS)}, got {fmt!r}")
+    try:
+        return environment(fmt).get_template(name).render(**context)
+    except jinja2.TemplateNotFound:
+        raise EnvkitError(f"docs template not found: docs/{name}", file=str(recipes_dir())) from None
+
+
+def render_site(doc: SiteDoc, fmt: DocFormat) -> str:
+    """One site's page in `fmt`."""
+    return _render(fmt, f"site.{fmt}.j2", doc=doc)
+
+
+def render_index(docs: Sequence[SiteDoc], fmt: DocFormat) -> str:
+    """The index page linking every site's page (`<site>.md` or `<site>.html` beside it)."""
+    return _render(fmt, f"index.{fmt}.j2", docs=list(docs), ext=fmt)

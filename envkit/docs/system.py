@@ -1,0 +1,175 @@
+"""Sections about the machine: architecture, GPUs and CUDA, MPI, the container engine.
+
+Example:
+    >>> from envkit.profile import load_profile
+    >>> from envkit.docs.context import doc_context
+    >>> s = architecture(doc_context(load_profile("hal")))
+    >>> s.facts[0].value
+    'ppc64le'
+"""
+
+from __future__ import annotations
+
+import re
+
+from envkit.docs.context import ENGINE_NAMES, FABRIC_NAMES, MPI_NAMES, TRANSPORT_NAMES, DocContext
+from envkit.docs.model import Fact, Section
+from envkit.profile.cuda import MINOR_COMPAT_FLOOR, driver_ok, major_minor, min_driver
+from envkit.recipe.layers import base_tag, mpi_prefix, site_tag
+
+CUDA_NOTES = "envkit/profile/cuda.py: NVIDIA CUDA Toolkit release notes, table of toolkit and driver versions"
+
+FABRIC_NEEDS = {
+    "ucx": "the image's MPI is built with UCX (libucx, libibverbs) to use the InfiniBand links",
+    "verbs": "the image's MPI is built with verbs (libibverbs, librdmacm)",
+    "psm2": "Omni-Path needs PSM2: the image's MPI is built --with-psm2 against libpsm2; without it MPI falls back "
+            "to TCP or fails to open an endpoint",
+    "ofi": "the image's MPI is built with libfabric (OFI), the provider the fabric's driver offers",
+    "tcp": "TCP only; nothing fabric-specific in the image",
+}
+
+
+def gpu_summary(ctx: DocContext) -> str:
+    """'6 x V100 16 GB per node, NVLink 2.0' or 'no GPU'."""
+    gpu = ctx.profile.gpu
+    if gpu.vendor == "none":
+        return "no GPU"
+    link = f", {gpu.link}" if gpu.link else ""
+    return f"{gpu.per_node} x NVIDIA {gpu.model} {gpu.memory_gb} GB per node{link}"
+
+
+def architecture(ctx: DocContext) -> Section:
+    """CPU arch and model, nodes, host OS, GPUs per node, interconnect."""
+    p = ctx.profile
+    smt = f", SMT{p.cpu.threads_per_core}" if p.cpu.threads_per_core > 1 else ""
+    facts = [
+        Fact("CPU architecture", p.cpu.arch, ctx.src("cpu")),
+        Fact("CPU model", f"{p.cpu.model}; {p.cpu.sockets_per_node} socket(s), {p.cpu.cores_per_node} cores per "
+                          f"node{smt}", ctx.src("cpu")),
+        Fact("Nodes", f"{p.nodes.count} nodes, {p.nodes.memory_gb} GB memory each", ctx.src("nodes")),
+        Fact("Host OS", f"{p.os.name} {p.os.version}", ctx.src("os")),
+        Fact("GPUs per node", gpu_summary(ctx), ctx.src("gpu")),
+    ]
+    if p.gpu.per_node:
+        facts.append(Fact("GPUs in total", f"{p.gpu.per_node * p.nodes.count} ({p.nodes.count} nodes x "
+                                           f"{p.gpu.per_node})", ctx.src("gpu")))
+    if p.gpu.compute_capability:
+        facts.append(Fact("GPU compute capability", p.gpu.compute_capability, ctx.src("gpu")))
+    speed = f", {p.interconnect.speed}" if p.interconnect.speed else ""
+    facts += [
+        Fact("Interconnect", f"{FABRIC_NAMES[p.interconnect.fabric]}{speed}; transport "
+                             f"{TRANSPORT_NAMES[p.interconnect.transport]}", ctx.src("interconnect")),
+        Fact("What the image needs for the fabric", FABRIC_NEEDS[p.interconnect.transport], ctx.src("interconnect")),
+    ]
+    return Section("system", "System architecture", facts=tuple(facts),
+                   intro=f"Compute nodes of {p.title}. An image runs here only if it was built for "
+                         f"{p.cpu.arch}.")
+
+
+def driver_verdict(toolkit: str, driver: str) -> str:
+    """One sentence: can the site's driver run the image's CUDA, and the minimum drivers.
+
+    Example: driver_verdict("11.7", "470.82.01") -> 'runs CUDA 11.7 by minor-version compatibility ...'
+    """
+    full = min_driver(toolkit) or "unknown"
+    floor = MINOR_COMPAT_FLOOR.get(major_minor(toolkit).split(".")[0])
+    floor_text = f"; the floor under minor-version compatibility is {floor}" if floor else ""
+    verdict = {
+        "ok": f"runs CUDA {toolkit} fully (needs >= {full}{floor_text})",
+        "minor-compat": f"runs CUDA {toolkit} by minor-version compatibility (full support needs >= {full}"
+                        f"{floor_text}); PTX JIT and some newer features are missing",
+        "too-old": f"is too old for CUDA {toolkit} (needs >= {full}{floor_text})",
+        "unknown": f"CUDA {toolkit} is not in envkit's driver table",
+    }[driver_ok(toolkit, driver)]
+    return f"driver {driver} {verdict}"
+
+
+def driver_status(toolkit: str, driver: str) -> str:
+    """A short verdict: 'new enough', 'new enough only by minor-version compatibility', 'too old'."""
+    return {"ok": "new enough", "minor-compat": "new enough only by minor-version compatibility",
+            "too-old": "too old", "unknown": "not checked (CUDA release unknown to envkit)"}[driver_ok(toolkit, driver)]
+
+
+def gpu_cuda(ctx: DocContext) -> Section:
+    """GPU model, CUDA toolkit of the image, cuDNN, the host driver and whether it runs the image."""
+    p = ctx.profile
+    if p.cuda is None:
+        return Section("gpu", "GPUs, CUDA and driver", intro="This site has no GPUs; its image carries no CUDA.",
+                       facts=(Fact("GPUs", "none", ctx.src("gpu")),))
+    facts = [
+        Fact("GPU", f"NVIDIA {p.gpu.model}, {p.gpu.memory_gb} GB" + (f", {p.gpu.link}" if p.gpu.link else ""),
+             ctx.src("gpu")),
+        Fact("CUDA toolkit in the image", p.cuda.toolkit, ctx.src("cuda")),
+        Fact("cuDNN in the image", p.cuda.cudnn or "not set", ctx.src("cuda")),
+        Fact("NVIDIA driver on the nodes", p.cuda.driver, ctx.src("cuda")),
+        Fact("Driver check", driver_verdict(p.cuda.toolkit, p.cuda.driver), CUDA_NOTES),
+        Fact("Minimum driver for the image's CUDA", min_driver(p.cuda.toolkit) or "unknown", CUDA_NOTES),
+    ]
+    if ctx.platform is not None:
+        facts.append(Fact("Image starts from", ctx.platform.image, ctx.base_src()))
+    return Section("gpu", "GPUs, CUDA and driver", facts=tuple(facts),
+                   intro="The image carries the CUDA toolkit; the driver comes from the host (`--nv`).")
+
+
+MODEL_TEXT = {
+    "hybrid": "hybrid: the host launcher starts the ranks and an MPI inside the image does the communication; "
+              "it must match the host MPI (vendor, version series, PMI)",
+    "bind": "bind: the image carries no MPI of its own; the host MPI is bind-mounted in at run time",
+}
+INSTALL_TEXT = {
+    "source": "built from source in the base layer",
+    "distro": "the OS package, the same as the host's",
+    "host": "the host's MPI tree copied in at build time and bind-mounted over at run time",
+}
+
+
+def configure_flags(ctx: DocContext) -> str | None:
+    """The `./configure` flags the base layer builds MPI with, read from the rendered recipe."""
+    if ctx.base_layer is None:
+        return None
+    match = re.search(r"\./configure (.*?) && make", ctx.base_layer.post)
+    return match.group(1) if match else None
+
+
+def mpi(ctx: DocContext) -> Section:
+    """Host MPI vendor/version, the container MPI model, what the image carries, its environment."""
+    p = ctx.profile
+    m = p.mpi
+    facts = [
+        Fact("Host MPI", f"{MPI_NAMES[m.vendor]} {m.version}", ctx.src("mpi")),
+        Fact("Container MPI model", MODEL_TEXT[m.model], ctx.src("mpi")),
+        Fact("MPI in the image", f"{MPI_NAMES[m.vendor]} {m.version}, {INSTALL_TEXT[m.install]}, at "
+                                 f"{mpi_prefix(p)}", ctx.src("mpi")),
+        Fact("Process management (PMI)", m.pmi, ctx.src("mpi")),
+        Fact("CUDA-aware MPI", "yes" if m.cuda_aware else "no", ctx.src("mpi")),
+    ]
+    if m.root:
+        facts.append(Fact("Host MPI prefix", m.root, ctx.src("mpi")))
+    if m.bind_paths:
+        facts.append(Fact("Host MPI bind-mounted at run time", ", ".join(m.bind_paths), ctx.src("mpi")))
+    flags = configure_flags(ctx)
+    if flags:
+        facts.append(Fact("MPI configure flags", flags, "rendered base layer (recipes/scripts/base.post.sh.j2)"))
+    if ctx.site_layer is not None:
+        env = [f"{k}={v}" for k, v in ctx.site_layer.environment
+               if k.startswith(("OMPI_", "UCX_", "NCCL_", "FI_", "PSM2_"))]
+        if env:
+            facts.append(Fact("MPI and NCCL environment in the image", " ".join(env),
+                              "rendered site layer (envkit/recipe/layers.py) and the profile's defaults.env"))
+    return Section("mpi", "MPI", facts=tuple(facts),
+                   intro="Multi-node runs use the host's launcher; the MPI inside the image must work with it.")
+
+
+def container(ctx: DocContext) -> Section:
+    """The engine and version at the site, binds, fakeroot, image names, the site's build note."""
+    p = ctx.profile
+    c = p.container
+    binds = [*c.binds, *p.mpi.bind_paths]
+    facts = [
+        Fact("Container engine", f"{ENGINE_NAMES[c.engine]} {c.version}", ctx.src("container")),
+        Fact("Bind mounts", ", ".join(binds) if binds else "none", ctx.src("container")),
+        Fact("Unprivileged builds (--fakeroot)", "yes" if c.fakeroot else "no", ctx.src("container")),
+        Fact("Image names", f"{base_tag(p)} (base) -> {site_tag(p)} (site) -> envkit-{p.name}-<workload>",
+             "envkit/recipe/layers.py"),
+    ]
+    return Section("container", "Container engine", facts=tuple(facts))
