@@ -101,7 +101,7 @@ def environment(root: str | None = None) -> jinja2.Environment:
 def render_template(name: str, **context: Any) -> str:
     """Render recipes/<name> with the given context."""
     try:
-        return environment().get_template(name).render(**context)
+        return environment(str(recipes_dir())).get_template(name).render(**context)
     except jinja2.TemplateNotFound:
         raise EnvkitError(f"recipe template not found: {name}", file=str(recipes_dir())) from None
     except jinja2.UndefinedError as exc:
