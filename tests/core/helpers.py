@@ -1,0 +1,121 @@
+"""Helpers for the core tests: the CLI in-process and as a subprocess, a definition section parser."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import subprocess
+import sys
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+BAD_PROFILES = HERE / "bad_profiles"
+DATA = HERE / "data"
+
+SHIPPED_SITES = ("hal", "bridges-ai", "summit", "local", "delta", "bridges-2", "local-slurm")
+PPC64LE_SITES = ("hal", "summit")
+
+
+@dataclass
+class CliResult:
+    """What a CLI run gave back."""
+
+    code: int
+    out: str
+    err: str
+
+
+def envkit_argv() -> list[str]:
+    """The installed `envkit` console script beside this interpreter (or the module as a fallback)."""
+    script = Path(sys.executable).with_name("envkit")
+    if script.is_file():
+        return [str(script)]
+    return [sys.executable, "-c", "from envkit.cli import main; main()"]
+
+
+def run_envkit(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> CliResult:
+    """Run the real CLI in a subprocess."""
+    full_env = {**os.environ, **(env or {})}
+    proc = subprocess.run([*envkit_argv(), *args], capture_output=True, text=True, env=full_env,
+                          cwd=cwd or REPO, timeout=60, check=False)
+    return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+def run_inprocess(*args: str) -> CliResult:
+    """Run `envkit.cli.main` in this process (the same code path as the console script, minus the startup)."""
+    from envkit.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    saved = sys.argv
+    sys.argv = ["envkit", *args]
+    code = 0
+    try:
+        with redirect_stdout(out), redirect_stderr(err):
+            try:
+                main()
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        sys.argv = saved
+    return CliResult(code, out.getvalue(), err.getvalue())
+
+
+_SECTION = re.compile(r"^%([A-Za-z]+)\s*$")
+
+
+@dataclass
+class Definition:
+    """A Singularity/Apptainer definition split into its header and %sections."""
+
+    header: dict[str, str]
+    sections: dict[str, str]
+    order: list[str]
+
+
+def parse_definition(text: str) -> Definition:
+    """Split a definition on `%section` lines; the header is `Key: value` lines before the first section.
+
+    Lines inside a section are kept verbatim (a heredoc in %post could hold anything but a line
+    that is exactly `%name`, which this parser would treat as a new section, as Apptainer does).
+    """
+    header: dict[str, str] = {}
+    sections: dict[str, list[str]] = {}
+    order: list[str] = []
+    current: list[str] | None = None
+    for line in text.splitlines(keepends=True):
+        match = _SECTION.match(line.rstrip("\n"))
+        if match:
+            name = match.group(1)
+            assert name not in sections, f"section %{name} appears twice"
+            current = sections.setdefault(name, [])
+            order.append(name)
+            continue
+        if current is not None:
+            current.append(line)
+            continue
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        key, sep, value = stripped.partition(":")
+        assert sep, f"header line is not `Key: value`: {line!r}"
+        assert key not in header, f"header key {key} appears twice"
+        header[key.strip()] = value.strip()
+    return Definition(header, {k: "".join(v) for k, v in sections.items()}, order)
+
+
+def section_lines(body: str) -> list[str]:
+    """Non-empty, stripped lines of a section."""
+    return [line.strip() for line in body.splitlines() if line.strip()]
+
+
+def labels_of(defn: Definition) -> dict[str, str]:
+    """%labels as a mapping (first word is the key, the rest the value)."""
+    out: dict[str, str] = {}
+    for line in section_lines(defn.sections.get("labels", "")):
+        key, _, value = line.partition(" ")
+        out[key] = value
+    return out
