@@ -12,11 +12,13 @@ Example:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Literal
 
 import jinja2
+import markupsafe
 
 from envkit.docs.model import SiteDoc
 from envkit.errors import EnvkitError
@@ -39,11 +41,24 @@ def md_code(value: str) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-@lru_cache(maxsize=4)
+_CODE_SPAN = re.compile(r"`([^`]+)`")
+
+
+def html_code_spans(value: str) -> markupsafe.Markup:
+    """Escape text for HTML, then turn `x` into <code>x</code> (backticks are untouched by escaping)."""
+    escaped = str(markupsafe.escape(value))
+    return markupsafe.Markup(_CODE_SPAN.sub(r"<code>\1</code>", escaped))
+
+
 def environment(fmt: DocFormat) -> jinja2.Environment:
     """The Jinja2 environment for one format (HTML autoescapes, Markdown does not)."""
+    return _environment(fmt, str(recipes_dir() / "docs"))
+
+
+@lru_cache(maxsize=8)
+def _environment(fmt: DocFormat, folder: str) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(recipes_dir() / "docs")),
+        loader=jinja2.FileSystemLoader(folder),
         undefined=jinja2.StrictUndefined,
         autoescape=fmt == "html",
         keep_trailing_newline=True,
@@ -52,6 +67,7 @@ def environment(fmt: DocFormat) -> jinja2.Environment:
     )
     env.filters["md_cell"] = md_cell
     env.filters["md_code"] = md_code
+    env.filters["code_spans"] = html_code_spans
     return env
 
 
