@@ -1,0 +1,455 @@
+"""The one training loop every workload shares: data, precision, DDP/Horovod, checkpoints, metrics.
+
+The step loop never waits for the device: the loss is accumulated on the device and read only at
+log points (which is also where throughput intervals are timed, after `warmup_iters` untimed steps),
+synthetic data stays on the device, file data comes through pinned memory with non-blocking copies,
+gradients are dropped with set_to_none, and CUDA optimizers are fused.
+
+Example:
+    >>> # python -m envkit.train aigw --preset smoke --steps 20 --dist ddp   (under torchrun/mpirun/srun)
+    >>> summary = run(parse_args(["aigw", "--steps", "2", "--results", "/tmp/envkit-doc", "--run-id", "d"]))
+    >>> summary["workload"], summary["world_size"]
+    ('aigw', 1)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from envkit.train import checkpoint, metrics, sources
+from envkit.train import dist as distmod
+from envkit.train import workload as wlmod
+from envkit.train.config import RunConfig, parse_args
+from envkit.train.progress import Progress
+from envkit.train.schedule import Schedule, scaled_lr
+
+USER_ERRORS = (wlmod.WorkloadError, sources.SourceError, distmod.DistError)
+DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+class RunError(ValueError):
+    """A run that cannot start as asked (printed as one line)."""
+
+
+def configure_backends(device: torch.device, local_size: int) -> None:
+    """cuDNN autotuning and TF32 on GPUs; one share of the cores per rank on CPUs."""
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+    elif "OMP_NUM_THREADS" not in os.environ:
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // max(1, local_size)))
+
+
+def make_optimizer(model: torch.nn.Module, hp: dict[str, Any], lr: float,
+                   device: torch.device) -> torch.optim.Optimizer:
+    """SGD (momentum, weight decay, nesterov) or Adam/AdamW from the preset; fused on CUDA."""
+    params = [p for p in model.parameters() if p.requires_grad]
+    name = str(hp.get("optimizer", "sgd")).lower()
+    wd = float(hp.get("weight_decay", 0.0))
+    if name == "sgd":
+        cls: Any = torch.optim.SGD
+        kw: dict[str, Any] = {"momentum": float(hp.get("momentum", 0.9)), "weight_decay": wd,
+                              "nesterov": bool(hp.get("nesterov", False))}
+    elif name in ("adam", "adamw"):
+        cls = torch.optim.Adam if name == "adam" else torch.optim.AdamW
+        kw = {"weight_decay": wd, "betas": tuple(hp.get("betas", (0.9, 0.999))), "eps": float(hp.get("eps", 1e-8))}
+    else:
+        raise RunError(f"unknown optimizer {name!r} in the preset (sgd, adam, adamw)")
+    if device.type == "cuda":
+        try:
+            return cls(params, lr=lr, fused=True, **kw)
+        except (RuntimeError, TypeError, ValueError):
+            pass
+    return cls(params, lr=lr, **kw)
+
+
+def total_steps(cfg: RunConfig, hp: dict[str, Any], steps_per_epoch: int) -> int:
+    """--steps, else --epochs x steps per epoch, else the preset's steps or epochs."""
+    if cfg.steps:
+        return cfg.steps
+    if cfg.epochs:
+        return cfg.epochs * steps_per_epoch
+    if hp.get("steps"):
+        return int(hp["steps"])
+    return int(hp.get("epochs", 1)) * steps_per_epoch
+
+
+def _latest_run(results: Path, prefix: str) -> str | None:
+    runs = sorted((p for p in results.glob(f"{prefix}-*") if (p / checkpoint.FILENAME).is_file()),
+                  key=lambda p: (p / checkpoint.FILENAME).stat().st_mtime)
+    return runs[-1].name if runs else None
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+class _Trainer:
+    """State of one run on one rank; `fit` runs it. Built inside a function so DDP dies before shutdown."""
+
+    def __init__(self, cfg: RunConfig, wl: wlmod.Workload, hp: dict[str, Any], ctx: distmod.Context) -> None:
+        self.cfg, self.wl, self.hp, self.ctx = cfg, wl, hp, ctx
+        self.device = ctx.device
+        self.log = Progress(0, enabled=ctx.is_root)
+        configure_backends(self.device, ctx.place.local_size)
+        self.batch = int(cfg.batch or hp.get("batch", 32))
+        self.global_batch = self.batch * ctx.world_size
+        prefix = f"{wl.name}-{hp['preset']}"
+        run_id = cfg.run_id
+        if ctx.is_root and not run_id:
+            run_id = (_latest_run(Path(cfg.results), prefix) if cfg.resume else None) \
+                or f"{prefix}-{time.strftime('%Y%m%d-%H%M%S')}"
+        self.run_id = str(ctx.broadcast_object(run_id))
+        self.results_dir = Path(cfg.results) / self.run_id
+        self.ckpt_path = self.results_dir / checkpoint.FILENAME
+
+        checkpoint.seed_all(cfg.seed)  # same initial weights on every rank
+        self.raw = wl.module.build_model(hp).to(self.device)
+        self.channels_last = cfg.channels_last
+        if cfg.channels_last:
+            try:
+                self.raw = self.raw.to(memory_format=torch.channels_last)
+            except RuntimeError:
+                self.channels_last = False
+                self.log.message("warning: --channels-last ignored (the model has no 4-D tensors)")
+        self.train_src, self.val_src = sources.build(
+            cfg.data, wl.module, hp, self.batch, ctx.rank, ctx.world_size, cfg.seed, self.device,
+            self.channels_last, cfg.workers)
+        self.spe = self.train_src.steps_per_epoch
+        self.total = total_steps(cfg, hp, self.spe)
+        base = float(hp.get("lr", 0.01))
+        self.lr = scaled_lr(base, self.global_batch, hp.get("ref_batch")) if hp.get("scale_lr", True) else base
+        self.opt = make_optimizer(self.raw, hp, self.lr, self.device)
+        warm = int(hp["warmup_steps"]) if hp.get("warmup_steps") else round(float(hp.get("warmup_epochs", 0))
+                                                                             * self.spe)
+        self.sched = Schedule(self.lr, warm, [round(float(m) * self.spe) for m in hp.get("milestones", [])],
+                              float(hp.get("gamma", 0.1)), hp.get("plateau_factor"),
+                              int(hp.get("plateau_patience", 3)), hp.get("early_stop_patience"),
+                              wl.metric_mode if hp.get("monitor", wl.metric) == wl.metric else "min")
+        self.monitor = str(hp.get("monitor", wl.metric))
+        self.scaler = torch.amp.GradScaler(self.device.type) if cfg.precision == "fp16" else None
+        self.amp = (torch.autocast(self.device.type, dtype=DTYPES[cfg.precision])
+                    if cfg.precision in DTYPES else contextlib.nullcontext())
+        self.step = 0
+        self.history: list[dict[str, Any]] = []
+        self.loss_start: float | None = None
+        self.resumed_from: int | None = None
+        self._restore_or_seed()
+        self.opt = ctx.wrap_optimizer(self.opt, self.raw)
+        self.model = ctx.wrap_model(self.raw)
+        self.forward_model: torch.nn.Module = self.model
+        self.compiled = False
+        if cfg.compile:
+            try:
+                self.forward_model = torch.compile(self.model)
+                self.compiled = True
+            except Exception as exc:  # noqa: BLE001 - any compile failure means eager
+                self.log.message(f"warning: torch.compile failed ({_short(exc)}); running eager")
+        every = cfg.log_every or hp.get("log_every") or max(1, min(50, self.total // 10 or 1))
+        self.log_every = int(every)
+        self.log = Progress(self.total, enabled=ctx.is_root, every=self.log_every)
+
+    # ------------------------------------------------------------------ state
+    def _restore_or_seed(self) -> None:
+        ctx, cfg = self.ctx, self.cfg
+        if cfg.resume and self.ckpt_path.is_file():
+            ck = checkpoint.load(self.ckpt_path)
+            self.raw.load_state_dict(ck["model"])
+            self.opt.load_state_dict(ck["optimizer"])
+            self.sched.load_state_dict(ck["schedule"])
+            if self.scaler is not None and ck.get("scaler"):
+                self.scaler.load_state_dict(ck["scaler"])
+            self.step = self.resumed_from = int(ck["step"])
+            self.history, self.loss_start = list(ck.get("history", [])), ck.get("loss_start")
+            rngs = ck.get("rng") or []
+            if len(rngs) == ctx.world_size:
+                checkpoint.set_rng_state(rngs[ctx.rank])
+            else:
+                checkpoint.seed_all(cfg.seed * 1000 + 7919 * ctx.rank + self.step + 1)
+                self.log.message(f"warning: checkpoint from {len(rngs)} ranks, now {ctx.world_size}: "
+                                 "random streams reseeded")
+            self.log.message(f"resumed {self.run_id} at step {self.step}")
+        else:
+            if cfg.resume:
+                self.log.message(f"no checkpoint in {self.results_dir}: starting from step 0")
+            checkpoint.seed_all(cfg.seed * 1000 + 7919 * ctx.rank + 1)  # independent dropout per rank
+
+    def save_checkpoint(self) -> None:
+        rngs = self.ctx.all_gather_object(checkpoint.rng_state())
+        if self.ctx.is_root:
+            checkpoint.save(self.ckpt_path, {
+                "version": 1, "step": self.step, "workload": self.wl.name, "preset": self.hp["preset"],
+                "world_size": self.ctx.world_size, "model": self.raw.state_dict(),
+                "optimizer": self.opt.state_dict(), "schedule": self.sched.state_dict(),
+                "scaler": self.scaler.state_dict() if self.scaler is not None else None, "rng": rngs,
+                "history": self.history, "loss_start": self.loss_start})
+
+    # ------------------------------------------------------------------ steps
+    def _step_with(self, model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        with self.amp:
+            loss = self.wl.module.loss(model(x), y)
+        if self.scaler is None:
+            loss.backward()
+            self.opt.step()
+        else:
+            self.scaler.scale(loss).backward()
+            if self.ctx.kind == "horovod":
+                self.opt.synchronize()
+                with self.opt.skip_synchronize():
+                    self.scaler.step(self.opt)
+            else:
+                self.scaler.step(self.opt)
+            self.scaler.update()
+        self.opt.zero_grad(set_to_none=True)
+        return loss.detach()
+
+    def train_step(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        if self.compiled and self.forward_model is not self.model and not getattr(self, "_compile_ok", False):
+            try:
+                loss = self._step_with(self.forward_model, x, y)
+                self._compile_ok = True
+                return loss
+            except Exception as exc:  # noqa: BLE001
+                self.log.message(f"warning: torch.compile failed ({_short(exc)}); running eager")
+                self.opt.zero_grad(set_to_none=True)
+                self.forward_model, self.compiled = self.model, False
+        return self._step_with(self.forward_model, x, y)
+
+    def evaluate(self) -> dict[str, float]:
+        """The workload's metrics on the validation source (sums over ranks), plus val_loss."""
+        if self.val_src is None:
+            return {}
+        raw, module = self.raw, self.wl.module
+        raw.eval()
+        sums: dict[str, torch.Tensor] = {}
+        count = 0
+        limit = self.hp.get("eval_batches")
+        with torch.no_grad(), self.amp:
+            for x, y in sources.limit(self.val_src.batches(0), int(limit) if limit else None):
+                out = raw(x)
+                batch_sums = dict(module.evaluate(out, y))
+                batch_sums["val_loss"] = module.loss(out, y).float() * len(y)
+                for k, v in batch_sums.items():
+                    sums[k] = sums[k] + v.float() if k in sums else v.float()
+                count += len(y)
+        raw.train()
+        keys = sorted(sums)
+        local = dict(zip(keys, torch.stack([sums[k] for k in keys]).tolist(), strict=True)) if keys else {}
+        total: dict[str, float] = {}
+        n = 0
+        for part, c in self.ctx.all_gather_object((local, count)):
+            n += c
+            for k, v in part.items():
+                total[k] = total.get(k, 0.0) + v
+        if n == 0:
+            return {}
+        out = {"val_loss": total.pop("val_loss") / n}
+        out.update(module.summarize(total, n))
+        return out
+
+    def _mean_over_ranks(self, value: torch.Tensor) -> float:
+        t = value.detach().float().reshape(1).clone()
+        return float(self.ctx.all_reduce_sum(t).item()) / self.ctx.world_size
+
+    # ------------------------------------------------------------------ loop
+    def fit(self) -> dict[str, Any]:
+        cfg, ctx, hp = self.cfg, self.ctx, self.hp
+        dev = self.device
+        self.log.message(
+            f"envkit.train {self.wl.name} preset={hp['preset']} device={dev} world={ctx.world_size} "
+            f"dist={ctx.kind} batch={self.batch}/device lr={self.lr:.4g} steps={self.total} "
+            f"({self.spe}/epoch) precision={cfg.precision} run={self.run_id}")
+        warm = int(hp.get("warmup_iters", min(10, max(1, self.total // 4))))
+        thr = metrics.Throughput()
+        loss_acc = torch.zeros((), device=dev)
+        epoch_loss = torch.zeros((), device=dev)
+        n_acc = epoch_n = steps_run = 0
+        first_loss: torch.Tensor | None = None
+        last_loss = float("nan")
+        mark: float | None = None
+        mark_steps = 0
+        epoch_t0 = time.perf_counter()
+        epoch_timed = 0.0
+        stop = False
+        final_eval: dict[str, float] | None = None
+        started = time.time()
+        while self.step < self.total and not stop:
+            epoch, pos = divmod(self.step, self.spe)
+            for x, y in self.train_src.batches(epoch, pos):
+                lr = self.sched.lr(self.step)
+                for group in self.opt.param_groups:
+                    group["lr"] = lr
+                loss = self.train_step(x, y)
+                self.step += 1
+                steps_run += 1
+                loss_acc += loss
+                epoch_loss += loss
+                n_acc += 1
+                epoch_n += 1
+                if first_loss is None and self.loss_start is None:
+                    first_loss = loss.clone()
+                if mark is not None:
+                    mark_steps += 1
+                if steps_run == warm:
+                    _sync(dev)
+                    mark, mark_steps = time.perf_counter(), 0
+                epoch_end = self.step % self.spe == 0
+                if self.step % self.log_every == 0 or self.step == self.total or epoch_end:
+                    last_loss = self._mean_over_ranks(loss_acc / n_acc)  # the one host sync
+                    if first_loss is not None:
+                        self.loss_start = self._mean_over_ranks(first_loss)
+                        first_loss = None
+                    rate = ""
+                    if mark is not None and mark_steps:
+                        now = time.perf_counter()
+                        thr.add(mark_steps * self.batch, now - mark)
+                        epoch_timed += now - mark
+                        rate = f" {thr.rates[-1]:.1f} samples/s/device"
+                        mark, mark_steps = now, 0
+                    self.log.update(self.step, f"epoch {epoch} loss {last_loss:.4g} lr {lr:.3g}{rate}")
+                    loss_acc.zero_()
+                    n_acc = 0
+                if epoch_end:
+                    t_train = time.perf_counter() - epoch_t0
+                    ev = self.evaluate()
+                    final_eval = ev
+                    mean = self._mean_over_ranks(epoch_loss / max(epoch_n, 1))
+                    stop = self.sched.end_epoch(ev.get(self.monitor))
+                    self.history.append({
+                        "epoch": epoch, "steps": epoch_n, "partial": epoch_n < self.spe, "time_s": round(t_train, 3),
+                        "samples_per_s_per_device": round(epoch_n * self.batch / t_train, 3),
+                        "train_loss": mean, "lr": lr, **ev})
+                    self.log.message(f"epoch {epoch}: loss {mean:.4g} " + " ".join(
+                        f"{k} {v:.4g}" for k, v in ev.items()) + f" ({t_train:.1f} s)")
+                    if ctx.is_root:
+                        metrics.write(self.results_dir, self.record(thr, last_loss, ev, started, "running"))
+                    epoch_loss.zero_()
+                    epoch_n = 0
+                    epoch_t0 = time.perf_counter()
+                if cfg.checkpoint_every and self.step % cfg.checkpoint_every == 0:
+                    self.save_checkpoint()
+                if mark is not None and (epoch_end or (cfg.checkpoint_every
+                                                       and self.step % cfg.checkpoint_every == 0)):
+                    _sync(dev)
+                    mark, mark_steps = time.perf_counter(), 0  # evaluation and saving are not timed
+                if not epoch_end:
+                    final_eval = None
+                if self.step >= self.total or stop:
+                    break
+            if stop:
+                self.log.message(f"early stopping after epoch {epoch} (no better {self.monitor} in "
+                                 f"{hp.get('early_stop_patience')} epochs)")
+        self.log.close()
+        if final_eval is None:
+            final_eval = self.evaluate()
+        if cfg.checkpoint_every and steps_run and self.step % cfg.checkpoint_every != 0:
+            self.save_checkpoint()
+        record = self.record(thr, last_loss, final_eval, started, "finished")
+        if ctx.is_root:
+            checkpoint.save(self.results_dir / "model_final.pt", self.raw.state_dict())
+            metrics.write(self.results_dir, record)
+            self.log.message(_summary_line(record))
+        return record["summary"]
+
+    def record(self, thr: metrics.Throughput, last_loss: float, ev: dict[str, float], started: float,
+               status: str) -> dict[str, Any]:
+        """The content of metrics.json."""
+        cfg, ctx = self.cfg, self.ctx
+        per = thr.summary()
+        total_mean = self._total(per["mean"])
+        metric_value = ev.get(self.wl.metric)
+        dev_name = torch.cuda.get_device_name(self.device) if self.device.type == "cuda" else "cpu"
+        summary = {
+            "workload": self.wl.name, "preset": self.hp["preset"], "site": cfg.site, "engine": cfg.engine,
+            "world_size": ctx.world_size, "dist": ctx.kind, "throughput": round(total_mean, 3),
+            "throughput_per_device": per["mean"], "throughput_unit": "samples/s",
+            "loss_start": self.loss_start, "loss_end": last_loss, "metric": self.wl.metric,
+            "metric_value": metric_value, "precision": cfg.precision, "steps": self.step,
+            "manifest_hash": cfg.manifest_hash, "results_dir": str(self.results_dir),
+        }
+        return {
+            "status": status, "run_id": self.run_id, "workload": self.wl.name, "preset": self.hp["preset"],
+            "site": cfg.site, "engine": cfg.engine, "manifest_hash": cfg.manifest_hash,
+            "world_size": ctx.world_size, "dist": ctx.kind, "launcher": ctx.place.launcher,
+            "device": str(self.device), "device_name": dev_name, "torch": torch.__version__,
+            "precision": cfg.precision, "channels_last": self.channels_last, "compile": self.compiled,
+            "batch_per_device": self.batch, "global_batch": self.global_batch, "lr": self.lr,
+            "steps": self.step, "total_steps": self.total, "steps_per_epoch": self.spe,
+            "resumed_from": self.resumed_from, "data": cfg.data or "synthetic", "seed": cfg.seed,
+            "hyperparameters": self.hp,
+            "throughput": {"unit": "samples/s", "per_device": per,
+                           "total": {"mean": round(total_mean, 3), "ci95": round(per["ci95"] * ctx.world_size, 3)}},
+            "time_per_epoch_s": [h["time_s"] for h in self.history],
+            "loss_start": self.loss_start, "loss_end": last_loss,
+            "metric": {"name": self.wl.metric, "value": metric_value, "mode": self.wl.metric_mode},
+            "eval": ev, "epochs": self.history, "wall_s": round(time.time() - started, 3),
+            "summary": summary,
+        }
+
+    def _total(self, per_device: float) -> float:
+        if not math.isfinite(per_device):
+            per_device = 0.0
+        t = torch.tensor([per_device], dtype=torch.float64, device=self.device if self.ctx.kind == "ddp"
+                         and self.device.type == "cuda" else "cpu")
+        return float(self.ctx.all_reduce_sum(t).item())
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:200]
+
+
+def _summary_line(record: dict[str, Any]) -> str:
+    s = record["summary"]
+    thr = record["throughput"]["per_device"]
+    metric = f" {s['metric']} {s['metric_value']:.4g}" if isinstance(s["metric_value"], float) else ""
+    return (f"done: {s['steps']} steps, loss {s['loss_start']:.4g} -> {s['loss_end']:.4g},{metric} "
+            f"{thr['mean']:.1f} +- {thr['ci95']:.1f} samples/s/device, {s['throughput']:.1f} total "
+            f"on {s['world_size']}; {record['summary']['results_dir']}/metrics.json")
+
+
+def _fit(cfg: RunConfig, wl: wlmod.Workload, hp: dict[str, Any], ctx: distmod.Context) -> dict[str, Any]:
+    trainer = _Trainer(cfg, wl, hp, ctx)
+    return trainer.fit()
+
+
+def run(cfg: RunConfig) -> dict[str, Any]:
+    """Train as `cfg` says; returns the summary dict (also in results/<run-id>/metrics.json)."""
+    wl = wlmod.load(cfg.workload)
+    hp = wl.preset(cfg.preset, cfg.overrides)
+    if cfg.weights:
+        if not Path(cfg.weights).is_file():
+            raise RunError(f"--weights {cfg.weights}: no such file")
+        hp["weights"] = cfg.weights
+    ctx = distmod.setup(cfg.dist, cfg.device)
+    ok = False
+    try:
+        summary = _fit(cfg, wl, hp, ctx)
+        ok = True
+        return summary
+    finally:
+        if ok:
+            ctx.shutdown()
+
+
+def main(argv: list[str] | None = None, err: Callable[[str], None] | None = None) -> int:
+    """Entry point of `python -m envkit.train`; user errors print one line and return 2."""
+    cfg = parse_args(argv)
+    say = err or (lambda s: print(s, file=sys.stderr, flush=True))
+    try:
+        run(cfg)
+    except (*USER_ERRORS, RunError) as exc:
+        say(f"error: {' '.join(str(exc).split())}")
+        return 2
+    return 0

@@ -1,0 +1,184 @@
+"""Where training batches come from: synthetic tensors on the device, HDF5 files, or an ImageFolder tree.
+
+Every source gives each rank its slice of the same global batches (see envkit.data.loaders), fixed by
+(seed, epoch) alone, and can start an epoch at any step: what `--resume` needs. Batches arrive on the
+device (pinned memory and non-blocking copies for file data).
+
+`--data` may be: nothing (synthetic, Horovod-benchmark style, kept on the device); a folder with
+train.h5 (and val.h5); one .h5 file; or an ImageFolder tree (class sub-folders, or train/ and val/
+holding them).
+
+Example:
+    >>> import torch
+    >>> src = DeviceSource(torch.arange(8.0)[:, None], torch.arange(8), batch=2, seed=0)
+    >>> src.steps_per_epoch, len(list(src.batches(0, start=3)))
+    (4, 1)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from envkit.data.loaders import ShardedBatchSampler, h5_loader
+
+Batch = tuple[torch.Tensor, torch.Tensor]
+
+
+class SourceError(ValueError):
+    """Data that cannot be used (printed as one line)."""
+
+
+def _to_device(t: torch.Tensor, device: torch.device, channels_last: bool) -> torch.Tensor:
+    t = t.to(device, non_blocking=True)
+    if channels_last and t.dim() == 4:
+        t = t.contiguous(memory_format=torch.channels_last)
+    return t
+
+
+class DeviceSource:
+    """A pool of samples kept on the device; each epoch is a permutation of `epoch_samples` indices
+    (taken modulo the pool size, so a small pool can stand for a large epoch)."""
+
+    def __init__(self, x: torch.Tensor, y: torch.Tensor, batch: int, rank: int = 0, world_size: int = 1,
+                 seed: int = 0, epoch_samples: int | None = None, shuffle: bool = True,
+                 channels_last: bool = False, drop_last: bool = True) -> None:
+        self.x, self.y = x, y
+        if channels_last and x.dim() == 4:
+            self.x = x.contiguous(memory_format=torch.channels_last)
+        self.pool = len(x)
+        self.sampler = ShardedBatchSampler(epoch_samples or self.pool, batch, rank, world_size, seed,
+                                           shuffle=shuffle, drop_last=drop_last)
+        self._epoch = -1
+        self._order: torch.Tensor | None = None
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return self.sampler.steps_per_epoch
+
+    def batches(self, epoch: int, start: int = 0) -> Iterator[Batch]:
+        s = self.sampler
+        if self._epoch != epoch:  # one host-to-device copy of the epoch's order
+            order = s.order(epoch) % self.pool
+            self._order = torch.from_numpy(order).to(self.x.device, non_blocking=True)
+            self._epoch = epoch
+        assert self._order is not None
+        if not s.drop_last:  # evaluation: uneven last batch, host-side indices are fine
+            s.set_epoch(epoch, start)
+            for idx in s:
+                dev_idx = torch.from_numpy(idx % self.pool).to(self.x.device)
+                yield self.x.index_select(0, dev_idx), self.y.index_select(0, dev_idx)
+            return
+        g, b = s.global_batch, s.batch
+        for step in range(start, s.steps_per_epoch):
+            lo = step * g + s.rank * b
+            idx = self._order[lo:lo + b]
+            yield self.x.index_select(0, idx), self.y.index_select(0, idx)
+
+
+class LoaderSource:
+    """A DataLoader whose sampler is a ShardedBatchSampler (HDF5 or ImageFolder)."""
+
+    def __init__(self, loader: Any, device: torch.device, channels_last: bool = False) -> None:
+        self.loader, self.device, self.channels_last = loader, device, channels_last
+        self.sampler: ShardedBatchSampler = loader.sampler if loader.batch_sampler is None \
+            else loader.batch_sampler
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return self.sampler.steps_per_epoch
+
+    def batches(self, epoch: int, start: int = 0) -> Iterator[Batch]:
+        self.sampler.set_epoch(epoch, start)
+        for x, y in self.loader:
+            yield _to_device(x, self.device, self.channels_last), _to_device(y, self.device, False)
+
+
+def _val_sampler(n: int, batch: int, rank: int, world: int) -> ShardedBatchSampler:
+    return ShardedBatchSampler(n, batch, rank, world, shuffle=False, drop_last=False)
+
+
+def synthetic(module: Any, hp: dict[str, Any], batch: int, rank: int, world: int, seed: int,
+              device: torch.device, channels_last: bool) -> tuple[DeviceSource, DeviceSource]:
+    """Train and validation pools from the workload's `synthetic(hp, n, generator)`, on the device."""
+    pool = int(hp.get("synthetic_pool", 256))
+    pool = max(pool, batch * world)
+    gen = torch.Generator().manual_seed(seed)
+    x, y = module.synthetic(hp, pool, gen)
+    vx, vy = module.synthetic(hp, int(hp.get("val_samples", 64)), torch.Generator().manual_seed(seed + 1))
+    train = DeviceSource(x.to(device), y.to(device), batch, rank, world, seed,
+                         epoch_samples=int(hp.get("epoch_samples", pool)), channels_last=channels_last)
+    val = DeviceSource(vx.to(device), vy.to(device), batch, rank, world, seed, shuffle=False,
+                       channels_last=channels_last, drop_last=False)
+    return train, val
+
+
+def _image_folder(module: Any, hp: dict[str, Any], root: Path, batch: int, rank: int, world: int,
+                  seed: int, device: torch.device, channels_last: bool,
+                  workers: int) -> tuple[LoaderSource, LoaderSource | None]:
+    from torch.utils.data import DataLoader
+    from torchvision.datasets import ImageFolder
+
+    if not hasattr(module, "image_transforms"):
+        raise SourceError(f"{root}: this workload does not read image folders")
+    train_root = root / "train" if (root / "train").is_dir() else root
+    val_root = root / "val" if (root / "val").is_dir() else None
+    pin = device.type == "cuda"
+
+    def make(folder: Path, train: bool) -> LoaderSource:
+        ds = ImageFolder(str(folder), transform=module.image_transforms(hp, train))
+        sampler = ShardedBatchSampler(len(ds), batch, rank, world, seed, shuffle=train, drop_last=train) \
+            if train else _val_sampler(len(ds), batch, rank, world)
+        loader = DataLoader(ds, batch_sampler=sampler, num_workers=workers, pin_memory=pin,
+                            generator=torch.Generator().manual_seed(seed))
+        return LoaderSource(loader, device, channels_last)
+
+    return make(train_root, True), (make(val_root, False) if val_root else None)
+
+
+def build(data: str | None, module: Any, hp: dict[str, Any], batch: int, rank: int, world: int, seed: int,
+          device: torch.device, channels_last: bool = False,
+          workers: int | None = None) -> tuple[Any, Any | None]:
+    """(train source, validation source or None) for `--data` (see the module docstring)."""
+    if not data:
+        try:
+            return synthetic(module, hp, batch, rank, world, seed, device, channels_last)
+        except ValueError as exc:
+            raise SourceError(f"synthetic data: {exc}") from None
+    root = Path(data)
+    workers = int(hp.get("loader_workers", 2) if workers is None else workers)
+    pin = device.type == "cuda"
+    if root.is_file() and root.suffix in (".h5", ".hdf5"):
+        train_file, val_file = root, None
+    elif (root / "train.h5").is_file():
+        train_file, val_file = root / "train.h5", root / "val.h5"
+        if not val_file.is_file():
+            val_file = None
+    elif root.is_dir():
+        return _image_folder(module, hp, root, batch, rank, world, seed, device, channels_last, workers)
+    else:
+        raise SourceError(f"--data {data}: no such file or folder")
+    try:
+        train = h5_loader(train_file, batch, rank, world, seed, shuffle=True,
+                          block=int(hp.get("read_block", 16)), workers=workers, pin_memory=pin)
+    except ValueError as exc:
+        raise SourceError(f"{train_file}: {exc}") from None
+    val = None
+    if val_file is not None:
+        val = h5_loader(val_file, batch, rank, world, seed, shuffle=False, workers=min(workers, 1),
+                        pin_memory=pin, drop_last=False)
+    return LoaderSource(train, device, channels_last), (LoaderSource(val, device, channels_last)
+                                                        if val is not None else None)
+
+
+def limit(batches: Iterator[Batch], n: int | None) -> Iterator[Batch]:
+    """At most `n` batches (all when n is None)."""
+    for i, b in enumerate(batches):
+        if n is not None and i >= n:
+            return
+        yield b
+
+

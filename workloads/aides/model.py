@@ -1,0 +1,105 @@
+"""AI-DES (Khan et al. 2019): Xception classifying galaxies as spiral or elliptical.
+
+timm's `legacy_xception` (the Keras Xception port) with a 2-class head, trained from scratch, or from a
+local state_dict (`--weights`, e.g. ImageNet weights; the classifier is re-initialised when its shape
+differs). Single-band stamps (N, H, W) or (N, 1, H, W) are repeated to 3 channels.
+
+Example:
+    >>> import torch
+    >>> m = build_model({"num_classes": 2})
+    >>> m(torch.zeros(2, 64, 64)).shape
+    torch.Size([2, 2])
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+CLASSES = ("spiral", "elliptical")
+
+
+class GalaxyNet(nn.Module):
+    """Xception with single-band input handling."""
+
+    def __init__(self, net: nn.Module) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() == 3:
+            x = x.unsqueeze(1)
+        if x.shape[1] == 1:
+            x = x.expand(-1, 3, -1, -1)
+        return self.net(x)
+
+
+def build_model(hp: dict[str, Any]) -> nn.Module:
+    """legacy_xception with `num_classes` outputs, optionally initialised from a local file."""
+    import timm
+
+    net = timm.create_model(str(hp.get("arch", "legacy_xception")), pretrained=False,
+                            num_classes=int(hp.get("num_classes", 2)))
+    if hp.get("weights"):
+        state = torch.load(hp["weights"], map_location="cpu", weights_only=True)
+        state = state.get("state_dict", state) if isinstance(state, dict) else state
+        state = {k.removeprefix("net.").removeprefix("module."): v for k, v in state.items()}
+        own = net.state_dict()
+        net.load_state_dict({k: v for k, v in state.items() if k in own and own[k].shape == v.shape},
+                            strict=False)
+    return GalaxyNet(net)
+
+
+def loss(outputs: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy, in float32."""
+    return F.cross_entropy(outputs.float(), target)
+
+
+def evaluate(outputs: torch.Tensor, target: torch.Tensor) -> dict[str, torch.Tensor]:
+    """Per-batch counts: hits, and per-class hits and totals (for balanced accuracy)."""
+    pred = outputs.argmax(dim=1)
+    hit = pred == target
+    out = {"correct": hit.sum()}
+    for c, name in enumerate(CLASSES):
+        out[f"n_{name}"] = (target == c).sum()
+        out[f"hit_{name}"] = (hit & (target == c)).sum()
+    return out
+
+
+def summarize(sums: dict[str, float], count: int) -> dict[str, float]:
+    """Accuracy and per-class recall."""
+    out = {"accuracy": sums["correct"] / count}
+    for name in CLASSES:
+        if sums.get(f"n_{name}"):
+            out[f"recall_{name}"] = sums[f"hit_{name}"] / sums[f"n_{name}"]
+    return out
+
+
+def synthetic(hp: dict[str, Any], n: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """Cheap stand-ins (no GalSim): elongated noisy blobs with or without a two-arm pattern."""
+    size = int(hp.get("image_size", 299))
+    y = torch.arange(n) % 2
+    c = (size - 1) / 2
+    yy, xx = torch.meshgrid(torch.arange(size) - c, torch.arange(size) - c, indexing="ij")
+    r = torch.hypot(xx, yy)[None] + 1e-3
+    theta = torch.atan2(yy, xx)[None]
+    scale = size * (0.08 + 0.06 * torch.rand(n, 1, 1, generator=generator))
+    turn = 2 * torch.pi * torch.rand(n, 1, 1, generator=generator)
+    arms = 1 + 0.8 * torch.cos(2 * (theta + turn - torch.log(r / scale) / 0.4))
+    disk = torch.exp(-r / scale) * torch.where(y[:, None, None] == 0, arms, torch.ones_like(arms))
+    x = disk / disk.amax(dim=(1, 2), keepdim=True) + 0.05 * torch.randn(n, size, size, generator=generator)
+    return x.float(), y
+
+
+def image_transforms(hp: dict[str, Any], train: bool) -> Any:
+    """For real cutouts in an ImageFolder tree: resize to the preset's size, flips when training."""
+    from torchvision import transforms as T
+
+    size = int(hp.get("image_size", 299))
+    steps = [T.Resize((size, size))]
+    if train:
+        steps += [T.RandomHorizontalFlip(), T.RandomVerticalFlip()]
+    return T.Compose([*steps, T.ToTensor(), T.Normalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))])
