@@ -117,8 +117,9 @@ def run(ctx: DocContext) -> Section:
         cmds.append(Command(f"{name} on {nodes} node(s) x {per_node} {unit}s", shlex.join(many), src))
     facts = (
         Fact("Launcher", f"{p.launcher.kind} {' '.join(p.launcher.args)}".strip(), ctx.src("launcher")),
-        Fact("Ranks per node", f"{per_node} (one per GPU)" if ctx.gpu and not p.defaults.tasks_per_node
-             else str(per_node), ctx.src("gpu")),
+        Fact("Ranks per node", str(per_node) if p.defaults.tasks_per_node else f"{per_node} (one per GPU)"
+             if ctx.gpu else "1", f"{ctx.site_file} defaults.tasks_per_node" if p.defaults.tasks_per_node
+             else ctx.src("gpu")),
         Fact("Workload images", f"envkit-{p.name}-<workload>{ctx.engine.image_suffix}", "envkit/recipe/layers.py"),
     )
     where = "Run these inside a job allocation (see Scheduler)." if p.scheduler.kind != "none" else \
