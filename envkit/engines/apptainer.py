@@ -2,7 +2,12 @@
 
 Apptainer cannot be installed on envkit's development machines, so its tests
 check the exact argv and definition handed to it; wherever the binary exists,
-envkit drives it for real.
+envkit drives it for real through the same commands.
+
+Images are `<name>.sif` files in one folder; a site layer (`Bootstrap: localimage`,
+`From: <parent>.sif`) is built with that folder as its working directory, so the
+relative `From:` finds its parent. A build writes `<name>.tmp-XXXX.sif` and renames
+it over `<name>.sif` once the build (and its %test) succeeded.
 
 Example:
     >>> Apptainer().build_argv("site.def", "envkit-hal.sif", fakeroot=True)
@@ -12,8 +17,10 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
-from envkit.engines.base import Engine, register_engine
+from envkit.engines.base import BuildRequest, Engine, register_engine
+from envkit.engines.proc import Command
 
 
 @register_engine
@@ -24,6 +31,7 @@ class Apptainer(Engine):
     binary = "apptainer"
     install_hint = "install Apptainer from your distribution or apptainer.org, or ask your site's admins"
     image_suffix = ".sif"
+    fmt = "singularity"
 
     def build_argv(self, definition: str, image: str, *, fakeroot: bool = True, notest: bool = False) -> list[str]:
         """`build [--fakeroot] [--notest] IMAGE DEF`."""
@@ -33,6 +41,27 @@ class Apptainer(Engine):
         if notest:
             argv.append("--notest")
         return [*argv, image, definition]
+
+    def definition_path(self, req: BuildRequest) -> Path:
+        """Where the layer's definition is written before the build."""
+        return req.root / "defs" / f"{req.layer.tag}.def"
+
+    def build_commands(self, req: BuildRequest) -> list[Command]:
+        env: dict[str, str] = {}
+        if req.jobs:
+            env = {"MAKEFLAGS": f"-j{req.jobs}", "CMAKE_BUILD_PARALLEL_LEVEL": str(req.jobs)}
+        image = self.image_path(req.root, req.tmp_name).name
+        return [Command(self.build_argv(str(self.definition_path(req)), image, fakeroot=req.fakeroot),
+                        cwd=str(req.root), env=env, label=f"{self.name} build")]
+
+    def build(self, req: BuildRequest, on_line=None) -> None:  # type: ignore[no-untyped-def]
+        from envkit.fsutil import atomic_write_text
+
+        self.require()
+        req.root.mkdir(parents=True, exist_ok=True)
+        (text,) = (text for name, text in req.files.items() if name.endswith(".def"))
+        atomic_write_text(self.definition_path(req), text)
+        super().build(req, on_line)
 
     def exec_argv(self, image: str, command: Sequence[str], *, binds: Sequence[str] = (),
                   env: Sequence[tuple[str, str]] = (), gpu: bool = False) -> list[str]:

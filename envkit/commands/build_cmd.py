@@ -1,0 +1,188 @@
+"""`envkit build`, `inspect`, `verify`, `doctor`: build a site's image and check it against the host.
+
+Registered by envkit.cli (`register(app)`); heavy modules are imported inside each command.
+
+Example:
+    $ envkit build --site local                 # base, then site layer, each only if its inputs changed
+    $ envkit build --site hal --dry-run         # the exact apptainer/singularity commands
+    $ envkit inspect --site local --json        # what is inside the image, read from inside it
+    $ envkit verify --site local                # exit 1 when the image drifted from its manifest
+    $ envkit doctor --site local                # host vs image: driver, arch, MPI, engine, binds
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+SiteOpt = Annotated[str, typer.Option("--site", "-s", help="Site profile name or path to a YAML file.")]
+EngineOpt = Annotated[str | None, typer.Option("--engine", help="apptainer, singularity or charliecloud "
+                                                                "(default: the profile's container.engine).")]
+StoreOpt = Annotated[Path | None, typer.Option("--store", help="Image store (default $ENVKIT_STORE or "
+                                                              "~/.local/share/envkit).")]
+WorkloadOpt = Annotated[str | None, typer.Option("--workload", help="Also the workload layer for this workload.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def _out(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def _options(site: str, engine: str | None, store: Path | None, workload: str | None, **kw: Any):  # type: ignore[no-untyped-def]
+    from envkit.build.pipeline import BuildOptions
+
+    return BuildOptions(site=site, engine=engine, store=store, workload=workload, **kw)
+
+
+def build_cmd(
+    site: SiteOpt,
+    layer: Annotated[str | None, typer.Option(help="Build up to this layer: base, site or workload.")] = None,
+    workload: WorkloadOpt = None,
+    engine: EngineOpt = None,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Build every layer even when up to date.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the exact commands; build nothing.")] = False,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Parallel compile jobs in a build.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+    as_json: JsonOpt = False,
+    store: StoreOpt = None,
+) -> None:
+    """Build a site's image layers (base, site, workload), each only when its inputs changed.
+
+    Example: envkit build --site local
+    """
+    from envkit.build.pipeline import dry_run_lines, plan_build, run_build
+    from envkit.build.progress import reporter_for
+
+    opts = _options(site, engine, store, workload, layer=layer, rebuild=rebuild, dry_run=dry_run, jobs=jobs)
+    if dry_run:
+        plan = plan_build(opts)
+        if as_json:
+            _out(json.dumps(_summary(plan, dry_run_lines(plan, opts)), indent=2) + "\n")
+        else:
+            _out("\n".join(dry_run_lines(plan, opts)) + "\n")
+        return
+    plan = run_build(opts, reporter_for(quiet, as_json))
+    if as_json:
+        _out(json.dumps(_summary(plan), indent=2) + "\n")
+    elif not quiet:
+        for lp in plan.layers:
+            if lp.status == "up to date":
+                _out(f"{lp.layer.kind}: {lp.layer.tag} up to date\n")
+        _out(f"image: {plan.top.image}\n")
+
+
+def _summary(plan: Any, commands: list[str] | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "site": plan.profile.name, "engine": plan.engine.name, "engine_version": plan.engine_version,
+        "store": str(plan.root),
+        "layers": [{"layer": lp.layer.kind, "tag": lp.layer.tag, "status": lp.status if commands is None
+                    else ("build" if lp.needs_build else "up to date"), "reason": lp.reason, "key": lp.key,
+                    "seconds": round(lp.seconds, 1), "image": lp.image, "log": str(lp.paths.log)}
+                   for lp in plan.layers],
+    }
+    if commands is not None:
+        data["commands"] = commands
+    return data
+
+
+def inspect_cmd(site: SiteOpt, workload: WorkloadOpt = None, engine: EngineOpt = None, as_json: JsonOpt = False,
+                store: StoreOpt = None) -> None:
+    """Show what is inside a site's image (recorded from inside it at build time).
+
+    Example: envkit inspect --site local --json
+    """
+    from envkit.build.inspect import load_manifest
+    from envkit.engines.manifest import summary
+
+    _plan, _lp, manifest = load_manifest(_options(site, engine, store, workload))
+    if as_json:
+        _out(json.dumps({**summary(manifest), "manifest": manifest}, indent=2, sort_keys=True) + "\n")
+        return
+    for key, value in summary(manifest).items():
+        _out(f"{key:<14} {value}\n")
+
+
+def verify_cmd(site: SiteOpt, workload: WorkloadOpt = None, engine: EngineOpt = None, as_json: JsonOpt = False,
+               store: StoreOpt = None) -> None:
+    """Re-read the image from inside and compare it with its manifest and the current render; exit 1 on drift.
+
+    Example: envkit verify --site local
+    """
+    from envkit.build.inspect import verify
+
+    report = verify(_options(site, engine, store, workload))
+    if as_json:
+        _out(json.dumps(report.as_dict(), indent=2) + "\n")
+    else:
+        for line in report.drift:
+            _out(f"drift: {line}\n")
+        for line in report.notes:
+            _out(f"note: {line}\n")
+        _out(f"{'ok' if report.ok else 'DRIFT'}: {report.image}\n")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def doctor_cmd(site: SiteOpt, image: Annotated[Path | None, typer.Option("--image", help="Check this image "
+                                                                          "instead of the site's built one.")] = None,
+               engine: EngineOpt = None, as_json: JsonOpt = False, store: StoreOpt = None) -> None:
+    """Check this host against a site's image: GPU driver vs CUDA, arch, MPI, engine, GPUs, binds; exit 1 on a fail.
+
+    Example: envkit doctor --site local
+    """
+    from envkit.build import doctor
+
+    opts = _options(site, engine, store, None)
+    profile, eng, manifest, image_ref = _doctor_image(opts, image)
+    host = doctor.gather_host(eng)
+    counter = None
+    if image_ref and host.gpus and eng.available():
+        def counter() -> int:
+            proc = eng.run(image_ref, ["nvidia-smi", "-L"], gpu=True, timeout=120)
+            return sum(1 for line in proc.stdout.splitlines() if line.startswith("GPU "))
+    findings = doctor.run_checks(profile, host, manifest, eng.install_hint, counter)
+    if as_json:
+        _out(json.dumps(doctor.as_dict(findings, host), indent=2) + "\n")
+    else:
+        for f in findings:
+            _out(f"{f.status:<5} {f.check:<11} {f.message}" + (f"  -> {f.fix}" if f.fix and f.status != "ok" else "")
+                 + "\n")
+    if any(f.status == "fail" for f in findings):
+        raise typer.Exit(1)
+
+
+def _doctor_image(opts: Any, image: Path | None):  # type: ignore[no-untyped-def]
+    """(profile, engine, manifest or None, image reference or None) for doctor."""
+    from envkit.build.pipeline import plan_build
+    from envkit.engines.manifest import IMAGE_MANIFEST
+
+    opts.dry_run = True
+    plan = plan_build(opts)
+    if image is None:
+        lp = plan.top
+        try:
+            manifest = json.loads(lp.paths.manifest.read_text())
+        except (OSError, ValueError):
+            return plan.profile, plan.engine, None, None
+        return plan.profile, plan.engine, manifest, lp.image
+    inside = image / IMAGE_MANIFEST.lstrip("/")
+    if inside.is_file():
+        return plan.profile, plan.engine, json.loads(inside.read_text()), str(image)
+    if not image.exists():
+        from envkit.errors import EnvkitError
+
+        raise EnvkitError(f"image {image} not found")
+    return plan.profile, plan.engine, plan.engine.inspect(str(image)), str(image)
+
+
+def register(app: typer.Typer) -> None:
+    """Add build, inspect, verify and doctor to the envkit command line."""
+    app.command("build")(build_cmd)
+    app.command("inspect")(inspect_cmd)
+    app.command("verify")(verify_cmd)
+    app.command("doctor")(doctor_cmd)
