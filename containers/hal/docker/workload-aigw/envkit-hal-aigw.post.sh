@@ -1,0 +1,3 @@
+# envkit workload layer: aigw
+set -eu
+/opt/envkit/venv/bin/pip install --no-cache-dir /opt/envkit/src h5py lalsuite scipy
