@@ -48,15 +48,15 @@ MINOR_COMPAT_FLOOR: dict[str, str] = {"11": "450.80.02", "12": "525.60.13", "13"
 
 
 def version_tuple(version: str) -> tuple[int, ...]:
-    """'450.80.02' -> (450, 80, 2); non-numeric parts end the tuple."""
+    """'450.80.02' -> (450, 80, 2); a part's leading digits count, then a non-numeric part ends the tuple."""
     out: list[int] = []
     for part in version.split("."):
-        digits = "".join(ch for ch in part if ch.isdigit())
-        if not digits or digits != part:
-            if digits and part.startswith(digits):
-                out.append(int(digits))
+        digits = part[:len(part) - len(part.lstrip("0123456789"))]  # the leading digits: '0-rc1' -> '0'
+        if not digits:
             break
         out.append(int(digits))
+        if digits != part:
+            break
     return tuple(out)
 
 
