@@ -1,0 +1,126 @@
+"""The build pipeline with a fake engine: cache keys, no-op speed, partial rebuilds, failures, locks.
+
+No container engine runs here; tests/build/test_charliecloud_real.py does the same with Charliecloud.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from envkit.build.pipeline import BuildOptions, plan_build, run_build
+from envkit.engines.cache import read_record
+from envkit.errors import EnvkitError
+
+from .conftest import FakeEngine, write_tweaked_local
+
+
+def _opts(store: Path, **kw) -> BuildOptions:  # type: ignore[no-untyped-def]
+    return BuildOptions(**{"site": "local", "engine": "fake", "store": store, **kw})
+
+
+def test_first_build_builds_base_then_site(tmp_path: Path, fake_engine: type[FakeEngine]) -> None:
+    plan = run_build(_opts(tmp_path))
+    assert fake_engine.builds == ["envkit-base-local", "envkit-local"]
+    assert [lp.status for lp in plan.layers] == ["built", "built"]
+    for lp in plan.layers:
+        record = read_record(lp.paths.record)
+        assert record is not None and record["key"] == lp.key
+        assert lp.paths.manifest.is_file()
+        assert not list(lp.paths.root.glob(f"{lp.layer.tag}.tmp-*"))
+
+
+def test_noop_build_calls_no_engine_and_is_fast(tmp_path: Path, fake_engine: type[FakeEngine],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    run_build(_opts(tmp_path))
+
+    def boom(*_a, **_k):  # type: ignore[no-untyped-def]
+        raise AssertionError("the engine was called for an up-to-date image")
+
+    monkeypatch.setattr(FakeEngine, "build", boom)
+    monkeypatch.setattr(FakeEngine, "inspect", boom)
+    started = time.monotonic()
+    plan = run_build(_opts(tmp_path))
+    assert time.monotonic() - started < 1.5
+    assert [lp.status for lp in plan.layers] == ["up to date", "up to date"]
+
+
+def test_defaults_env_change_rebuilds_only_the_site_layer(tmp_path: Path, fake_engine: type[FakeEngine],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ENVKIT_PROFILE_PATH", str(write_tweaked_local(tmp_path / "p", {"ENVKIT_TWEAK": "a"})))
+    run_build(_opts(tmp_path / "store"))
+    fake_engine.builds.clear()
+    write_tweaked_local(tmp_path / "p", {"ENVKIT_TWEAK": "b"})
+    plan = run_build(_opts(tmp_path / "store"))
+    assert fake_engine.builds == ["envkit-local"]
+    assert [lp.status for lp in plan.layers] == ["up to date", "built"]
+
+
+def test_recipe_change_in_base_rebuilds_both(tmp_path: Path, fake_engine: type[FakeEngine]) -> None:
+    run_build(_opts(tmp_path))
+    fake_engine.builds.clear()
+    run_build(_opts(tmp_path, rebuild=True))
+    assert fake_engine.builds == ["envkit-base-local", "envkit-local"]
+
+
+def test_failed_build_keeps_previous_image_and_record(tmp_path: Path, fake_engine: type[FakeEngine],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ENVKIT_PROFILE_PATH", str(write_tweaked_local(tmp_path / "p", {"ENVKIT_TWEAK": "a"})))
+    first = run_build(_opts(tmp_path / "store"))
+    old_key = first.top.key
+    write_tweaked_local(tmp_path / "p", {"ENVKIT_TWEAK": "b"})
+    fake_engine.fail_on = {"envkit-local"}
+    with pytest.raises(EnvkitError, match="fake build"):
+        run_build(_opts(tmp_path / "store"))
+    record = read_record(first.top.paths.record)
+    assert record is not None and record["key"] == old_key
+    assert (Path(first.top.image) / "facts.json").is_file()
+    assert not list(first.top.paths.root.glob("envkit-local.tmp-*"))
+    fake_engine.fail_on = set()
+    assert run_build(_opts(tmp_path / "store")).top.status == "built"
+
+
+def test_stale_temporary_images_are_removed(tmp_path: Path, fake_engine: type[FakeEngine]) -> None:
+    plan = plan_build(_opts(tmp_path))
+    stale = plan.root / "envkit-base-local.tmp-deadbeef"
+    stale.mkdir(parents=True)
+    run_build(_opts(tmp_path))
+    assert not stale.exists()
+
+
+def test_two_builds_at_once_build_each_layer_once(tmp_path: Path, fake_engine: type[FakeEngine]) -> None:
+    fake_engine.delay = 0.3
+    errors: list[BaseException] = []
+
+    def go() -> None:
+        try:
+            run_build(_opts(tmp_path))
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=go) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert sorted(fake_engine.builds) == ["envkit-base-local", "envkit-local"]
+
+
+def test_layer_and_workload_options(tmp_path: Path, fake_engine: type[FakeEngine]) -> None:
+    assert [lp.layer.kind for lp in plan_build(_opts(tmp_path, layer="base")).layers] == ["base"]
+    with pytest.raises(EnvkitError, match="--workload"):
+        plan_build(_opts(tmp_path, layer="workload"))
+    with pytest.raises(EnvkitError, match="--layer"):
+        plan_build(_opts(tmp_path, layer="nope"))
+
+
+def test_unknown_or_missing_engine_is_one_line_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(EnvkitError, match="unknown engine"):
+        plan_build(_opts(tmp_path, engine="docker"))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(EnvkitError, match="not found on PATH .*install"):
+        plan_build(BuildOptions(site="hal", store=tmp_path))
