@@ -8,7 +8,7 @@ Example:
     ...     validate_doc(Cpu, doc)
     ... except Exception as exc:
     ...     print(exc)
-    x.yaml:1: arch: expected one of 'x86_64', 'ppc64le' or 'aarch64', got 'sparc'
+    x.yaml:1: arch: expected one of 'x86_64', 'ppc64le' or 'aarch64', got 'sparc' (+4 more)
 """
 
 from __future__ import annotations
