@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import torch
@@ -25,6 +26,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 CHANNELS, GATE_CHANNELS = 16, 32
+# Keras 'same' with kernel 2 pads asymmetrically; PyTorch does the same and warns that it copies the input.
+warnings.filterwarnings("ignore", message="Using padding='same' with even kernel")
 
 
 class GatedBlock(nn.Module):

@@ -22,10 +22,15 @@ IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 
 
 def build_model(hp: dict[str, Any]) -> nn.Module:
-    """torchvision ResNet-50 from scratch (or from a local state_dict given as `weights`)."""
+    """torchvision ResNet-50 from scratch (or from a local state_dict given as `weights`).
+
+    The last BN of each residual block starts at zero (`zero_init_residual`, Goyal et al. 2017's
+    large-batch practice), so every block starts as the identity.
+    """
     import torchvision
 
-    model = torchvision.models.resnet50(weights=None, num_classes=int(hp.get("num_classes", 1000)))
+    model = torchvision.models.resnet50(weights=None, num_classes=int(hp.get("num_classes", 1000)),
+                                        zero_init_residual=bool(hp.get("zero_init_residual", True)))
     if hp.get("weights"):
         state = torch.load(hp["weights"], map_location="cpu", weights_only=True)
         own = model.state_dict()
