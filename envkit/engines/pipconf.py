@@ -112,6 +112,7 @@ def stage_pip(settings: dict[str, str], folder: Path | None = None) -> StagedPip
         os.chmod(folder, 0o755)
         staged.folder = folder
     folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
     count = 0
 
     def bind(src: Path) -> Path:

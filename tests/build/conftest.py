@@ -96,7 +96,8 @@ def write_tweaked_local(folder: Path, env: dict[str, str]) -> Path:
     name `local` keeps the base layer's image name and rendered text.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    upstream = (REPO / "site-profiles" / "local.yaml").read_text().replace("\nname: local\n", "\nname: local-upstream\n")
+    upstream = (REPO / "site-profiles" / "local.yaml").read_text()
+    upstream = upstream.replace("\nname: local\n", "\nname: local-upstream\n")
     (folder / "local-upstream.yaml").write_text(upstream)
     lines = ["name: local", "extends: local-upstream", "defaults:", "  tasks_per_node: 2", "  env:"]
     lines += [f'    {k}: "{v}"' for k, v in {"OMP_NUM_THREADS": "1", **env}.items()]

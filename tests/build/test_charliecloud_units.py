@@ -1,0 +1,169 @@
+"""Charliecloud engine pieces without running it: argv, staging, pip settings, debootstrap sources."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from envkit.engines.base import BuildRequest
+from envkit.engines.cache import layer_key
+from envkit.engines.charliecloud import BASH_ENV_SCRIPT, Charliecloud, inject_args
+from envkit.engines.debootstrap import (
+    apt_sources,
+    debian_suite,
+    image_sources_list,
+    mirror_for,
+    parse_deb822,
+    parse_one_line,
+)
+from envkit.engines.lock import FileLock
+from envkit.engines.pipconf import parse_config_list, stage_pip
+from envkit.engines.swap import promote, recover
+from envkit.errors import EnvkitError
+from envkit.profile import load_profile
+from envkit.recipe.formats import render_layer
+from envkit.recipe.layers import base_layer, site_layer, workload_layer
+
+
+def test_exec_argv_clears_host_env_before_loading_image_env() -> None:
+    argv = Charliecloud().exec_argv("/s/img/envkit-local", ["python3", "-c", "print(1)"], binds=["/data:/data"],
+                                    env=[("A", "1")])
+    assert argv == ["ch-run", "--unset-env=*", "--set-env", "-b", "/data:/data", "--set-env=A=1",
+                    "/s/img/envkit-local", "--", "python3", "-c", "print(1)"]
+
+
+def test_key_ignores_labels_and_comments_only() -> None:
+    engine = Charliecloud()
+    a = {"Dockerfile": "# site local\nFROM x\nLABEL a=\"1\"\nENV A=\"1\"\n"}
+    b = {"Dockerfile": "# site other\nFROM x\nLABEL a=\"2\"\nENV A=\"1\"\n"}
+    c = {"Dockerfile": "FROM x\nENV A=\"2\"\n"}
+    key = lambda f: layer_key(engine.key_files(f), parent_key="", engine="charliecloud 0.31")  # noqa: E731
+    assert key(a) == key(b) != key(c)
+
+
+def test_inject_args_after_from() -> None:
+    out = inject_args("# c\nFROM debian:bookworm\nENV A=1\n", ["PIP_CERT", "BASH_ENV"])
+    assert out == "# c\nFROM debian:bookworm\nARG PIP_CERT\nARG BASH_ENV\nENV A=1\n"
+    with pytest.raises(EnvkitError):
+        inject_args("RUN x\n", ["A"])
+
+
+def _req(tmp_path: Path, layer) -> BuildRequest:  # type: ignore[no-untyped-def]
+    return BuildRequest(layer=layer, files=render_layer(layer, "docker", "local"), site="local", root=tmp_path,
+                        tmp_name=f"{layer.tag}.tmp-1", log=tmp_path / "log")
+
+
+def test_stage_context_copies_only_what_the_dockerfile_names(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = Charliecloud()
+    layer = workload_layer(load_profile("local"), "resnet50")
+    tree = tmp_path / "tree"          # an envkit tree with a venv and caches that must not be copied
+    for rel in ("pyproject.toml", "README.md", "envkit/__init__.py", "envkit/__pycache__/x.pyc",
+                "workloads/resnet50/workload.yaml", ".venv/bin/python", "site-profiles/local.yaml"):
+        (tree / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tree / rel).write_text("x")
+    monkeypatch.setattr("envkit.engines.charliecloud.home", lambda: tree)
+    ctx = engine.stage_context(_req(tmp_path, layer), ["PIP_CERT"])
+    names = sorted(p.name for p in ctx.iterdir())
+    assert names == sorted(["Dockerfile", layer.script_name, layer.test_name, "envkit", "pyproject.toml",
+                            "README.md", "workloads"])
+    assert not list(ctx.rglob("__pycache__")) and not (ctx / ".venv").exists()
+    assert "ARG PIP_CERT" in (ctx / "Dockerfile").read_text()
+    site = engine.stage_context(_req(tmp_path, site_layer(load_profile("local"))), [])
+    assert sorted(p.name for p in site.iterdir()) == ["Dockerfile", "envkit-local.post.sh", "envkit-local.test.sh"]
+
+
+def test_build_commands_for_a_fresh_base(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = Charliecloud()
+    monkeypatch.setattr(Charliecloud, "ch_image", lambda self: ["ch-image"])
+    cmds = engine.build_commands(_req(tmp_path, base_layer(load_profile("local"))))
+    labels = [c.label for c in cmds]
+    assert labels == ["clean rootfs", "debootstrap", "apt sources", "tar rootfs", "ch-image import", "clean rootfs",
+                      "ch-image build"]
+    deb = cmds[1].argv
+    assert deb[:3] == ["debootstrap", "--variant=minbase", "bookworm"] and deb[4] == mirror_for(
+        "bookworm", apt_sources()).uri
+    assert cmds[4].argv[-2:] == [str(tmp_path / "rootfs" / "bookworm.tar"), "debian:bookworm"]
+    build = cmds[-1].argv
+    assert build[:5] == ["ch-image", "-s", str(tmp_path / "storage"), "--no-cache", "build"]
+    assert build[5:9] == ["--force", "-t", "envkit-base-local.tmp-1", "-f"]
+    # once the base image exists in the storage, nothing is debootstrapped again
+    (tmp_path / "storage" / "img" / "debian+bookworm" / "ch").mkdir(parents=True)
+    assert [c.label for c in engine.build_commands(_req(tmp_path, base_layer(load_profile("local"))))] == \
+        ["ch-image build"]
+
+
+def test_scrub_build_args_removes_host_settings(tmp_path: Path) -> None:
+    engine = Charliecloud()
+    meta = engine.image_path(tmp_path, "x") / "ch" / "metadata.json"
+    meta.parent.mkdir(parents=True)
+    meta.write_text(json.dumps({"arg": {"PATH": "/bin", "PIP_CERT": "/tmp/c", "BASH_ENV": "/tmp/b"}, "env": {}}))
+    engine.scrub_build_args(tmp_path, "x")
+    assert json.loads(meta.read_text())["arg"] == {"PATH": "/bin"}
+
+
+def test_bash_env_wraps_apt_in_fakeroot() -> None:
+    assert 'apt-get() { fakeroot apt-get "$@"; }' in BASH_ENV_SCRIPT
+    assert "APT::Sandbox::User" in BASH_ENV_SCRIPT
+
+
+def test_pip_config_precedence() -> None:
+    text = "global.find-links='/a'\n:env:.find-links='/b'\nuser.cert='/c'\nglobal.cert='/d'\n"
+    assert parse_config_list(text) == {"find-links": "/b", "cert": "/c"}
+
+
+def test_stage_pip_binds_folders_and_copies_files(tmp_path: Path) -> None:
+    wheels = tmp_path / "wheels"
+    index = tmp_path / "pypi" / "simple"
+    index.mkdir(parents=True)
+    wheels.mkdir()
+    cert = tmp_path / "ca.crt"
+    cert.write_text("CERT")
+    staged = stage_pip({"find-links": str(wheels), "extra-index-url": f"file://{index} https://example.org/simple",
+                        "cert": str(cert), "default-timeout": "60"}, folder=tmp_path / "stage")
+    stage = tmp_path / "stage"
+    assert staged.args["PIP_DEFAULT_TIMEOUT"] == "60"
+    assert Path(staged.args["PIP_CERT"]).read_text() == "CERT" and staged.args["PIP_CERT"].startswith(str(stage))
+    assert staged.args["PIP_FIND_LINKS"] == str(stage / "b0")
+    assert staged.args["PIP_EXTRA_INDEX_URL"] == f"file://{stage}/b1/simple https://example.org/simple"
+    assert staged.binds == [f"{wheels}:{stage}/b0", f"{tmp_path / 'pypi'}:{stage}/b1"]
+
+
+def test_apt_sources_parsing() -> None:
+    deb822 = ("Types: deb\nURIs: http://m.example/debian\nSuites: bookworm bookworm-updates\nComponents: main\n\n"
+              "Types: deb-src\nURIs: http://src.example\nSuites: bookworm\n\n"
+              "Types: deb\nURIs: http://s.example/debian-security\nSuites: bookworm-security\nComponents: main\n")
+    sources = parse_deb822(deb822)
+    assert [s.uri for s in sources] == ["http://m.example/debian", "http://s.example/debian-security"]
+    assert mirror_for("bookworm", sources).uri == "http://m.example/debian"
+    assert image_sources_list("bookworm", sources).splitlines() == [
+        "deb http://m.example/debian bookworm main", "deb http://m.example/debian bookworm-updates main",
+        "deb http://s.example/debian-security bookworm-security main"]
+    one = parse_one_line("# x\ndeb [arch=amd64 signed-by=/k.gpg] http://o.example/debian bookworm main contrib\n")
+    assert one[0].uri == "http://o.example/debian" and one[0].components == ("main", "contrib")
+    with pytest.raises(EnvkitError, match="trixie"):
+        mirror_for("trixie", sources)
+    assert debian_suite("debian:bookworm") == "bookworm" and debian_suite("nvidia/cuda:12.4.1") is None
+
+
+def test_promote_and_recover(tmp_path: Path) -> None:
+    (tmp_path / "img").mkdir()
+    (tmp_path / "img" / "v").write_text("old")
+    (tmp_path / "new").mkdir()
+    (tmp_path / "new" / "v").write_text("new")
+    promote(tmp_path / "new", tmp_path / "img")
+    assert (tmp_path / "img" / "v").read_text() == "new" and not (tmp_path / "new").exists()
+    # the fallback's middle state (old moved aside, new not yet in) is undone by recover()
+    (tmp_path / "img").rename(tmp_path / "img.old")
+    recover(tmp_path / "img")
+    assert (tmp_path / "img" / "v").read_text() == "new"
+
+
+def test_file_lock_excludes_a_second_holder(tmp_path: Path) -> None:
+    with FileLock(tmp_path / "a.lock"):
+        with pytest.raises(EnvkitError, match="timed out"):
+            FileLock(tmp_path / "a.lock", timeout=0.3).acquire()
+    with FileLock(tmp_path / "a.lock", timeout=0.3):
+        pass
