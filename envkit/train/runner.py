@@ -211,8 +211,14 @@ class _Trainer:
             else:
                 self.scaler.step(self.opt)
             self.scaler.update()
-        self.opt.zero_grad(set_to_none=True)
+        self._zero_grad()
         return loss.detach()
+
+    def _zero_grad(self) -> None:
+        if self.ctx.kind == "horovod":  # Horovod's zero_grad takes no arguments; torch 2 drops grads by default
+            self.opt.zero_grad()
+        else:
+            self.opt.zero_grad(set_to_none=True)
 
     def train_step(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         if self.compiled and self.forward_model is not self.model and not getattr(self, "_compile_ok", False):
@@ -222,7 +228,7 @@ class _Trainer:
                 return loss
             except Exception as exc:  # noqa: BLE001
                 self.log.message(f"warning: torch.compile failed ({_short(exc)}); running eager")
-                self.opt.zero_grad(set_to_none=True)
+                self._zero_grad()
                 self.forward_model, self.compiled = self.model, False
         return self._step_with(self.forward_model, x, y)
 
@@ -332,8 +338,9 @@ class _Trainer:
                         "train_loss": mean, "lr": lr, **ev})
                     self.log.message(f"epoch {epoch}: loss {mean:.4g} " + " ".join(
                         f"{k} {v:.4g}" for k, v in ev.items()) + f" ({t_train:.1f} s)")
+                    rec = self.record(thr, last_loss, ev, started, "running")  # collective: every rank
                     if ctx.is_root:
-                        metrics.write(self.results_dir, self.record(thr, last_loss, ev, started, "running"))
+                        metrics.write(self.results_dir, rec)
                     epoch_loss.zero_()
                     epoch_n = 0
                     epoch_t0 = time.perf_counter()
