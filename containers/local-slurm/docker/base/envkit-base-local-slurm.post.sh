@@ -23,12 +23,16 @@ python3 -m venv /opt/envkit/venv
 MPICC=/usr/bin/mpicc /opt/envkit/venv/bin/pip install --no-cache-dir --no-binary=mpi4py mpi4py
 
 # 5. Horovod 0.28.1 with MPI and Gloo
+rm -rf /tmp/envkit-horovod
 mkdir -p /tmp/envkit-horovod
 /opt/envkit/venv/bin/pip download --no-deps --no-binary=:all: -d /tmp/envkit-horovod horovod==0.28.1
 tar -xzf /tmp/envkit-horovod/horovod-*.tar.gz -C /tmp/envkit-horovod --strip-components=1
-# torch >= 2 needs C++17; Horovod's CMake hard-codes C++14 in both files (patching one fails at link).
-sed -i 's/set(CMAKE_CXX_STANDARD 14)/set(CMAKE_CXX_STANDARD 17)/' /tmp/envkit-horovod/CMakeLists.txt /tmp/envkit-horovod/horovod/torch/CMakeLists.txt
-grep -q 'CMAKE_CXX_STANDARD 17' /tmp/envkit-horovod/horovod/torch/CMakeLists.txt
+# torch >= 2 needs C++17 (torch 2.14: C++20, its headers say which); Horovod's CMake hard-codes C++14 in
+# both files (patching one fails at link).
+cxx_std=17
+grep -qs 'C++20 or later' "$(/opt/envkit/venv/bin/python -c 'import importlib.util, os; print(os.path.dirname(importlib.util.find_spec("torch").origin))')/include/torch/csrc/api/include/torch/all.h" && cxx_std=20
+sed -i "s/set(CMAKE_CXX_STANDARD 14)/set(CMAKE_CXX_STANDARD $cxx_std)/" /tmp/envkit-horovod/CMakeLists.txt /tmp/envkit-horovod/horovod/torch/CMakeLists.txt
+grep -q "CMAKE_CXX_STANDARD $cxx_std" /tmp/envkit-horovod/horovod/torch/CMakeLists.txt
 (cd /tmp/envkit-horovod && \
   HOROVOD_WITH_PYTORCH=1 HOROVOD_WITHOUT_TENSORFLOW=1 HOROVOD_WITHOUT_MXNET=1 \
   HOROVOD_WITH_MPI=1 HOROVOD_WITH_GLOO=1 \
