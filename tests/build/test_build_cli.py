@@ -1,0 +1,68 @@
+"""`envkit build` on the command line (fake engine): --json, --quiet, plain progress, one-line errors."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from envkit.build.pipeline import BuildOptions, plan_build
+from envkit.build.progress import PlainReporter, RichReporter, SilentReporter, reporter_for
+from envkit.cli import app
+
+from .conftest import FakeEngine
+
+
+def _build(store: Path, *extra: str):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(app, ["build", "--site", "local", "--engine", "fake", "--store", str(store), *extra])
+
+
+def test_json_then_quiet_then_plain(tmp_path: Path, fake_engine: type[FakeEngine]) -> None:
+    first = _build(tmp_path, "--json")
+    assert first.exit_code == 0, first.output
+    data = json.loads(first.output)
+    assert [(x["tag"], x["status"]) for x in data["layers"]] == [("envkit-base-local", "built"),
+                                                                  ("envkit-local", "built")]
+    assert Path(data["layers"][0]["log"]).is_file()
+    assert _build(tmp_path, "--quiet").output == ""
+    plain = _build(tmp_path).output
+    assert "base: envkit-base-local up to date" in plain and "site: envkit-local up to date" in plain
+
+
+def test_dry_run_json_lists_commands(tmp_path: Path, fake_engine: type[FakeEngine]) -> None:
+    result = _build(tmp_path, "--dry-run", "--json")
+    data = json.loads(result.output)
+    assert [x["status"] for x in data["layers"]] == ["build", "build"]
+    assert any("fake-build" in line for line in data["commands"])
+
+
+def test_engine_failure_is_one_line_error(tmp_path: Path, fake_engine: type[FakeEngine]) -> None:
+    fake_engine.fail_on = {"envkit-base-local"}
+    result = _build(tmp_path, "--quiet")
+    assert result.exit_code != 0 and "fake build of envkit-base-local failed" in str(result.exception)
+
+
+def test_reporters(tmp_path: Path, fake_engine: type[FakeEngine]) -> None:
+    assert isinstance(reporter_for(quiet=True, as_json=False), SilentReporter)
+    assert isinstance(reporter_for(quiet=False, as_json=True), SilentReporter)
+    stream = io.StringIO()
+    plan = plan_build(BuildOptions(site="local", engine="fake", store=tmp_path))
+    reporter = PlainReporter(stream)
+    reporter.start(plan)
+    reporter.layer_start(plan.layers[0])
+    reporter.line("compiler noise stays in the log")
+    plan.layers[0].status = "built"
+    reporter.layer_done(plan.layers[0])
+    text = stream.getvalue()
+    assert "building envkit-base-local (never built)" in text and "noise" not in text
+    rich = RichReporter()
+    rich.console.file = io.StringIO()
+    rich.start(plan)
+    rich.layer_start(plan.layers[0])
+    plan.layers[0].status = "building"
+    rich.line("step 1/3")
+    rendered = rich._render()
+    rich.finish(plan)
+    assert rendered is not None
