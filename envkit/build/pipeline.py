@@ -183,11 +183,14 @@ def _build_layer(plan: BuildPlan, lp: LayerPlan, opts: BuildOptions, reporter: R
 
     engine, root = plan.engine, plan.root
     with FileLock(lp.paths.lock, on_wait=reporter.line):
-        needs, reason = _needs_build(engine, lp.paths, lp.key, force, False)
-        if not needs:          # another build finished it while we waited for the lock
-            lp.status = "up to date"
-            reporter.layer_done(lp)
-            return
+        if force:
+            reason = "--rebuild" if opts.rebuild else "parent rebuilt"
+        else:
+            needs, reason = _needs_build(engine, lp.paths, lp.key, False, False)
+            if not needs:          # another build finished it while we waited for the lock
+                lp.status = "up to date"
+                reporter.layer_done(lp)
+                return
         lp.reason = reason
         for stale in engine.stale_images(root, lp.layer.tag):
             engine.discard(root, stale)
