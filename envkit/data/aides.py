@@ -144,7 +144,7 @@ def generate(n: int, out_dir: str | os.PathLike[str], size: int = 64, seed: int 
     begin = 0
     for split, k in sizes.items():
         with atomic_path(out / f"{split}.h5") as tmp, h5py.File(tmp, "w") as f:
-            f.create_dataset("x", data=x[begin:begin + k], chunks=(max(min(16, k), 1), size, size))
+            f.create_dataset("x", data=x[begin:begin + k], chunks=(min(16, k), size, size) if k else None)
             f["y"], f["params"] = y[begin:begin + k], p[begin:begin + k]
             f.attrs.update({"classes": json.dumps(CLASSES), "params": json.dumps(PARAMS),
                             "pixel_scale": PIXEL_SCALE, "size": size})

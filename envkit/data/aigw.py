@@ -290,7 +290,7 @@ def _assemble(plan: _Plan, chunk_paths: list[Path], out: Path) -> dict[str, int]
     begin = 0
     for split, size in sizes.items():
         with atomic_path(out / f"{split}.h5") as tmp, h5py.File(tmp, "w") as f:
-            x = f.create_dataset("x", (size, length), np.float32, chunks=(max(min(16, size), 1), length))
+            x = f.create_dataset("x", (size, length), np.float32, chunks=(min(16, size), length) if size else None)
             y = f.create_dataset("y", (size, len(TARGETS)), np.float32)
             p = f.create_dataset("params", (size, len(PARAMS)), np.float32)
             f.attrs.update({"targets": json.dumps(TARGETS), "params": json.dumps(PARAMS),

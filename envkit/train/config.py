@@ -62,10 +62,17 @@ def _positive(text: str) -> int:
     return value
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (`error: ...`, exit status 2)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"error: {' '.join(message.split())} (see --help)\n")
+
+
 def parser() -> argparse.ArgumentParser:
     """The runner's argument parser."""
     env = os.environ.get
-    p = argparse.ArgumentParser(prog="python -m envkit.train",
+    p = _Parser(prog="python -m envkit.train",
                                 description="Train a bundled workload (resnet50, aigw, aides) or a workload "
                                             "folder on CPU or GPUs, alone or with DDP/Horovod.")
     p.add_argument("workload", help="workload name (aigw) or folder (workloads/aigw)")

@@ -421,9 +421,11 @@ def _summary_line(record: dict[str, Any]) -> str:
     s = record["summary"]
     thr = record["throughput"]["per_device"]
     metric = f" {s['metric']} {s['metric_value']:.4g}" if isinstance(s["metric_value"], float) else ""
-    return (f"done: {s['steps']} steps, loss {s['loss_start']:.4g} -> {s['loss_end']:.4g},{metric} "
-            f"{thr['mean']:.1f} +- {thr['ci95']:.1f} samples/s/device, {s['throughput']:.1f} total "
-            f"on {s['world_size']}; {record['summary']['results_dir']}/metrics.json")
+    rate = (f"{thr['mean']:.1f} +- {thr['ci95']:.1f} samples/s/device, {s['throughput']:.1f} total"
+            if thr["intervals"] else "too few steps to time")
+    loss = f"{s['loss_start']:.4g} -> {s['loss_end']:.4g}" if s["loss_start"] is not None else "n/a"
+    return (f"done: {s['steps']} steps, loss {loss},{metric} {rate} on {s['world_size']}; "
+            f"{s['results_dir']}/metrics.json")
 
 
 def _fit(cfg: RunConfig, wl: wlmod.Workload, hp: dict[str, Any], ctx: distmod.Context) -> dict[str, Any]:

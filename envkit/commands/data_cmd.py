@@ -1,0 +1,99 @@
+"""`envkit data aigw|aides`: generate training data for the bundled workloads.
+
+Registered by envkit.cli as `app.add_typer(data_cmd.app, name="data")`; lalsuite, galsim and h5py are
+imported inside the commands, so importing this module is cheap.
+
+Example:
+    $ envkit data aigw --n 2048 -o data/aigw --preset smoke --workers 2
+    $ envkit data aides --n 3000 -o data/aides --size 64 --preview aides.png
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(help="Generate training data for the bundled workloads. Example: envkit data aigw --n 100 -o d",
+                  no_args_is_help=True, add_completion=False, rich_markup_mode=None)
+
+OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Output folder (train.h5, val.h5, test.h5, "
+                                                          "manifest.json).")]
+
+
+def _fail(message: str) -> None:
+    sys.stderr.write(f"error: {' '.join(message.split())}\n")
+    raise typer.Exit(2)
+
+
+def _check_out(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        _fail(f"--out {out}: exists and is not a folder")
+
+
+@app.command("aigw")
+def aigw_cmd(
+    n: Annotated[int, typer.Option("--n", help="Number of waveforms (split 80/10/10).")],
+    out: OutOpt,
+    preset: Annotated[str, typer.Option(help="smoke (2,048 samples) or paper (101,300 samples).")] = "smoke",
+    workers: Annotated[int | None, typer.Option(help="Processes (default: all cores).")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the parameter draw and the noise.")] = 0,
+    noise: Annotated[bool, typer.Option("--noise", help="Whiten with the aLIGO PSD and add noise.")] = False,
+    chunk: Annotated[int, typer.Option(help="Waveforms per resumable chunk.")] = 64,
+) -> None:
+    """IMRPhenomXAS (2,2)-mode waveforms in geometric units with targets q, s1, s2, chi_eff, S_eff.
+
+    Example: envkit data aigw --n 2048 -o data/aigw --preset smoke
+    """
+    from envkit.data import aigw
+
+    if n < 1:
+        _fail(f"--n must be at least 1, got {n}")
+    if preset not in aigw.PRESETS:
+        _fail(f"--preset {preset!r}: choose from {', '.join(aigw.PRESETS)}")
+    if workers is not None and workers < 1:
+        _fail(f"--workers must be at least 1, got {workers}")
+    if chunk < 1:
+        _fail(f"--chunk must be at least 1, got {chunk}")
+    _check_out(out)
+    try:
+        m = aigw.generate(n, out, preset=preset, workers=workers, seed=seed, noise=noise, chunk=chunk)
+    except (ValueError, RuntimeError, OSError) as exc:
+        _fail(str(exc))
+    sizes = "/".join(str(m["splits"][s]["n"]) for s in ("train", "val", "test"))
+    print(f"aigw: {n} waveforms x {m['length']} samples ({preset}) in {out}: train/val/test {sizes}")
+
+
+@app.command("aides")
+def aides_cmd(
+    n: Annotated[int, typer.Option("--n", help="Number of stamps, half of each class (split 80/10/10).")],
+    out: OutOpt,
+    size: Annotated[int, typer.Option(help="Stamp size in pixels (64 smoke, 299 paper).")] = 64,
+    seed: Annotated[int, typer.Option(help="Seed.")] = 0,
+    workers: Annotated[int | None, typer.Option(help="Processes (default: all cores).")] = None,
+    preview: Annotated[Path | None, typer.Option(help="Write a PNG grid of examples of each class.")] = None,
+) -> None:
+    """GalSim spiral and elliptical galaxy stamps (Moffat PSF, Gaussian noise) with labels.
+
+    Example: envkit data aides --n 3000 -o data/aides --size 64 --preview aides.png
+    """
+    from envkit.data import aides
+
+    if n < 2:
+        _fail(f"--n must be at least 2, got {n}")
+    if not 16 <= size <= 1024:
+        _fail(f"--size must be between 16 and 1024 pixels, got {size}")
+    if workers is not None and workers < 1:
+        _fail(f"--workers must be at least 1, got {workers}")
+    if preview is not None and preview.suffix.lower() != ".png":
+        _fail(f"--preview {preview}: expected a .png file name")
+    _check_out(out)
+    try:
+        m = aides.generate(n, out, size=size, seed=seed, workers=workers, preview=preview)
+    except (ValueError, RuntimeError, OSError) as exc:
+        _fail(str(exc))
+    sizes = "/".join(str(m["splits"][s]["n"]) for s in ("train", "val", "test"))
+    print(f"aides: {n} stamps of {size}x{size} in {out}: train/val/test {sizes}"
+          + (f"; preview {preview}" if preview else ""))
