@@ -139,8 +139,9 @@ class _Trainer:
                               wl.metric_mode if hp.get("monitor", wl.metric) == wl.metric else "min")
         self.monitor = str(hp.get("monitor", wl.metric))
         self.scaler = torch.amp.GradScaler(self.device.type) if cfg.precision == "fp16" else None
-        self.amp = (torch.autocast(self.device.type, dtype=DTYPES[cfg.precision])
-                    if cfg.precision in DTYPES else contextlib.nullcontext())
+        dtype = DTYPES.get(cfg.precision)
+        self.amp: Callable[[], Any] = ((lambda: torch.autocast(self.device.type, dtype=dtype)) if dtype
+                                       else contextlib.nullcontext)
         self.step = 0
         self.history: list[dict[str, Any]] = []
         self.loss_start: float | None = None
@@ -152,7 +153,8 @@ class _Trainer:
         self.compiled = False
         if cfg.compile:
             try:
-                self.forward_model = torch.compile(self.model)
+                mode = hp.get("compile_mode")  # e.g. max-autotune
+                self.forward_model = torch.compile(self.model, **({"mode": mode} if mode else {}))
                 self.compiled = True
             except Exception as exc:  # noqa: BLE001 - any compile failure means eager
                 self.log.message(f"warning: torch.compile failed ({_short(exc)}); running eager")
@@ -197,7 +199,7 @@ class _Trainer:
 
     # ------------------------------------------------------------------ steps
     def _step_with(self, model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        with self.amp:
+        with self.amp():
             loss = self.wl.module.loss(model(x), y)
         if self.scaler is None:
             loss.backward()
@@ -241,7 +243,7 @@ class _Trainer:
         sums: dict[str, torch.Tensor] = {}
         count = 0
         limit = self.hp.get("eval_batches")
-        with torch.no_grad(), self.amp:
+        with torch.no_grad(), self.amp():
             for x, y in sources.limit(self.val_src.batches(0), int(limit) if limit else None):
                 out = raw(x)
                 batch_sums = dict(module.evaluate(out, y))

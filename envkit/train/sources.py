@@ -70,13 +70,13 @@ class DeviceSource:
             s.set_epoch(epoch, start)
             for idx in s:
                 dev_idx = torch.from_numpy(idx % self.pool).to(self.x.device)
-                yield self.x.index_select(0, dev_idx), self.y.index_select(0, dev_idx)
+                yield self.x[dev_idx], self.y[dev_idx]
             return
         g, b = s.global_batch, s.batch
         for step in range(start, s.steps_per_epoch):
             lo = step * g + s.rank * b
             idx = self._order[lo:lo + b]
-            yield self.x.index_select(0, idx), self.y.index_select(0, idx)
+            yield self.x[idx], self.y[idx]  # keeps channels_last (index_select would not); no sync
 
 
 class LoaderSource:
