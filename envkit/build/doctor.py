@@ -98,6 +98,9 @@ def check_arch(host: HostFacts, image: dict[str, Any]) -> list[Finding]:
 
 def check_gpu_driver(profile: Profile, host: HostFacts, image: dict[str, Any]) -> list[Finding]:
     cuda = (image.get("torch") or {}).get("cuda") or (profile.cuda.toolkit if profile.cuda else None)
+    if profile.gpu.vendor == "none":
+        extra = f" (its CUDA {cuda} build of torch runs on the CPU)" if cuda else ""
+        return [Finding("gpu-driver", "ok", f"CPU site, no GPU driver needed{extra}")]
     if not cuda:
         if profile.gpu.vendor == "nvidia":
             return [Finding("gpu-driver", "warn", "the image has no CUDA on an NVIDIA site",

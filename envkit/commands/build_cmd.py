@@ -70,9 +70,6 @@ def build_cmd(
     if as_json:
         _out(json.dumps(_summary(plan), indent=2) + "\n")
     elif not quiet:
-        for lp in plan.layers:
-            if lp.status == "up to date":
-                _out(f"{lp.layer.kind}: {lp.layer.tag} up to date\n")
         _out(f"image: {plan.top.image}\n")
 
 

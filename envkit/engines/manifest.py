@@ -106,10 +106,41 @@ def mpi_vendor(text: str) -> str | None:
     return None
 
 
+def check_build(text: str) -> dict[str, list[str]]:
+    """`horovodrun --check-build` -> {"frameworks": [...], "controllers": [...], "tensor_operations": [...]}.
+
+    Example:
+        >>> check_build("Available Frameworks:\\n    [ ] TensorFlow\\n    [X] PyTorch\\n")
+        {'frameworks': ['PyTorch']}
+    """
+    out: dict[str, list[str]] = {}
+    section = None
+    for line in (text or "").splitlines():
+        if line.startswith("Available "):
+            section = line[len("Available "):].rstrip(":").strip().lower().replace(" ", "_")
+            out[section] = []
+        elif section and line.strip().startswith("[X]"):
+            out[section].append(line.strip()[3:].strip())
+    return out
+
+
+def _clean(value: Any) -> Any:
+    """Strip NULs and edge blanks from strings (MPI library strings end in a NUL), recursively."""
+    if isinstance(value, str):
+        return value.replace("\x00", "").strip()
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
 def summary(manifest: dict[str, Any]) -> dict[str, Any]:
     """The headline facts: OS, Python, torch/CUDA/cuDNN/NCCL, MPI, Horovod, hashes."""
+    manifest = _clean(manifest)
     torch = manifest.get("torch") or {}
     mpi = manifest.get("mpi") or {}
+    hvd = check_build(manifest.get("horovod") or "")
     return {
         "image": manifest.get("image"),
         "layer": manifest.get("layer"),
@@ -122,7 +153,7 @@ def summary(manifest: dict[str, Any]) -> dict[str, Any]:
         "nccl": torch.get("nccl"),
         "mpi": mpi.get("mpirun"),
         "mpi_library": mpi.get("library"),
-        "horovod": " ".join((manifest.get("horovod") or "").split()[:6]) or None,
+        "horovod": "; ".join(f"{k.replace('_', ' ')}: {', '.join(v) or '-'}" for k, v in hvd.items()) or None,
         "pip_packages": len(manifest.get("pip") or {}),
         "dpkg_packages": len(manifest.get("dpkg") or {}),
         "recipe_hash": manifest.get("recipe_hash"),
@@ -146,6 +177,7 @@ def _diff_map(kind: str, old: dict[str, str], new: dict[str, str]) -> list[str]:
 
 def drift(recorded: dict[str, Any], current: dict[str, Any]) -> list[str]:
     """What changed inside the image since the manifest was recorded, one line per item."""
+    recorded, current = _clean(recorded), _clean(current)
     out: list[str] = []
     for key in ("arch", "python"):
         if recorded.get(key) != current.get(key):
