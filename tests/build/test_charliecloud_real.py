@@ -109,7 +109,7 @@ def test_inspect_lists_versions_from_inside(local_image: str) -> None:
     proc = envkit("inspect", "--site", "local", "--json")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
-    assert data["torch"] == "2.14.1"
+    assert data["torch"].startswith("2.14.1")
     assert data["python"].startswith("3.11")
     assert "Open MPI" in data["mpi"] and "4.1" in data["mpi"]
     assert data["manifest"]["pip"]["mpi4py"] and data["manifest"]["dpkg"]["openmpi-bin"].startswith("4.1")
