@@ -9,6 +9,8 @@ import torch.nn.functional as F
 
 from envkit.train import workload
 
+pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")
+
 PAPER_PARAMS = 10_297_782  # the same count as shared/bench/aigw_anchor.py's model
 
 

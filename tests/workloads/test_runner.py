@@ -55,6 +55,24 @@ def test_user_errors_are_one_line(args, message, tmp_path):
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0]
 
 
+@pytest.mark.slow
+def test_image_folder_data(tmp_path):
+    """ResNet-50 smoke on an ImageFolder tree (train/ and val/ with class sub-folders)."""
+    from PIL import Image
+
+    rng = torch.Generator().manual_seed(0)
+    for split, n in (("train", 8), ("val", 4)):
+        for c in ("cat", "dog"):
+            (tmp_path / "img" / split / c).mkdir(parents=True)
+            for i in range(n):
+                pixels = (torch.rand(40, 40, 3, generator=rng) * 255).to(torch.uint8).numpy()
+                Image.fromarray(pixels).save(tmp_path / "img" / split / c / f"{i}.png")
+    s = runner.run(parse_args(["resnet50", "--data", str(tmp_path / "img"), "--steps", "2", "--workers", "0",
+                               "--set", "num_classes=2", "--results", str(tmp_path), "--run-id", "if"]))
+    m = json.loads((tmp_path / "if" / "metrics.json").read_text())
+    assert s["steps"] == 2 and m["data"].endswith("img") and 0 <= m["eval"]["top1"] <= 1
+
+
 def test_cli_error_has_no_traceback(tmp_path):
     proc = run(train_cmd("nope", "--results", str(tmp_path)), check=False)
     assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0 and "Traceback" not in proc.stderr
