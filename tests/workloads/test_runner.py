@@ -84,6 +84,25 @@ def test_precision_and_compile_flags(tmp_path, tiny):
     assert s["precision"] == "bf16" and s["loss_end"] == s["loss_end"]
 
 
+def test_compile_failure_falls_back_to_eager(tmp_path, tiny, monkeypatch, capsys):
+    def broken_compile(model, **kw):
+        def call(*a, **k):
+            raise RuntimeError("inductor exploded")
+        return call
+
+    monkeypatch.setattr(torch, "compile", broken_compile)
+    s = runner.run(parse_args([tiny, "--steps", "3", "--compile", "--results", str(tmp_path), "--run-id", "f"]))
+    assert s["steps"] == 3
+    assert "warning: torch.compile failed (inductor exploded); running eager" in capsys.readouterr().out
+    assert json.loads((tmp_path / "f" / "metrics.json").read_text())["compile"] is False
+
+
+def test_fp16_grad_scaler(tmp_path, tiny):
+    s = runner.run(parse_args([tiny, "--steps", "3", "--precision", "fp16", "--results", str(tmp_path),
+                               "--run-id", "h"]))
+    assert s["precision"] == "fp16" and s["steps"] == 3
+
+
 @pytest.mark.slow
 def test_compile_or_fallback(tmp_path, tiny):
     s = runner.run(parse_args([tiny, "--steps", "4", "--compile", "--results", str(tmp_path), "--run-id", "c"]))
