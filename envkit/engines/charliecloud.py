@@ -261,7 +261,8 @@ class _Staged:
     def make(cls, req: BuildRequest) -> _Staged:
         from envkit.engines.pipconf import SHARED_TMP, host_pip_settings, stage_pip
 
-        folder = Path(tempfile.mkdtemp(prefix="envkit-build-", dir=SHARED_TMP))
+        sweep_staging(Path(SHARED_TMP))
+        folder = Path(tempfile.mkdtemp(prefix=f"envkit-build-{os.getpid()}-", dir=SHARED_TMP))
         os.chmod(folder, 0o755)
         pip = stage_pip(host_pip_settings(), folder=folder)
         (folder / "bashenv.sh").write_text(BASH_ENV_SCRIPT)
@@ -274,6 +275,20 @@ class _Staged:
     def cleanup(self) -> None:
         if self.folder is not None:
             shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def sweep_staging(folder: Path) -> None:
+    """Remove staging folders (`envkit-build-PID-*`) of builds whose process is gone (killed ones)."""
+    for path in folder.glob("envkit-build-*-*"):
+        pid = path.name.split("-")[2]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except PermissionError:
+            pass
 
 
 def inject_args(dockerfile: str, names: Sequence[str]) -> str:

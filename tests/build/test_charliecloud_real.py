@@ -194,6 +194,7 @@ def test_sigkill_mid_build_leaves_previous_image_usable(local_image: str, tweake
     # the next build cleans up and succeeds
     assert _site_statuses(envkit("build", "--site", "local", "--json", env=env)) == ["up to date", "built"]
     assert not list(img.glob("envkit-local.tmp-*"))
+    assert not list(Path("/tmp").glob(f"envkit-build-{proc.pid}-*"))   # the killed build's staging is swept
 
 
 def test_two_builds_at_once_both_end_well(local_image: str, tweaked) -> None:  # type: ignore[no-untyped-def]

@@ -167,3 +167,17 @@ def test_file_lock_excludes_a_second_holder(tmp_path: Path) -> None:
             FileLock(tmp_path / "a.lock", timeout=0.3).acquire()
     with FileLock(tmp_path / "a.lock", timeout=0.3):
         pass
+
+
+def test_sweep_staging_removes_only_dead_builds(tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    from envkit.engines.charliecloud import sweep_staging
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    (tmp_path / f"envkit-build-{dead.pid}-abc").mkdir()
+    (tmp_path / f"envkit-build-{os.getpid()}-def").mkdir()
+    sweep_staging(tmp_path)
+    assert [p.name for p in tmp_path.iterdir()] == [f"envkit-build-{os.getpid()}-def"]
