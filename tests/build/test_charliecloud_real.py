@@ -86,6 +86,15 @@ def test_image_runs_torch_mpi4py_and_two_mpi_ranks(local_image: str) -> None:
         ["rank 0 of 2", "rank 1 of 2"]
 
 
+def test_base_came_from_debootstrap_not_a_registry(local_image: str) -> None:
+    log = (STORE / "charliecloud" / "envkit-base-local.build.log").read_text(errors="replace")
+    assert "FROM debian:bookworm" in log and "pulling image" not in log.lower()
+    assert (STORE / "charliecloud" / "storage" / "img" / "debian+bookworm").is_dir()
+    meta = json.loads((STORE / "charliecloud" / "storage" / "img" / "envkit-base-local" / "ch" /
+                       "metadata.json").read_text())
+    assert not [k for k in meta.get("arg", {}) if k.startswith("PIP_") or k == "BASH_ENV"]  # no host settings kept
+
+
 def test_noop_build_calls_no_engine_and_is_fast(local_image: str, monkeypatch: pytest.MonkeyPatch) -> None:
     def boom(*_a: object, **_k: object) -> None:
         raise AssertionError("the engine was called for an up-to-date image")
