@@ -181,3 +181,21 @@ def test_sweep_staging_removes_only_dead_builds(tmp_path: Path) -> None:
     (tmp_path / f"envkit-build-{os.getpid()}-def").mkdir()
     sweep_staging(tmp_path)
     assert [p.name for p in tmp_path.iterdir()] == [f"envkit-build-{os.getpid()}-def"]
+
+
+def test_jobs_and_bash_env_become_build_args(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from envkit.engines import charliecloud
+
+    monkeypatch.setattr("envkit.engines.pipconf.host_pip_settings", lambda python=None: {"default-timeout": "9"})
+    monkeypatch.setattr("envkit.engines.pipconf.SHARED_TMP", str(tmp_path))
+    req = _req(tmp_path, site_layer(load_profile("local")))
+    req.jobs = 3
+    staged = charliecloud._Staged.make(req)
+    try:
+        assert staged.args["MAKEFLAGS"] == "-j3" and staged.args["CMAKE_BUILD_PARALLEL_LEVEL"] == "3"
+        assert staged.args["PIP_DEFAULT_TIMEOUT"] == "9"
+        assert Path(staged.args["BASH_ENV"]).read_text() == BASH_ENV_SCRIPT
+        assert staged.folder is not None and staged.folder.parent == tmp_path
+    finally:
+        staged.cleanup()
+    assert not list(tmp_path.glob("envkit-build-*"))
