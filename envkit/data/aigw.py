@@ -81,7 +81,7 @@ def effective_spins(q: Any, s1: Any, s2: Any) -> tuple[Any, Any]:
     """chi_eff and S_eff for mass ratio q = m1/m2 >= 1 and aligned spins s1 (heavier), s2.
 
     >>> [round(v, 4) for v in effective_spins(4.0, 0.2, -0.4)]
-    [0.08, 0.1]
+    [0.08, -1.3625]
     """
     chi_eff = (q * s1 + s2) / (q + 1.0)
     sigma1 = 1.0 + 3.0 / (4.0 * q)

@@ -7,9 +7,8 @@ gradients are dropped with set_to_none, and CUDA optimizers are fused.
 
 Example:
     >>> # python -m envkit.train aigw --preset smoke --steps 20 --dist ddp   (under torchrun/mpirun/srun)
-    >>> summary = run(parse_args(["aigw", "--steps", "2", "--results", "/tmp/envkit-doc", "--run-id", "d"]))
-    >>> summary["workload"], summary["world_size"]
-    ('aigw', 1)
+    >>> # summary = run(parse_args(["aigw", "--steps", "2", "--results", "/tmp/r", "--run-id", "d"]))
+    >>> # summary["workload"], summary["world_size"]  ->  ('aigw', 1)
 """
 
 from __future__ import annotations
