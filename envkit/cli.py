@@ -161,14 +161,12 @@ def _register_optional_commands() -> None:
     """Commands that live in their own modules (each cheap to import)."""
     import importlib
 
-    for module_name in ("docs_cmd", "build_cmd", "run_cmd", "data_cmd"):
-        try:
-            module = importlib.import_module(f"envkit.commands.{module_name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"envkit.commands.{module_name}":
-                raise
-            continue
-        module.register(app)
+    for module_name in ("docs_cmd", "build_cmd", "run_cmd"):
+        importlib.import_module(f"envkit.commands.{module_name}").register(app)
+    from envkit.commands import data_cmd, train_cmd
+
+    app.add_typer(data_cmd.app, name="data")
+    app.command("train", context_settings=train_cmd.CONTEXT, add_help_option=False)(train_cmd.train)
 
 
 _register_optional_commands()

@@ -64,7 +64,8 @@ class Apptainer(Engine):
         super().build(req, on_line)
 
     def exec_argv(self, image: str, command: Sequence[str], *, binds: Sequence[str] = (),
-                  env: Sequence[tuple[str, str]] = (), gpu: bool = False) -> list[str]:
+                  env: Sequence[tuple[str, str]] = (), gpu: bool = False, host_env: bool = False) -> list[str]:
+        # Apptainer passes the host's environment by default, the launcher's rank variables included.
         argv = [self.binary, "exec"]
         if gpu:
             argv.append("--nv")

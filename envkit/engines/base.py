@@ -138,8 +138,12 @@ class Engine(ABC):
     # -- running ------------------------------------------------------------------------------------------------
     @abstractmethod
     def exec_argv(self, image: str, command: Sequence[str], *, binds: Sequence[str] = (),
-                  env: Sequence[tuple[str, str]] = (), gpu: bool = False) -> list[str]:
-        """The argv that runs `command` inside `image`."""
+                  env: Sequence[tuple[str, str]] = (), gpu: bool = False, host_env: bool = False) -> list[str]:
+        """The argv that runs `command` inside `image`.
+
+        host_env keeps the launcher's variables (ranks, PMIx, Slurm) that a workload run needs; without it
+        an engine may start from a clean environment (build tests do).
+        """
 
     def run(self, image: str, command: Sequence[str], *, binds: Sequence[str] = (),
             env: Sequence[tuple[str, str]] = (), gpu: bool = False,

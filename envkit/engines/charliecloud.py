@@ -56,6 +56,10 @@ BUILD_ONLY_ARG = re.compile(r"^(PIP_[A-Z_]+|BASH_ENV|MAKEFLAGS|CMAKE_BUILD_PARAL
 
 
 @register_engine
+HOST_ONLY_ENV = ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "LD_LIBRARY_PATH", "LD_PRELOAD",
+                 "CONDA_PREFIX", "CONDA_DEFAULT_ENV")
+
+
 class Charliecloud(Engine):
     """Charliecloud 0.31 from Debian (charliecloud, charliecloud-builders)."""
 
@@ -223,9 +227,11 @@ class Charliecloud(Engine):
 
     # -- run ----------------------------------------------------------------------------------------------------
     def exec_argv(self, image: str, command: Sequence[str], *, binds: Sequence[str] = (),
-                  env: Sequence[tuple[str, str]] = (), gpu: bool = False) -> list[str]:
+                  env: Sequence[tuple[str, str]] = (), gpu: bool = False, host_env: bool = False) -> list[str]:
         # Order matters: clear the host's environment first, then load the image's ENV (ch/environment).
-        argv = ["ch-run", "--unset-env=*", "--set-env"]
+        # A launched rank keeps the host's variables (OMPI_*, PMIX_*, SLURM_*) but not the host's Python.
+        cleared = [f"--unset-env={name}" for name in HOST_ONLY_ENV] if host_env else ["--unset-env=*"]
+        argv = ["ch-run", *cleared, "--set-env"]
         for bind in binds:
             argv += ["-b", bind]
         for key, value in env:

@@ -1,3 +1,4 @@
 # envkit workload layer: aides
 set -eu
-/opt/envkit/venv/bin/pip install --no-cache-dir /opt/envkit/src timm h5py galsim matplotlib
+/opt/envkit/venv/bin/pip install --no-cache-dir /opt/envkit/src timm h5py galsim matplotlib# where `envkit run` binds the host's results folder
+mkdir -p /opt/envkit/results

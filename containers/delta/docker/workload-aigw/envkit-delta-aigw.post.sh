@@ -1,3 +1,4 @@
 # envkit workload layer: aigw
 set -eu
-/opt/envkit/venv/bin/pip install --no-cache-dir /opt/envkit/src h5py lalsuite scipy
+/opt/envkit/venv/bin/pip install --no-cache-dir /opt/envkit/src h5py lalsuite scipy# where `envkit run` binds the host's results folder
+mkdir -p /opt/envkit/results

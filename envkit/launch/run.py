@@ -1,0 +1,156 @@
+"""Compose a workload run: the site's launcher around the engine's exec around the training runner.
+
+Data flows one way: profile -> (built image) -> engine exec wrapper -> launcher argv -> ranks, each running
+`python -m envkit.train WORKLOAD --site ... --results ... --run-id ...`. Everything is an argv list; no
+profile or CLI value is ever parsed by a shell.
+
+Example:
+    >>> from envkit.profile import load_profile
+    >>> req = RunRequest(site="local", workload="workloads/aigw", np=2, run_id="r1", results=Path("/tmp/res"),
+    ...                  args=["--preset", "smoke"])
+    >>> argv = compose(load_profile("local"), req, python="python3")
+    >>> argv[:3], argv[-4:]
+    (['mpirun', '-np', '2'], ['--dist', 'ddp', '--preset', 'smoke'])
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from envkit.engines.base import Engine
+from envkit.errors import EnvkitError
+from envkit.launch.base import LaunchPlan, launch_argv
+from envkit.profile.model import Profile
+from envkit.recipe.layers import IMAGE_ROOT
+from envkit.recipe.workload_spec import load_workload_spec
+
+RESULTS_IN_IMAGE = f"{IMAGE_ROOT}/results"
+SUMMARY_KEYS = ("workload", "site", "engine", "world_size", "throughput", "throughput_unit", "loss_start",
+                "loss_end", "results_dir")
+
+
+@dataclass
+class RunRequest:
+    """What `envkit run` was asked for."""
+
+    site: str
+    workload: str
+    np: int | None = None
+    nodes: int = 1
+    native: bool = False
+    engine: str | None = None
+    launcher: str | None = None
+    results: Path = Path("results")
+    run_id: str | None = None
+    args: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Container:
+    """The built image a run uses: its engine, reference, binds and manifest hash."""
+
+    engine: Engine
+    image: str
+    binds: tuple[str, ...] = ()
+    gpu: bool = False
+    manifest_hash: str = ""
+
+
+def workload_name(text: str) -> str:
+    """The bundled workload's name, given `aigw` or `workloads/aigw`.
+
+    >>> workload_name("workloads/aides/")
+    'aides'
+    """
+    return load_workload_spec(text).name
+
+
+def new_run_id(workload: str, now: dt.datetime | None = None) -> str:
+    """A run id that sorts by time: WORKLOAD-YYYYmmdd-HHMMSS-ffffff.
+
+    >>> new_run_id("aigw", dt.datetime(2026, 11, 26, 3, 4, 5, 6))
+    'aigw-20261126-030405-000006'
+    """
+    now = now or dt.datetime.now()
+    return f"{workload}-{now:%Y%m%d-%H%M%S-%f}"
+
+
+def ranks(profile: Profile, req: RunRequest) -> tuple[int, int]:
+    """(nodes, tasks per node): --np spread evenly over --nodes, else the profile's ranks per node.
+
+    >>> from envkit.profile import load_profile
+    >>> ranks(load_profile("summit"), RunRequest(site="summit", workload="aigw", nodes=2))
+    (2, 6)
+    """
+    if req.nodes < 1:
+        raise EnvkitError(f"--nodes must be >= 1, got {req.nodes}")
+    if req.np is None:
+        return req.nodes, profile.tasks_per_node
+    if req.np < 1 or req.np % req.nodes:
+        raise EnvkitError(f"--np {req.np} does not spread evenly over --nodes {req.nodes}")
+    return req.nodes, req.np // req.nodes
+
+
+def runner_command(profile: Profile, req: RunRequest, world_size: int, engine: str, results: str,
+                   manifest_hash: str, python: str) -> list[str]:
+    """The command each rank runs: the shared training runner with the run's identity.
+
+    DDP is chosen for you when there is more than one rank and the arguments name no --dist.
+    """
+    name = workload_name(req.workload)
+    cmd = [python, "-m", "envkit.train", name, "--site", profile.name, "--engine", engine,
+           "--results", results, "--run-id", req.run_id or new_run_id(name)]
+    if manifest_hash:
+        cmd += ["--manifest-hash", manifest_hash]
+    if world_size > 1 and not any(a == "--dist" or a.startswith("--dist=") for a in req.args):
+        cmd += ["--dist", "ddp"]
+    return [*cmd, *req.args]
+
+
+def compose(profile: Profile, req: RunRequest, container: Container | None = None,
+            python: str = "python3") -> list[str]:
+    """The full argv of a run: launcher, then (unless native) the engine's exec, then the runner."""
+    nodes, per_node = ranks(profile, req)
+    world = nodes * per_node
+    results = str(req.results.resolve())
+    if container is not None:
+        results_arg = RESULTS_IN_IMAGE
+        engine_name = container.engine.name
+        binds = (*container.binds, f"{results}:{RESULTS_IN_IMAGE}")
+        wrapper = container.engine.exec_argv(container.image, [], binds=binds, gpu=container.gpu,
+                                             host_env=True)
+        manifest_hash = container.manifest_hash
+    else:
+        results_arg, engine_name, wrapper, manifest_hash = results, "none", [], ""
+    command = runner_command(profile, req, world, engine_name, results_arg, manifest_hash, python)
+    env = tuple(sorted(profile.defaults.env.items()))
+    plan = LaunchPlan(nodes=nodes, tasks_per_node=per_node, command=tuple(command),
+                      gpus_per_task=1 if profile.gpu.vendor == "nvidia" else 0,
+                      wrapper=tuple(wrapper), env=env)
+    return launch_argv(profile, plan, req.launcher)
+
+
+def run_id_of(argv: Sequence[str]) -> str:
+    """The --run-id a composed argv carries."""
+    return argv[list(argv).index("--run-id") + 1]
+
+
+def read_summary(results: Path, run_id: str) -> dict[str, Any]:
+    """The run's summary from results/RUN_ID/metrics.json, with results_dir as seen from the host."""
+    path = results / run_id / "metrics.json"
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise EnvkitError(f"{path}: no metrics from the run ({exc.__class__.__name__})") from None
+    summary = dict(record.get("summary") or {})
+    missing = [k for k in SUMMARY_KEYS if k not in summary]
+    if missing:
+        raise EnvkitError(f"{path}: summary lacks {', '.join(missing)}")
+    summary["results_dir"] = str((results / run_id).resolve())
+    summary["status"] = record.get("status")
+    return summary
