@@ -55,11 +55,11 @@ fi
 BUILD_ONLY_ARG = re.compile(r"^(PIP_[A-Z_]+|BASH_ENV|MAKEFLAGS|CMAKE_BUILD_PARALLEL_LEVEL|MAX_JOBS|ENVKIT_[A-Z_]+)$")
 
 
-@register_engine
 HOST_ONLY_ENV = ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "LD_LIBRARY_PATH", "LD_PRELOAD",
                  "CONDA_PREFIX", "CONDA_DEFAULT_ENV")
 
 
+@register_engine
 class Charliecloud(Engine):
     """Charliecloud 0.31 from Debian (charliecloud, charliecloud-builders)."""
 
