@@ -173,15 +173,27 @@ _register_optional_commands()
 
 
 def main() -> None:
-    """Console entry point: EnvkitError becomes `error: ...` and exit code 2, never a traceback."""
+    """Console entry point: every error is one line on stderr and a non-zero exit, never a traceback.
+
+    EnvkitError (bad profile, unknown site...) exits 2; a usage error (unknown option, missing argument)
+    exits 2 with the command to ask for help.
+    """
     try:
-        app()
+        code = app(standalone_mode=False)
     except EnvkitError as exc:
         sys.stderr.write(f"error: {exc}\n")
         sys.exit(2)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, typer.Abort):
         sys.stderr.write("interrupted\n")
         sys.exit(130)
+    except Exception as exc:
+        if not (hasattr(exc, "format_message") and hasattr(exc, "exit_code")):  # click's ClickException
+            raise
+        ctx = getattr(exc, "ctx", None)
+        where = f" (see {ctx.command_path} --help)" if ctx is not None else ""
+        sys.stderr.write(f"error: {' '.join(exc.format_message().split())}{where}\n")
+        sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":
