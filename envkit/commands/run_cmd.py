@@ -55,16 +55,22 @@ def run_cmd(
 
     Example: envkit run --site local workloads/aigw --np 2 --json -- --preset smoke --steps 20
     """
-    from envkit.launch.run import RunRequest, compose, new_run_id, read_summary, workload_name
+    from envkit.launch.base import get_launcher
+    from envkit.launch.run import RunRequest, compose, new_run_id, ranks, read_summary, workload_name
     from envkit.profile import load_profile
 
     profile = load_profile(site)
     name = workload_name(workload)
     req = RunRequest(site=site, workload=name, np=np_, nodes=nodes, native=native, engine=engine,
                      launcher=launcher, results=results, run_id=run_id or new_run_id(name), args=list(ctx.args))
-    container = None if native else _container(site, name, engine, store, dry_run)
+    ranks(profile, req)
+    get_launcher(launcher or profile.launcher.kind)
+    container, stale = (None, False) if native else _container(site, name, engine, store, dry_run)
     argv = compose(profile, req, container, python=sys.executable if native else "python3")
     if dry_run:
+        if stale:
+            _err(f"# the image is not up to date; a real run builds it first (envkit build --site {site} "
+                 f"--workload {name})\n")
         sys.stdout.write(shlex.join(argv) + "\n")
         return
     results.mkdir(parents=True, exist_ok=True)
@@ -94,7 +100,7 @@ def _line(s: dict[str, Any]) -> str:
 
 def _container(site: str, workload: str, engine: str | None, store: Path | None,
                dry_run: bool):  # type: ignore[no-untyped-def]
-    """The workload's image, built first (base, site, workload layers) when its inputs changed."""
+    """(the workload's image, whether it was stale): built first (base, site, workload) when inputs changed."""
     import hashlib
 
     from envkit.build.pipeline import BuildOptions, plan_build, run_build
@@ -104,11 +110,8 @@ def _container(site: str, workload: str, engine: str | None, store: Path | None,
     opts = BuildOptions(site=site, workload=workload, layer="workload", engine=engine, store=store,
                         dry_run=dry_run)
     plan = plan_build(opts)
-    if dry_run:
-        if any(lp.needs_build for lp in plan.layers):
-            _err(f"# the image is not up to date; a real run builds it first (envkit build --site {site} "
-                 f"--workload {workload})\n")
-    elif any(lp.needs_build for lp in plan.layers):
+    stale = any(lp.needs_build for lp in plan.layers)
+    if stale and not dry_run:
         plan = run_build(opts, PlainReporter(sys.stderr))  # stdout stays for the run's own lines and --json
     top = plan.top
     try:
@@ -116,7 +119,7 @@ def _container(site: str, workload: str, engine: str | None, store: Path | None,
     except OSError:
         manifest_hash = ""
     return Container(engine=plan.engine, image=top.image, binds=tuple(plan.binds()), gpu=plan.gpu,
-                     manifest_hash=manifest_hash)
+                     manifest_hash=manifest_hash), stale
 
 
 def register(app: typer.Typer) -> None:

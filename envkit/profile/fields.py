@@ -31,8 +31,8 @@ Arg = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._/:=,+@%-]+$", max_
 # An image reference such as nvidia/cuda:11.8.0-cudnn8-devel-ubuntu20.04 or debian:bookworm.
 ImageRef = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9._-]+)?$", max_length=256)]
 # A package requirement: numpy, h5py==3.11.0, torch>=2.0, libpsm2-dev, horovod[pytorch]==0.28.1
-Requirement = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._+\[\],-]*([<>=!~]=?[A-Za-z0-9.*+-]+)?$",
-                                                max_length=128)]
+REQUIREMENT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._+\[\],-]*([<>=!~]=?[A-Za-z0-9.*+-]+)?$"
+Requirement = Annotated[str, StringConstraints(pattern=REQUIREMENT_PATTERN, max_length=128)]
 # Free prose (titles, notes, sources): one line, printable, no shell metacharacters that matter in labels.
 Text = Annotated[str, StringConstraints(pattern=r"^[^\x00-\x1f\x7f`$;\\\"]*$", min_length=1, max_length=500)]
 # An environment variable name and value.
