@@ -75,8 +75,10 @@ def run_cmd(
         return
     results.mkdir(parents=True, exist_ok=True)
     _err(f"+ {shlex.join(argv)}\n")
+    from envkit.engines.proc import child_env
+
     try:
-        code = subprocess.run(argv, check=False).returncode
+        code = subprocess.run(argv, check=False, env=child_env({})).returncode  # USER set: ch-run needs it
     except FileNotFoundError:
         from envkit.errors import EnvkitError
 
