@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -82,3 +83,49 @@ def test_srun_two_ranks_inside_the_image(slurm_env: dict[str, str], tmp_path: Pa
     proc = envkit("run", "--site", "local-slurm", "aigw", "--np", "2", "--json", "--store", str(STORE),
                   "--results", str(tmp_path), "--", "--steps", "20", env=slurm_env)
     _check_two_rank_run(last_json(proc), "aigw", "local-slurm", "charliecloud")
+
+
+def _weights(path: Path) -> dict:
+    import torch
+
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+@pytest.mark.slow
+@pytest.mark.container
+@pytest.mark.mpi
+@needs_mpirun
+@needs_charliecloud
+def test_horovod_from_the_image_matches_a_single_process(tmp_path: Path) -> None:
+    """Horovod as built into the image (MPI + Gloo), 2 ranks x 4 samples, against 1 process x 8 samples, on the
+    tiny test workload (an MLP with no BatchNorm and no dropout, SGD): the same global batches, gradients
+    averaged, so the same weights up to float summation order."""
+    import torch
+
+    from envkit.engines.charliecloud import Charliecloud
+    from envkit.launch.base import LaunchPlan, launch_argv
+    from envkit.profile import load_profile
+
+    build = envkit("build", "--site", "local", "--workload", "aigw", "--store", str(STORE), "--json")
+    assert build.returncode == 0, build.stderr[-3000:]
+    image = json.loads(build.stdout)["layers"][-1]["image"]
+    shutil.copytree(Path(__file__).resolve().parents[1] / "workloads" / "fixtures" / "tiny", tmp_path / "tiny")
+    engine = Charliecloud()
+    wrapper = tuple(engine.exec_argv(image, [], binds=[f"{tmp_path}:/opt/envkit/results"], host_env=True))
+
+    def train(ranks: int, *args: str) -> None:
+        command = ("python3", "-m", "envkit.train", "/opt/envkit/results/tiny", "--results", "/opt/envkit/results/out",
+                   *args)
+        argv = launch_argv(load_profile("local"), LaunchPlan(1, ranks, command, wrapper=wrapper))
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+
+    train(1, "--batch", "8", "--run-id", "one")
+    train(2, "--batch", "4", "--dist", "horovod", "--run-id", "hvd")
+    record = json.loads((tmp_path / "out" / "hvd" / "metrics.json").read_text())
+    assert record["world_size"] == 2 and record["dist"] == "horovod" and record["engine"] == "none"
+    one = _weights(tmp_path / "out" / "one" / "model_final.pt")
+    hvd = _weights(tmp_path / "out" / "hvd" / "model_final.pt")
+    assert one.keys() == hvd.keys() and one
+    for key in one:
+        assert torch.allclose(one[key], hvd[key], atol=1e-6, rtol=1e-5), (key, (one[key] - hvd[key]).abs().max())
