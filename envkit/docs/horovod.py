@@ -18,8 +18,8 @@ from envkit.docs.model import Command, Fact, Section
 from envkit.recipe.layers import mpi_prefix, site_tag
 
 RECIPE = "rendered base layer (recipes/scripts/base.post.sh.j2)"
-CXX17 = ("Horovod's CMakeLists.txt and horovod/torch/CMakeLists.txt raised from C++14 to C++17 "
-         "(torch >= 2 needs C++17; patching one file alone fails at link time)")
+CXX17 = ("Horovod's CMakeLists.txt and horovod/torch/CMakeLists.txt raised from C++14 to the standard torch's "
+         "headers ask for (C++17 for torch 2.x, C++20 for torch 2.14; patching one file alone fails at link time)")
 
 
 def horovod_flags(ctx: DocContext) -> list[str]:
@@ -30,7 +30,7 @@ def horovod_flags(ctx: DocContext) -> list[str]:
 
 
 def horovod(ctx: DocContext) -> Section:
-    """Version, C++17 patch, build flags, GPU ops, the MPI and torch it is built against, the check."""
+    """Version, C++ standard patch, build flags, GPU ops, the MPI and torch it is built against, the check."""
     title = "Horovod in the image"
     if ctx.base is None or ctx.base.horovod is None or ctx.platform is None:
         why = ctx.base_error or f"base {ctx.profile.base} does not install Horovod"
@@ -43,7 +43,7 @@ def horovod(ctx: DocContext) -> Section:
         Fact("Horovod version", hvd.version, base_src),
         Fact("How it is built", "from the source distribution (pip download --no-binary=:all:), then pip install "
                                 "--no-build-isolation against the image's torch and MPI", RECIPE),
-        Fact("C++17 patch", CXX17 if hvd.patch_cxx17 else "not applied", base_src),
+        Fact("C++ standard patch", CXX17 if hvd.patch_cxx17 else "not applied", base_src),
         Fact("Build flags", " ".join(flags) or "none found", RECIPE),
         Fact("GPU operations", f"{gpu_ops} (allreduce on the GPUs)" if gpu_ops
              else "none: CPU-only image, collectives over MPI and Gloo", RECIPE),

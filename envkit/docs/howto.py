@@ -106,10 +106,14 @@ def run(ctx: DocContext) -> Section:
     gpus = 1 if ctx.gpu else 0
     unit = "GPU" if ctx.gpu else "rank"
     src = f"{ctx.src('launcher')}; envkit/launch and the {p.container.engine} engine's exec argv"
-    cmds: list[Command] = []
+    cmds: list[Command] = [Command(
+        "With envkit (builds the image first if it is missing or stale)",
+        shlex.join(["envkit", "run", "--site", p.name, "workloads/aigw", "--nodes", str(nodes), "--",
+                    "--preset", "paper"]), "envkit/commands/run_cmd.py",
+        note="envkit run --dry-run prints the launcher line it will use; the lines below are what it runs.")]
     for name, description in workloads():
         image = image_file(ctx, workload_tag(p, name))
-        wrapper = tuple(ctx.engine.exec_argv(image, [], binds=run_binds(ctx), gpu=ctx.gpu))
+        wrapper = tuple(ctx.engine.exec_argv(image, [], binds=run_binds(ctx), gpu=ctx.gpu, host_env=True))
         command = ("python", "-m", "envkit.train", name)
         one = launch_argv(p, LaunchPlan(1, 1, command, gpus_per_task=gpus, wrapper=wrapper))
         many = launch_argv(p, LaunchPlan(nodes, per_node, command, gpus_per_task=gpus, wrapper=wrapper))
