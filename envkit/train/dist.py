@@ -198,14 +198,17 @@ class Context:
         ids = [self.device.index] if self.device.type == "cuda" else None
         return DistributedDataParallel(model, device_ids=ids, gradient_as_bucket_view=True)
 
-    def wrap_optimizer(self, optimizer: torch.optim.Optimizer, model: torch.nn.Module) -> Any:
-        """Horovod's DistributedOptimizer (and rank 0's weights and state everywhere) for `horovod`."""
+    def wrap_optimizer(self, optimizer: torch.optim.Optimizer, model: torch.nn.Module,
+                       backward_passes: int = 1) -> Any:
+        """Horovod's DistributedOptimizer (and rank 0's weights and state everywhere) for `horovod`;
+        `backward_passes` micro-batches are accumulated before each allreduce."""
         if self.kind != "horovod":
             return optimizer
         hvd = self.hvd
         hvd.broadcast_parameters(model.state_dict(), root_rank=0)
         hvd.broadcast_optimizer_state(optimizer, root_rank=0)
-        return hvd.DistributedOptimizer(optimizer, named_parameters=model.named_parameters())
+        return hvd.DistributedOptimizer(optimizer, named_parameters=model.named_parameters(),
+                                        backward_passes_per_step=backward_passes)
 
     def all_reduce_sum(self, tensor: torch.Tensor) -> torch.Tensor:
         """Sum over ranks (a new tensor for Horovod, in place for DDP)."""

@@ -146,7 +146,11 @@ class _Trainer:
         self.loss_start: float | None = None
         self.resumed_from: int | None = None
         self._restore_or_seed()
-        self.opt = ctx.wrap_optimizer(self.opt, self.raw)
+        self.micro_batches = int(hp.get("micro_batches") or 1)
+        if self.micro_batches < 1 or self.batch % self.micro_batches:
+            raise wlmod.WorkloadError(f"micro_batches ({self.micro_batches}) must divide the batch per device "
+                                      f"({self.batch})")
+        self.opt = ctx.wrap_optimizer(self.opt, self.raw, self.micro_batches)
         self.model = ctx.wrap_model(self.raw)
         self.forward_model: torch.nn.Module = self.model
         self.compiled = False
@@ -197,14 +201,31 @@ class _Trainer:
                 "history": self.history, "loss_start": self.loss_start})
 
     # ------------------------------------------------------------------ steps
+    def _backward(self, model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """Forward and backward over the batch, in `micro_batches` pieces whose gradients add up to the
+        whole batch's (each piece's mean loss weighted by its share); DDP reduces after the last only."""
+        pieces = list(zip(x.chunk(self.micro_batches), y.chunk(self.micro_batches), strict=True))
+        total = torch.zeros((), device=x.device)
+        for index, (xs, ys) in enumerate(pieces):
+            last = index == len(pieces) - 1
+            sync = contextlib.nullcontext() if last or not hasattr(model, "no_sync") else model.no_sync()
+            with sync:
+                with self.amp():
+                    loss = self.wl.module.loss(model(xs), ys) * (xs.shape[0] / x.shape[0])
+                (loss if self.scaler is None else self.scaler.scale(loss)).backward()
+            total = total + loss.detach().float()
+        return total
+
     def _step_with(self, model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        with self.amp():
-            loss = self.wl.module.loss(model(x), y)
+        if self.micro_batches > 1:
+            loss = self._backward(model, x, y)
+        else:
+            with self.amp():
+                loss = self.wl.module.loss(model(x), y)
+            (loss if self.scaler is None else self.scaler.scale(loss)).backward()
         if self.scaler is None:
-            loss.backward()
             self.opt.step()
         else:
-            self.scaler.scale(loss).backward()
             if self.ctx.kind == "horovod":
                 self.opt.synchronize()
                 with self.opt.skip_synchronize():

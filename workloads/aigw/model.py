@@ -9,6 +9,12 @@ sum of skips -> ReLU -> conv 128 -> ReLU -> Dropout 0.2 -> conv 1 -> the last `k
 two heads Dense(512)+ReLU -> q (1) and [s1, s2, chi_eff, S_eff] (4). Paper preset: 10,297,782 parameters.
 The model takes (N, L, 1) like Keras (or (N, L) or (N, 1, L)).
 
+Memory: at the paper's length every block keeps about 350 channels x 101,300 steps per sample for
+backward. `checkpoint_blocks: true` (hyperparameter) keeps only each block's 16-channel input and
+recomputes the block during backward (torch.utils.checkpoint); the recompute normalises with the same
+batch statistics but does not update BatchNorm's running statistics a second time, so weights, gradients
+and running statistics match the plain model.
+
 Example:
     >>> import torch
     >>> m = AIGW(seq_len=256, keep=64)
@@ -24,6 +30,7 @@ from typing import Any
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from torch.utils.checkpoint import checkpoint
 
 CHANNELS, GATE_CHANNELS = 16, 32
 # Keras 'same' with kernel 2 pads asymmetrically; PyTorch does the same and warns that it copies the input.
@@ -40,18 +47,42 @@ class GatedBlock(nn.Module):
         self.g = nn.Sequential(nn.Conv1d(ch, gch, 2, dilation=dilation, padding="same"), nn.BatchNorm1d(gch))
         self.out = nn.Sequential(nn.Conv1d(gch, ch, 1), nn.BatchNorm1d(ch), nn.ReLU())
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        h = self.inp(x)
-        z = self.out(torch.tanh(self.f(h)) * torch.sigmoid(self.g(h)))
+    def forward(self, x: torch.Tensor, update_stats: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+        h = F.relu(_norm(self.inp[1], self.inp[0](x), update_stats))
+        f = _norm(self.f[1], self.f[0](h), update_stats)
+        g = _norm(self.g[1], self.g[0](h), update_stats)
+        z = F.relu(_norm(self.out[1], self.out[0](torch.tanh(f) * torch.sigmoid(g)), update_stats))
         return x + z, z
+
+
+def _norm(bn: nn.BatchNorm1d, x: torch.Tensor, update_stats: bool) -> torch.Tensor:
+    """BatchNorm; when recomputing for backward (update_stats False), batch statistics without the update."""
+    if update_stats or not bn.training:
+        return bn(x)
+    # throw-away copies of the running statistics: the same op as the first pass, no second update
+    return F.batch_norm(x, bn.running_mean.clone(), bn.running_var.clone(), bn.weight, bn.bias, True,  # type: ignore[union-attr]
+                        bn.momentum or 0.0, bn.eps)
+
+
+def _checkpointed(block: GatedBlock, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Run `block` keeping only its input for backward; the recompute leaves running statistics alone."""
+    calls = [0]
+
+    def run(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        calls[0] += 1
+        return block(x, update_stats=calls[0] == 1)
+
+    return checkpoint(run, h, use_reentrant=False)  # type: ignore[return-value]
 
 
 class AIGW(nn.Module):
     """The AI-GW regression network (see the module docstring)."""
 
     def __init__(self, seq_len: int = 101_300, keep: int = 10_000, dropout: float = 0.2,
-                 dilations: tuple[int, ...] = tuple(2**i for i in range(8)), stacks: int = 2) -> None:
+                 dilations: tuple[int, ...] = tuple(2**i for i in range(8)), stacks: int = 2,
+                 checkpoint_blocks: bool = False) -> None:
         super().__init__()
+        self.checkpoint_blocks = checkpoint_blocks
         if keep > seq_len:
             raise ValueError(f"keep ({keep}) exceeds seq_len ({seq_len})")
         self.seq_len, self.keep = seq_len, keep
@@ -69,16 +100,18 @@ class AIGW(nn.Module):
             x = x.transpose(1, 2)  # Keras layout (N, L, 1) -> (N, 1, L)
         h = self.stem(x)
         skip: torch.Tensor | int = 0
+        recompute = self.checkpoint_blocks and self.training and torch.is_grad_enabled()
         for block in self.blocks:
-            h, z = block(h)
+            h, z = _checkpointed(block, h) if recompute else block(h)
             skip = skip + z
         y = self.post(skip)[:, 0, -self.keep:]
         return self.q(y), self.ap(y)
 
 
 def build_model(hp: dict[str, Any]) -> nn.Module:
-    """The AI-GW model for a preset (`seq_len`, `keep`, `dropout`)."""
-    return AIGW(int(hp.get("seq_len", 101_300)), int(hp.get("keep", 10_000)), float(hp.get("dropout", 0.2)))
+    """The AI-GW model for a preset (`seq_len`, `keep`, `dropout`, `checkpoint_blocks`)."""
+    return AIGW(int(hp.get("seq_len", 101_300)), int(hp.get("keep", 10_000)), float(hp.get("dropout", 0.2)),
+                checkpoint_blocks=bool(hp.get("checkpoint_blocks", False)))
 
 
 def loss(outputs: tuple[torch.Tensor, torch.Tensor], target: torch.Tensor) -> torch.Tensor:
