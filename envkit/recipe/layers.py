@@ -96,12 +96,13 @@ def _labels(profile: Profile, kind: str, extra: dict[str, str] | None = None) ->
     labels = {
         "org.envkit.layer": kind,
         "org.envkit.site": profile.name,
-        "org.envkit.profile-hash": profile_hash(profile),
         "org.envkit.base": profile.base,
         "org.envkit.arch": profile.cpu.arch,
         "org.envkit.cuda": profile.cuda.toolkit if profile.cuda else "none",
         "org.envkit.mpi": f"{profile.mpi.vendor}-{profile.mpi.version}",
     }
+    if kind != "base":  # the base depends on a few facts (arch, CUDA, MPI, labelled here), not the whole profile:
+        labels["org.envkit.profile-hash"] = profile_hash(profile)  # an env or bind change must not rebuild it
     labels.update(extra or {})
     return tuple(labels.items())
 

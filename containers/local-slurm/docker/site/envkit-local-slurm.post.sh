@@ -1,4 +1,4 @@
-# envkit site layer for local-slurm (profile hash ad05c80e20dfb670)
+# envkit site layer for local-slurm (profile hash 044bbf572cbe26a0)
 set -eu
 mkdir -p /opt/envkit/manifest
 # The validated profile, as the image was built for it (a quoted here-document expands nothing).
@@ -21,6 +21,7 @@ cpu:
   threads_per_core: 1
 defaults:
   env:
+    OMPI_MCA_btl_vader_single_copy_mechanism: none
     OMP_NUM_THREADS: '1'
   tasks_per_node: 2
 extends: local
@@ -65,4 +66,4 @@ scheduler:
 status: local
 title: This machine with a one-node Slurm controller
 ENVKIT_SITE_YAML
-printf '%s\n' ad05c80e20dfb670 > /opt/envkit/manifest/profile-hash.txt
+printf '%s\n' 044bbf572cbe26a0 > /opt/envkit/manifest/profile-hash.txt

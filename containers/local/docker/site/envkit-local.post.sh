@@ -1,4 +1,4 @@
-# envkit site layer for local (profile hash 3e8839e131473705)
+# envkit site layer for local (profile hash 5e867c39bf094198)
 set -eu
 mkdir -p /opt/envkit/manifest
 # The validated profile, as the image was built for it (a quoted here-document expands nothing).
@@ -21,6 +21,7 @@ cpu:
   threads_per_core: 1
 defaults:
   env:
+    OMPI_MCA_btl_vader_single_copy_mechanism: none
     OMP_NUM_THREADS: '1'
   tasks_per_node: 2
 gpu:
@@ -64,4 +65,4 @@ scheduler:
 status: local
 title: This machine (Debian 12, x86_64, CPU only)
 ENVKIT_SITE_YAML
-printf '%s\n' 3e8839e131473705 > /opt/envkit/manifest/profile-hash.txt
+printf '%s\n' 5e867c39bf094198 > /opt/envkit/manifest/profile-hash.txt
