@@ -212,6 +212,8 @@ def _build_layer(plan: BuildPlan, lp: LayerPlan, opts: BuildOptions, reporter: R
             from envkit.engines.manifest import IMAGE_MANIFEST
 
             engine.write_into_image(root, tmp, IMAGE_MANIFEST, text)
+            if lp.layer.parent:
+                engine.share_with_parent(root, tmp, lp.layer.parent, lp.paths.log)
             drop_record(lp.paths.record)              # from here the old record must not vouch for the image
             engine.promote(root, tmp, lp.layer.tag)
         except BaseException:

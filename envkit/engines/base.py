@@ -107,6 +107,11 @@ class Engine(ABC):
         """The command that runs the layer's test script in the built image (None: the build ran it)."""
         return None
 
+    def share_with_parent(self, root: Path, tmp_name: str, parent: str, log: Path) -> None:
+        """Let a new layer share unchanged files with its parent image (engines whose layers are copies);
+        single-file images (SIF) have nothing to share."""
+        return None
+
     def promote(self, root: Path, tmp_name: str, name: str) -> None:
         """Put the temporary image in place of `name` (atomically)."""
         from envkit.engines.swap import promote

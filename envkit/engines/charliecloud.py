@@ -209,6 +209,18 @@ class Charliecloud(Engine):
         return Command(self.exec_argv(image, ["/bin/bash", f"/opt/envkit/recipes/{req.layer.test_name}"]),
                        label="layer test")
 
+    def share_with_parent(self, root: Path, tmp_name: str, parent: str, log: Path) -> None:
+        """Hard-link the files a layer left as its parent had them (util-linux `hardlink`: same content, mode,
+        owner and time), so each workload image costs its own files, not another copy of torch (6.5 GB).
+
+        Images are run read-only, and every build copies its parent into new files, so shared files are
+        never written through. Without `hardlink` the images are simply full copies.
+        """
+        parent_dir, child_dir = self.image_path(root, parent), self.image_path(root, tmp_name)
+        if shutil.which("hardlink") is None or not parent_dir.is_dir() or not child_dir.is_dir():
+            return
+        run_logged(Command(["hardlink", "--quiet", str(parent_dir), str(child_dir)]), log)
+
     def write_into_image(self, root: Path, tmp_name: str, rel_path: str, text: str) -> bool:
         from envkit.fsutil import atomic_write_text
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -199,3 +201,23 @@ def test_jobs_and_bash_env_become_build_args(tmp_path: Path, monkeypatch: pytest
     finally:
         staged.cleanup()
     assert not list(tmp_path.glob("envkit-build-*"))
+
+
+@pytest.mark.skipif(shutil.which("hardlink") is None, reason="util-linux hardlink not installed")
+def test_a_layer_shares_unchanged_files_with_its_parent(tmp_path: Path) -> None:
+    engine = Charliecloud()
+    parent, child = engine.image_path(tmp_path, "envkit-local"), engine.image_path(tmp_path, "envkit-local-aigw.tmp-1")
+    for image in (parent, child):
+        (image / "usr/lib").mkdir(parents=True)
+        (image / "usr/lib/torch.so").write_bytes(b"\x7fELF torch" * 1000)
+        os.utime(image / "usr/lib/torch.so", (1_700_000_000, 1_700_000_000))
+    (parent / "etc").mkdir()
+    (child / "etc").mkdir()
+    (parent / "etc/changed").write_text("parent")
+    (child / "etc/changed").write_text("child")
+    log = tmp_path / "build.log"
+    engine.share_with_parent(tmp_path, "envkit-local-aigw.tmp-1", "envkit-local", log)
+    assert (child / "usr/lib/torch.so").stat().st_ino == (parent / "usr/lib/torch.so").stat().st_ino
+    assert (child / "etc/changed").read_text() == "child"
+    assert (child / "etc/changed").stat().st_ino != (parent / "etc/changed").stat().st_ino
+    assert "hardlink" in log.read_text()
