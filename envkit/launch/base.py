@@ -27,7 +27,8 @@ class LaunchPlan:
     """What to start: how many nodes and ranks, and the command each rank runs.
 
     wrapper is the container-exec prefix (`apptainer exec --nv ... img.sif`), empty
-    for a native run; env names variables the launcher must forward to ranks.
+    for a native run; env names variables the launcher must forward to ranks;
+    rendezvous is HOST:PORT of the first node, which multi-node torchrun needs.
     """
 
     nodes: int
@@ -36,6 +37,7 @@ class LaunchPlan:
     gpus_per_task: int = 0
     wrapper: tuple[str, ...] = ()
     env: tuple[tuple[str, str], ...] = field(default=())
+    rendezvous: str | None = None
 
     @property
     def world_size(self) -> int:

@@ -10,6 +10,7 @@ Example:
 
 from __future__ import annotations
 
+from envkit.errors import EnvkitError
 from envkit.launch.base import Launcher, LaunchPlan, register_launcher
 from envkit.profile.model import Profile
 
@@ -89,4 +90,9 @@ class Torchrun(Launcher):
         out += ["torchrun", f"--nnodes={plan.nodes}", f"--nproc_per_node={plan.tasks_per_node}"]
         if plan.nodes == 1:
             out.append("--standalone")
+        elif plan.rendezvous:
+            out += ["--rdzv-backend=c10d", f"--rdzv-endpoint={plan.rendezvous}", "--rdzv-id=envkit"]
+        else:
+            raise EnvkitError("torchrun on more than one node needs a rendezvous host: run inside the job "
+                              "allocation (Slurm) or set ENVKIT_MASTER_ADDR to the first node's name")
         return [*out, *site_args(profile, self.name), *command]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,8 +132,23 @@ def compose(profile: Profile, req: RunRequest, container: Container | None = Non
     env = tuple(sorted(profile.defaults.env.items()))
     plan = LaunchPlan(nodes=nodes, tasks_per_node=per_node, command=tuple(command),
                       gpus_per_task=1 if profile.gpu.vendor == "nvidia" else 0,
-                      wrapper=tuple(wrapper), env=env)
+                      wrapper=tuple(wrapper), env=env, rendezvous=rendezvous() if nodes > 1 else None)
     return launch_argv(profile, plan, req.launcher)
+
+
+def rendezvous(env: dict[str, str] | None = None, port: int = 29500) -> str | None:
+    """HOST:PORT of the first node: $ENVKIT_MASTER_ADDR, else the first host of the Slurm allocation.
+
+    >>> rendezvous({"SLURM_JOB_NODELIST": "hal[07-09]"})
+    'hal07:29500'
+    """
+    env = dict(os.environ) if env is None else env
+    host = env.get("ENVKIT_MASTER_ADDR")
+    if not host and env.get("SLURM_JOB_NODELIST"):
+        from envkit.launch.hosts import first_host
+
+        host = first_host(env["SLURM_JOB_NODELIST"])
+    return f"{host}:{port}" if host else None
 
 
 def run_id_of(argv: Sequence[str]) -> str:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import gc
 import os
-import re
 import socket
 import sys
 from collections.abc import Mapping
@@ -27,6 +26,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import torch
+
+from envkit.launch.hosts import first_host  # noqa: F401  (re-exported: the runner and tests use it here)
 
 
 class DistError(RuntimeError):
@@ -91,21 +92,6 @@ def _mpi_size() -> int | None:
     return MPI.COMM_WORLD.Get_size()
 
 
-def first_host(nodelist: str) -> str:
-    """First host of a Slurm node list: 'gpu[003-005,9],cpu1' -> 'gpu003'.
-
-    >>> first_host("hal[07-09],hal12")
-    'hal07'
-    """
-    m = re.match(r"^([^,\[]+)(?:\[([^\]]+)\])?", nodelist.strip())
-    if not m:
-        raise DistError(f"cannot read the Slurm node list {nodelist!r}")
-    prefix, ranges = m.group(1), m.group(2)
-    if not ranges:
-        return prefix
-    return prefix + ranges.split(",")[0].split("-")[0]
-
-
 def free_port() -> int:
     """A TCP port that is free right now on this host."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -144,7 +130,10 @@ def init_address(place: Placement, env: Mapping[str, str] | None = None) -> str:
         if not nodes:
             raise DistError("Slurm step without a node list; set MASTER_ADDR and MASTER_PORT")
         port = 15000 + (_int(env, "SLURM_JOB_ID") or 0) % 20000
-        return f"tcp://{first_host(nodes)}:{port}"
+        try:
+            return f"tcp://{first_host(nodes)}:{port}"
+        except ValueError as exc:  # NodeListError
+            raise DistError(str(exc)) from None
     raise DistError(f"{place.world_size} ranks but no rendezvous address: set MASTER_ADDR and MASTER_PORT")
 
 

@@ -289,8 +289,12 @@ def test_torchrun() -> None:
     local = load_profile("local")
     assert launch_argv(local, _plan(1, 2, gpus=0, wrapper=WRAP), launcher="torchrun") == [
         *WRAP, "torchrun", "--nnodes=1", "--nproc_per_node=2", "--standalone", "-m", "envkit.train", "aigw"]
-    assert launch_argv(local, _plan(2, 2, gpus=0, env=(("A", "1"),)), launcher="torchrun") == [
-        "env", "A=1", "torchrun", "--nnodes=2", "--nproc_per_node=2", "-m", "envkit.train", "aigw"]
+    multi = _plan(2, 2, gpus=0, env=(("A", "1"),), rendezvous="hal07:29500")
+    assert launch_argv(local, multi, launcher="torchrun") == [
+        "env", "A=1", "torchrun", "--nnodes=2", "--nproc_per_node=2", "--rdzv-backend=c10d",
+        "--rdzv-endpoint=hal07:29500", "--rdzv-id=envkit", "-m", "envkit.train", "aigw"]
+    with pytest.raises(EnvkitError, match="needs a rendezvous host"):
+        launch_argv(local, _plan(2, 2, gpus=0), launcher="torchrun")
 
 
 def test_site_args_only_for_the_sites_own_launcher() -> None:

@@ -137,3 +137,19 @@ def test_cli_missing_launcher_is_a_clear_error(tmp_path: Path) -> None:
     proc = envkit("run", "--site", "local-slurm", "aigw", "--native", "--results", str(tmp_path / "r"), env=env)
     assert proc.returncode == 2
     assert "launcher 'srun' not found on PATH" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_multi_node_torchrun_rendezvous_comes_from_the_allocation(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from envkit.launch.run import rendezvous
+
+    assert rendezvous({"ENVKIT_MASTER_ADDR": "node1", "SLURM_JOB_NODELIST": "x[1-2]"}) == "node1:29500"
+    assert rendezvous({}) is None
+    monkeypatch.setenv("SLURM_JOB_NODELIST", "hal[07-09]")
+    argv = compose(load_profile("hal"), RunRequest(site="hal", workload="aigw", nodes=2, launcher="torchrun",
+                                                   results=tmp_path), _container("singularity", "/i.sif", gpu=True))
+    assert "--rdzv-endpoint=hal07:29500" in argv and "--nnodes=2" in argv
+    monkeypatch.delenv("SLURM_JOB_NODELIST")
+    monkeypatch.delenv("ENVKIT_MASTER_ADDR", raising=False)
+    with pytest.raises(EnvkitError, match="ENVKIT_MASTER_ADDR"):
+        compose(load_profile("hal"), RunRequest(site="hal", workload="aigw", nodes=2, launcher="torchrun",
+                                                results=tmp_path))
