@@ -129,3 +129,15 @@ def test_horovod_from_the_image_matches_a_single_process(tmp_path: Path) -> None
     assert one.keys() == hvd.keys() and one
     for key in one:
         assert torch.allclose(one[key], hvd[key], atol=1e-6, rtol=1e-5), (key, (one[key] - hvd[key]).abs().max())
+
+
+@pytest.mark.slow
+@pytest.mark.mpi
+@needs_mpirun
+def test_a_failed_run_is_one_clear_line_and_its_exit_status(tmp_path: Path) -> None:
+    proc = envkit("run", "--site", "local", "aigw", "--native", "--np", "2", "--json", "--results", str(tmp_path),
+                  "--run-id", "bad", "--", "--set", "micro_batches=3", "--steps", "2")
+    assert proc.returncode != 0
+    assert f"error: the run exited with status {proc.returncode} (results: {tmp_path / 'bad'})" in proc.stderr
+    assert "micro_batches (3) must divide the batch per device (8)" in proc.stderr
+    assert "Traceback" not in proc.stderr and not proc.stdout.strip().endswith("}")
