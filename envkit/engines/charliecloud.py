@@ -326,13 +326,15 @@ def inject_args(dockerfile: str, names: Sequence[str]) -> str:
 
 
 def _python_with_lark(script: Path) -> str | None:
-    """A python3 that can import lark: PATH's first, else the one beside ch-image (the system's)."""
+    """A python3 that can import what ch-image needs (lark, requests): PATH's first, else the one beside
+    ch-image (the system's). An activated venv often has lark but not requests, and ch-image then dies in a
+    circular import, so both are checked."""
     override = os.environ.get("ENVKIT_CH_PYTHON")
     if override:
         return override
     candidates = [shutil.which("python3"), str(script.resolve().parent / "python3")]
     for python in dict.fromkeys(c for c in candidates if c and Path(c).exists()):
-        proc = run_capture([python, "-c", "import lark"], timeout=60)
+        proc = run_capture([python, "-c", "import lark, requests"], timeout=60)
         if proc.returncode == 0:
             return python
     return None

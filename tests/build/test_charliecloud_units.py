@@ -221,3 +221,21 @@ def test_a_layer_shares_unchanged_files_with_its_parent(tmp_path: Path) -> None:
     assert (child / "etc/changed").read_text() == "child"
     assert (child / "etc/changed").stat().st_ino != (parent / "etc/changed").stat().st_ino
     assert "hardlink" in log.read_text()
+
+
+def test_ch_image_runs_under_a_python_that_has_lark_and_requests(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from envkit.engines.charliecloud import _python_with_lark
+
+    venv, system = tmp_path / "venv", tmp_path / "usr-bin"
+    venv.mkdir()
+    system.mkdir()
+    # a venv python3 with lark but no requests (exit 1 on the import check), the system one with both
+    (venv / "python3").write_text("#!/bin/sh\nexit 1\n")
+    (system / "python3").write_text("#!/bin/sh\nexit 0\n")
+    (system / "ch-image").write_text("#!/bin/sh\n")
+    for f in (venv / "python3", system / "python3", system / "ch-image"):
+        f.chmod(0o755)
+    monkeypatch.delenv("ENVKIT_CH_PYTHON", raising=False)
+    monkeypatch.setenv("PATH", f"{venv}:/usr/bin:/bin")
+    assert _python_with_lark(system / "ch-image") == str(system / "python3")
