@@ -63,7 +63,7 @@ def run_cmd(
     name = workload_name(workload)
     req = RunRequest(site=site, workload=name, np=np_, nodes=nodes, native=native, engine=engine,
                      launcher=launcher, results=results, run_id=run_id or new_run_id(name), args=list(ctx.args))
-    ranks(profile, req)
+    ranks(profile, req)  # bad --np/--nodes or --launcher fail here, before a build can start
     get_launcher(launcher or profile.launcher.kind)
     container, stale = (None, False) if native else _container(site, name, engine, store, dry_run)
     argv = compose(profile, req, container, python=sys.executable if native else "python3")

@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -149,11 +148,6 @@ def rendezvous(env: dict[str, str] | None = None, port: int = 29500) -> str | No
 
         host = first_host(env["SLURM_JOB_NODELIST"])
     return f"{host}:{port}" if host else None
-
-
-def run_id_of(argv: Sequence[str]) -> str:
-    """The --run-id a composed argv carries."""
-    return argv[list(argv).index("--run-id") + 1]
 
 
 def read_summary(results: Path, run_id: str) -> dict[str, Any]:

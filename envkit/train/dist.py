@@ -27,7 +27,7 @@ from typing import Any
 
 import torch
 
-from envkit.launch.hosts import first_host  # noqa: F401  (re-exported: the runner and tests use it here)
+from envkit.launch.hosts import first_host  # torch-free, shared with `envkit run`
 
 
 class DistError(RuntimeError):

@@ -9,7 +9,7 @@ import pytest
 
 from envkit.engines.base import get_engine
 from envkit.errors import EnvkitError
-from envkit.launch.run import Container, RunRequest, compose, ranks, read_summary, run_id_of, workload_name
+from envkit.launch.run import Container, RunRequest, compose, ranks, read_summary, workload_name
 from envkit.profile import load_profile
 
 from .conftest import envkit
@@ -42,7 +42,7 @@ def test_local_two_ranks_run_inside_charliecloud_with_host_rank_variables(tmp_pa
     assert inner[inner.index("--manifest-hash") + 1] == "abc123"
     assert inner[inner.index("--dist") + 1] == "ddp"
     assert inner[-4:] == ["--preset", "smoke", "--steps", "20"]
-    assert run_id_of(argv) == "r1"
+    assert argv[argv.index("--run-id") + 1] == "r1"
 
 
 def test_a_named_dist_is_kept_and_one_rank_gets_no_ddp(tmp_path: Path) -> None:
