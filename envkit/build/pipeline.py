@@ -109,14 +109,14 @@ def _layers(profile: Profile, kinds: list[str], workload: str | None) -> list[La
 
 def _copied(layer: Layer) -> tuple[list[Path], list[Path]]:
     """Files a layer copies: (inside the envkit tree: hashed by content, host paths: by size and mtime)."""
-    from envkit.resources import home
+    from envkit.resources import locate
 
     tree, host = [], []
     for src, _dst in layer.files:
         if src.startswith("/"):
             host.append(Path(src))
         else:
-            tree.append(home() / src)
+            tree.append(locate(src))
     return tree, host
 
 

@@ -27,8 +27,9 @@ def default_store() -> Path:
     env = os.environ.get("ENVKIT_STORE")
     if env:
         return Path(env).expanduser()
-    data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(data) / "envkit"
+    from envkit.resources import xdg_data_home
+
+    return xdg_data_home()
 
 
 def engine_root(store: Path, engine: str) -> Path:

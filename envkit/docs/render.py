@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import lru_cache
 from typing import Literal
 
 import jinja2
@@ -22,7 +21,8 @@ import markupsafe
 
 from envkit.docs.model import SiteDoc
 from envkit.errors import EnvkitError
-from envkit.resources import recipes_dir
+from envkit.recipe.render import environment as template_environment
+from envkit.resources import recipe_dirs
 
 DocFormat = Literal["md", "html"]
 DOC_FORMATS: tuple[str, ...] = ("md", "html")
@@ -50,25 +50,13 @@ def html_code_spans(value: str) -> markupsafe.Markup:
     return markupsafe.Markup(_CODE_SPAN.sub(r"<code>\1</code>", escaped))
 
 
+DOC_FILTERS = (("md_cell", md_cell), ("md_code", md_code), ("code_spans", html_code_spans))
+
+
 def environment(fmt: DocFormat) -> jinja2.Environment:
-    """The Jinja2 environment for one format (HTML autoescapes, Markdown does not)."""
-    return _environment(fmt, str(recipes_dir() / "docs"))
-
-
-@lru_cache(maxsize=8)
-def _environment(fmt: DocFormat, folder: str) -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(folder),
-        undefined=jinja2.StrictUndefined,
-        autoescape=fmt == "html",
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["md_cell"] = md_cell
-    env.filters["md_code"] = md_code
-    env.filters["code_spans"] = html_code_spans
-    return env
+    """The Jinja2 environment for one format over recipes/docs/ (HTML autoescapes, Markdown does not)."""
+    return template_environment(tuple(str(d / "docs") for d in recipe_dirs()), html=fmt == "html",
+                                filters=DOC_FILTERS)
 
 
 def _render(fmt: DocFormat, name: str, **context: object) -> str:
@@ -77,7 +65,7 @@ def _render(fmt: DocFormat, name: str, **context: object) -> str:
     try:
         return environment(fmt).get_template(name).render(**context)
     except jinja2.TemplateNotFound:
-        raise EnvkitError(f"docs template not found: docs/{name}", file=str(recipes_dir())) from None
+        raise EnvkitError(f"docs template not found: docs/{name}", file=str(recipe_dirs()[-1])) from None
 
 
 def render_site(doc: SiteDoc, fmt: DocFormat) -> str:

@@ -32,7 +32,7 @@ from pathlib import Path
 from envkit.engines.base import BuildRequest, Engine, LineSink, register_engine
 from envkit.engines.proc import Command, run_capture, run_logged
 from envkit.errors import EnvkitError
-from envkit.resources import home
+from envkit.resources import locate
 
 # Wraps apt/dpkg in fakeroot inside a RUN script, the way `ch-image build --force` does for a
 # RUN that names them; runs only at build time (BASH_ENV is a build ARG, removed afterwards).
@@ -160,7 +160,7 @@ class Charliecloud(Engine):
                 text = inject_args(text, build_args)
             (ctx / name).write_text(text)
         for src, _dst in req.layer.files:
-            source = Path(src) if src.startswith("/") else home() / src
+            source = Path(src) if src.startswith("/") else locate(src)
             target = ctx / src.lstrip("/")
             target.parent.mkdir(parents=True, exist_ok=True)
             if source.is_dir():

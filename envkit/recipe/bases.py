@@ -24,7 +24,7 @@ from envkit.profile.fields import ImageRef, Name, Requirement, Text, UrlTemplate
 from envkit.profile.model import Arch
 from envkit.profile.validate import validate_doc
 from envkit.profile.yamlsource import load_yaml_file
-from envkit.resources import bases_dir
+from envkit.resources import base_dirs
 
 
 class _Strict(BaseModel):
@@ -99,13 +99,14 @@ class Base(_Strict):
 
 
 def base_path(name: str) -> Path:
-    """bases/<name>.yaml."""
-    return bases_dir() / f"{name}.yaml"
+    """bases/<name>.yaml: the admin's own (see envkit.resources), else the shipped one."""
+    paths = [d / f"{name}.yaml" for d in base_dirs()]
+    return next((p for p in paths if p.is_file()), paths[-1])
 
 
 def list_bases() -> list[str]:
     """Names of the bases in bases/."""
-    return sorted(p.stem for p in bases_dir().glob("*.yaml"))
+    return sorted({p.stem for d in base_dirs() for p in d.glob("*.yaml")})
 
 
 def load_base(name: str, _chain: tuple[str, ...] = ()) -> Base:

@@ -1,8 +1,9 @@
 """Admins clone the maintained base: a new named base that sites can point to.
 
-A clone is two small files: `bases/NAME.yaml` (its parent and the packages it
-adds) and `recipes/scripts/NAME.post.sh.j2` (a template that extends the
-parent's install script with a block of the admin's own steps).
+A clone is two small files in the admin's envkit folder (`$ENVKIT_HOME`, else
+`$XDG_DATA_HOME/envkit`; never the install): `bases/NAME.yaml` (its parent and the
+packages it adds) and `recipes/scripts/NAME.post.sh.j2` (a template that extends
+the parent's install script with a block of the admin's own steps).
 
 Example:
     >>> clone_base("ncsa-base", "envkit-base")  # doctest: +SKIP
@@ -17,7 +18,7 @@ from pathlib import Path
 from envkit.errors import EnvkitError
 from envkit.fsutil import atomic_write_text
 from envkit.recipe.bases import base_path, load_base
-from envkit.resources import recipes_dir
+from envkit.resources import writable
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
@@ -46,9 +47,9 @@ def clone_base(name: str, parent: str = "envkit-base") -> list[Path]:
     if not _NAME.match(name):
         raise EnvkitError(f"base name {name!r} must be lower-case letters, digits and dashes")
     parent_base = load_base(parent)
-    yaml_path = base_path(name)
-    recipe_path = recipes_dir() / "scripts" / f"{name}.post.sh.j2"
-    for path in (yaml_path, recipe_path):
+    yaml_path = writable("bases") / f"{name}.yaml"
+    recipe_path = writable("recipes") / "scripts" / f"{name}.post.sh.j2"
+    for path in (base_path(name), yaml_path, recipe_path):
         if path.exists():
             raise EnvkitError("already exists; choose another name or delete it first", file=str(path))
     atomic_write_text(recipe_path, CLONE_RECIPE.format(parent_recipe=parent_base.recipe, name=name))

@@ -6,7 +6,8 @@ site-profiles/ this writes
     containers/<site>/base.def, site.def, workload-<name>.def
     containers/<site>/docker/<layer>/Dockerfile (+ its install and test scripts)
 
-with one `workload-<name>` per bundled workload (none yet: skipped quietly).
+with one `workload-<name>` per bundled workload. A user's own profiles, bases and workloads
+($ENVKIT_PROFILE_PATH, $ENVKIT_HOME) are left out.
 `--check` renders afresh in memory and exits 1 listing every file that differs,
 is missing, or is stale; without it the folder is rewritten to match.
 
@@ -30,23 +31,27 @@ from envkit.recipe.formats import render_layer
 from envkit.recipe.layers import base_layer, site_layer, workload_layer
 from envkit.recipe.model import Layer
 from envkit.recipe.workload_spec import list_workloads
-from envkit.resources import containers_dir, home
+from envkit.resources import containers_dir, shipped
 
 
 @contextmanager
-def _shipped_profiles_only() -> Iterator[None]:
-    """Ignore ENVKIT_PROFILE_PATH so a user's profiles cannot shadow the shipped ones."""
-    saved = os.environ.pop("ENVKIT_PROFILE_PATH", None)
+def _shipped_only() -> Iterator[None]:
+    """Ignore ENVKIT_PROFILE_PATH and the user's envkit folder: a user's profiles, bases and workloads
+    cannot shadow the shipped ones or add files."""
+    saved = {name: os.environ.pop(name, None) for name in ("ENVKIT_PROFILE_PATH", "ENVKIT_HOME")}
+    os.environ["ENVKIT_HOME"] = str(shipped())
     try:
         yield
     finally:
-        if saved is not None:
-            os.environ["ENVKIT_PROFILE_PATH"] = saved
+        for name, value in saved.items():
+            os.environ.pop(name, None)
+            if value is not None:
+                os.environ[name] = value
 
 
 def shipped_sites() -> list[str]:
-    """Names of the profiles in the tree's site-profiles/ folder, sorted."""
-    return sorted(p.stem for p in (home() / "site-profiles").glob("*.yaml"))
+    """Names of the shipped profiles (site-profiles/), sorted."""
+    return sorted(p.stem for p in (shipped() / "site-profiles").glob("*.yaml"))
 
 
 def _layers(site: str, workloads: list[str]) -> list[tuple[str, Layer]]:
@@ -59,7 +64,7 @@ def _layers(site: str, workloads: list[str]) -> list[tuple[str, Layer]]:
 def render_all() -> dict[str, str]:
     """Every golden file, by path relative to containers/ (POSIX separators), in sorted order."""
     files: dict[str, str] = {}
-    with _shipped_profiles_only():
+    with _shipped_only():
         workloads = list_workloads()
         for site in shipped_sites():
             for label, layer in _layers(site, workloads):
@@ -120,17 +125,18 @@ def main(argv: list[str] | None = None) -> int:
     """`python -m envkit.recipe.goldens [--check]`."""
     parser = argparse.ArgumentParser(prog="python -m envkit.recipe.goldens", description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="exit 1 if containers/ differs from a fresh render")
+    parser.add_argument("--root", type=Path, default=None, help="the folder to check or write (default: containers/)")
     args = parser.parse_args(argv)
     try:
         if args.check:
-            problems = check()
+            problems = check(args.root)
             for line in problems:
                 sys.stdout.write(f"containers/{line}\n")
             if problems:
                 sys.stderr.write(f"{len(problems)} file(s) out of date: run `python -m envkit.recipe.goldens`\n")
                 return 1
             return 0
-        for line in write():
+        for line in write(args.root):
             sys.stdout.write(f"wrote containers/{line}\n")
     except EnvkitError as exc:
         sys.stderr.write(f"error: {exc}\n")

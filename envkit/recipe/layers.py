@@ -19,7 +19,7 @@ from envkit.recipe.bases import Base, Platform, load_base
 from envkit.recipe.model import Layer
 from envkit.recipe.render import render_template
 from envkit.recipe.workload_spec import load_workload_spec, workload_dir
-from envkit.resources import home
+from envkit.resources import relative_to_root
 
 IMAGE_ROOT = "/opt/envkit"
 VENV = f"{IMAGE_ROOT}/venv"
@@ -209,7 +209,7 @@ def _site_yaml(profile: Profile) -> str:
 def workload_layer(profile: Profile, workload: str) -> Layer:
     """A workload layer: the workload's folder, envkit itself and the workload's packages."""
     spec = load_workload_spec(workload)
-    folder = workload_dir(workload).relative_to(home())
+    folder = relative_to_root(workload_dir(workload))
     files = (
         ("pyproject.toml", f"{IMAGE_ROOT}/src/pyproject.toml"),
         ("README.md", f"{IMAGE_ROOT}/src/README.md"),

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Iterable
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
 import jinja2
 
 from envkit.errors import EnvkitError
-from envkit.resources import recipes_dir
+from envkit.resources import recipe_dirs
 
 
 def shell_quote(value: Any) -> str:
@@ -79,31 +79,40 @@ def json_string(value: Any) -> str:
     return json.dumps(one_line(value))
 
 
-@lru_cache(maxsize=4)
-def environment(root: str | None = None) -> jinja2.Environment:
-    """The shared Jinja2 environment over recipes/ (or another template folder)."""
+RECIPE_FILTERS: tuple[tuple[str, Callable[[Any], Any]], ...] = (
+    ("sq", shell_quote),
+    ("one_line", one_line),
+    ("json", json_string),
+    ("env_value", env_value),
+    ("identifier", identifier),
+)
+
+
+@lru_cache(maxsize=16)
+def environment(folders: tuple[str, ...] | None = None, *, html: bool = False,
+                filters: tuple[tuple[str, Callable[[Any], Any]], ...] = RECIPE_FILTERS) -> jinja2.Environment:
+    """envkit's one Jinja2 set-up: strict (an undefined name is an error), whitespace-trimmed, over the
+    template folders (the user's recipes/, then the shipped one) or `folders`. `html` turns autoescaping on
+    (the HTML docs); `filters` are the names the templates may use (the recipe filters by default).
+    """
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(root or str(recipes_dir())),
+        loader=jinja2.FileSystemLoader(list(folders) if folders else [str(d) for d in recipe_dirs()]),
         undefined=jinja2.StrictUndefined,
-        autoescape=False,
+        autoescape=html,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["sq"] = shell_quote
-    env.filters["one_line"] = one_line
-    env.filters["json"] = json_string
-    env.filters["env_value"] = env_value
-    env.filters["identifier"] = identifier
+    env.filters.update(dict(filters))
     return env
 
 
 def render_template(name: str, **context: Any) -> str:
     """Render recipes/<name> with the given context."""
     try:
-        return environment(str(recipes_dir())).get_template(name).render(**context)
+        return environment(tuple(str(d) for d in recipe_dirs())).get_template(name).render(**context)
     except jinja2.TemplateNotFound:
-        raise EnvkitError(f"recipe template not found: {name}", file=str(recipes_dir())) from None
+        raise EnvkitError(f"recipe template not found: {name}", file=str(recipe_dirs()[-1])) from None
     except jinja2.UndefinedError as exc:
         raise EnvkitError(f"recipe template {name} uses an undefined value: {exc.message}") from None
 
@@ -111,13 +120,3 @@ def render_template(name: str, **context: Any) -> str:
 def render_string(source: str, **context: Any) -> str:
     """Render a template given as a string (tests and small snippets)."""
     return environment().from_string(source).render(**context)
-
-
-def indent_lines(text: str, prefix: str = "    ") -> str:
-    """Indent every non-empty line (definition sections are indented by convention)."""
-    return "".join(prefix + line if line.strip() else line for line in text.splitlines(keepends=True))
-
-
-def joined(words: Iterable[str]) -> str:
-    """Space-join already quoted words."""
-    return " ".join(words)

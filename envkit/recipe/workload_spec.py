@@ -20,7 +20,7 @@ from envkit.errors import EnvkitError
 from envkit.profile.fields import Name, Requirement, Text
 from envkit.profile.validate import validate_doc
 from envkit.profile.yamlsource import YamlDoc, load_yaml_file
-from envkit.resources import workloads_dir
+from envkit.resources import workload_dirs
 
 
 class Packages(BaseModel):
@@ -42,17 +42,17 @@ class WorkloadSpec(BaseModel):
 
 def list_workloads() -> list[str]:
     """Bundled workloads: folders of workloads/ that hold a workload.yaml."""
-    return sorted(p.parent.name for p in workloads_dir().glob("*/workload.yaml"))
+    return sorted({p.parent.name for d in workload_dirs() for p in d.glob("*/workload.yaml")})
 
 
 def workload_dir(name_or_path: str) -> Path:
     """workloads/<name>, given `aigw` or `workloads/aigw`."""
     name = Path(name_or_path.rstrip("/")).name
-    path = workloads_dir() / name
-    if not (path / "workload.yaml").is_file():
-        known = ", ".join(list_workloads()) or "none"
-        raise EnvkitError(f"unknown workload {name_or_path!r} (bundled workloads: {known})")
-    return path
+    for folder in workload_dirs():
+        if (folder / name / "workload.yaml").is_file():
+            return folder / name
+    known = ", ".join(list_workloads()) or "none"
+    raise EnvkitError(f"unknown workload {name_or_path!r} (bundled workloads: {known})")
 
 
 def load_workload_spec(name_or_path: str) -> WorkloadSpec:

@@ -40,9 +40,9 @@ def search_dirs() -> list[Path]:
     """Folders that hold workloads, first match wins."""
     dirs = [Path(p) for p in os.environ.get("ENVKIT_WORKLOADS", "").split(os.pathsep) if p]
     try:
-        from envkit.resources import workloads_dir
+        from envkit.resources import workload_dirs
 
-        dirs.append(workloads_dir())
+        dirs += workload_dirs()
     except ImportError:
         pass
     dirs += [Path(__file__).resolve().parents[2] / "workloads", Path("/opt/envkit/workloads"),

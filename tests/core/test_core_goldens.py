@@ -39,49 +39,52 @@ def home(envkit_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return envkit_home
 
 
-def test_write_then_check_round_trip(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    root = home / "containers"
-    written = goldens.write()
+def test_write_then_check_round_trip(home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = tmp_path / "containers"
+    written = goldens.write(root)
     assert written and all(not w.endswith("(removed)") for w in written)
-    assert not any("workload" in w for w in written)  # no workloads in this tree: skipped quietly
-    assert goldens.check() == []
-    assert goldens.write() == []  # deterministic: a second write changes nothing
-    assert goldens.main(["--check"]) == 0
+    assert {w.split("/")[0] for w in written} == set(SHIPPED_SITES)
+    assert goldens.check(root) == []
+    assert goldens.write(root) == []  # deterministic: a second write changes nothing
+    assert goldens.main(["--check", "--root", str(root)]) == 0
 
     (root / "hal" / "site.def").write_text("edited\n")
     (root / "local" / "base.def").unlink()
     (root / "atlantis").mkdir()
     (root / "atlantis" / "site.def").write_text("old\n")
-    assert goldens.check() == ["atlantis/site.def (stale: no longer rendered)", "hal/site.def (differs)",
-                               "local/base.def (missing)"]
+    assert goldens.check(root) == ["atlantis/site.def (stale: no longer rendered)", "hal/site.def (differs)",
+                                   "local/base.def (missing)"]
     capsys.readouterr()
-    assert goldens.main(["--check"]) == 1
+    assert goldens.main(["--check", "--root", str(root)]) == 1
     captured = capsys.readouterr()
     assert captured.out.splitlines() == ["containers/atlantis/site.def (stale: no longer rendered)",
                                          "containers/hal/site.def (differs)", "containers/local/base.def (missing)"]
     assert "3 file(s) out of date" in captured.err
 
-    assert sorted(goldens.write()) == ["atlantis/site.def (removed)", "hal/site.def", "local/base.def"]
+    assert sorted(goldens.write(root)) == ["atlantis/site.def (removed)", "hal/site.def", "local/base.def"]
     assert not (root / "atlantis").exists()
-    assert goldens.check() == []
+    assert goldens.check(root) == []
 
 
-def test_bundled_workloads_get_their_own_files(home: Path) -> None:
+def test_bundled_workloads_get_their_own_files_and_a_users_do_not(home: Path) -> None:
     (home / "workloads" / "demo").mkdir()
     (home / "workloads" / "demo" / "workload.yaml").write_text("name: demo\ndescription: A demo\n")
+    (home / "site-profiles" / "local.yaml").write_text("name: local\n")  # would not even load
     fresh = goldens.render_all()
-    assert "local/workload-demo.def" in fresh
-    assert "local/docker/workload-demo/Dockerfile" in fresh
-    assert "local/docker/workload-demo/envkit-local-demo.post.sh" in fresh
+    assert "local/workload-aigw.def" in fresh
+    assert "local/docker/workload-aigw/Dockerfile" in fresh
+    assert "local/docker/workload-aigw/envkit-local-aigw.post.sh" in fresh
+    assert not any("demo" in name for name in fresh)
 
 
 def test_user_profiles_do_not_shadow_shipped_ones(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    goldens.write()
+    root = tmp_path / "containers"
+    goldens.write(root)
     mine = tmp_path / "mine"
     mine.mkdir()
     shutil.copy(home / "site-profiles" / "local.yaml", mine / "local.yaml")
     text = (mine / "local.yaml").read_text().replace("cores_per_node: 2", "cores_per_node: 64")
     (mine / "local.yaml").write_text(text)
     monkeypatch.setenv("ENVKIT_PROFILE_PATH", str(mine))
-    assert goldens.check() == []
+    assert goldens.check(root) == []
     assert goldens.shipped_sites() == sorted(SHIPPED_SITES)
