@@ -136,7 +136,7 @@ def plan_build(opts: BuildOptions) -> BuildPlan:
     parent_key = ""
     parent_rebuilt = False
     for layer in _layers(profile, kinds, opts.workload):
-        files = render_layer(layer, engine.fmt, profile.name)  # type: ignore[arg-type]
+        files = render_layer(layer, engine.fmt, profile.name)
         tree, host = _copied(layer)
         key = layer_key(engine.key_files(files), parent_key=parent_key, engine=f"{engine.name} {version}",
                         copied=tree, foreign=host)
@@ -286,8 +286,9 @@ def dry_run_lines(plan: BuildPlan, opts: BuildOptions) -> list[str]:
                            log=lp.paths.log, jobs=opts.jobs, rebuild=opts.rebuild,
                            fakeroot=plan.profile.container.fakeroot)
         out.append(f"# {lp.layer.kind}: build {lp.layer.tag} ({lp.reason}), key {lp.key[:16]}")
-        if plan.engine.fmt == "singularity":
-            out.append(f"# definition: {plan.engine.definition_path(req)}  "  # type: ignore[attr-defined]
+        definition = plan.engine.definition_path(req)
+        if definition is not None:
+            out.append(f"# definition: {definition}  "
                        f"(= envkit render --site {plan.profile.name} --layer {lp.layer.kind})")
         out += [cmd.shell() for cmd in plan.engine.build_commands(req)]
         test = plan.engine.test_command(req)

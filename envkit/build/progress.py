@@ -13,6 +13,9 @@ from collections import deque
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
+    from rich.console import RenderableType
+    from rich.live import Live
+
     from envkit.build.pipeline import BuildPlan, LayerPlan
 
 
@@ -74,9 +77,9 @@ class RichReporter(Reporter):
         self.lines: deque[str] = deque(maxlen=tail)
         self.plan: BuildPlan | None = None
         self.started: dict[str, float] = {}
-        self.live = None
+        self.live: Live | None = None
 
-    def _render(self):  # type: ignore[no-untyped-def]
+    def _render(self) -> RenderableType:
         from rich.console import Group
         from rich.panel import Panel
         from rich.spinner import Spinner
@@ -88,13 +91,13 @@ class RichReporter(Reporter):
             table.add_column(col)
         assert self.plan is not None
         for lp in self.plan.layers:
-            status: object = Text(lp.status)
+            status: RenderableType = Text(lp.status)
             if lp.status == "building":
                 status = Spinner("dots", text=f"building ({lp.reason})")
             elapsed = lp.seconds or (time.monotonic() - self.started[lp.layer.tag]
                                      if lp.status == "building" else 0.0)
             table.add_row(lp.layer.kind, lp.layer.tag, status, f"{elapsed:.0f} s" if elapsed else "")
-        parts: list[object] = [table]
+        parts: list[RenderableType] = [table]
         if self.lines:
             parts.append(Panel(Text("\n".join(self.lines), overflow="ellipsis", no_wrap=True),
                                title="engine log", border_style="dim"))

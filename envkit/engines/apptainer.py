@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from envkit.engines.base import BuildRequest, Engine, register_engine
+from envkit.engines.base import BuildRequest, Engine, LineSink, register_engine
 from envkit.engines.proc import Command
 
 
@@ -54,7 +54,7 @@ class Apptainer(Engine):
         return [Command(self.build_argv(str(self.definition_path(req)), image, fakeroot=req.fakeroot),
                         cwd=str(req.root), env=env, label=f"{self.name} build")]
 
-    def build(self, req: BuildRequest, on_line=None) -> None:  # type: ignore[no-untyped-def]
+    def build(self, req: BuildRequest, on_line: LineSink | None = None) -> None:
         from envkit.fsutil import atomic_write_text
 
         self.require()

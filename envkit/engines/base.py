@@ -22,6 +22,7 @@ from typing import ClassVar
 
 from envkit.engines.proc import Command, run_capture, run_logged
 from envkit.errors import EnvkitError
+from envkit.recipe.formats import Format
 from envkit.recipe.model import Layer
 
 LineSink = Callable[[str], None]
@@ -50,7 +51,7 @@ class Engine(ABC):
     binary: ClassVar[str]
     install_hint: ClassVar[str]
     image_suffix: ClassVar[str] = ""
-    fmt: ClassVar[str] = "docker"   # the recipe format it builds: docker or singularity
+    fmt: ClassVar[Format] = "docker"   # the recipe format it builds: docker or singularity
 
     # -- availability -------------------------------------------------------------------------------------------
     def available(self) -> bool:
@@ -60,7 +61,11 @@ class Engine(ABC):
     def require(self) -> None:
         """Fail with a one-line error saying how to install the engine when it is missing."""
         if not self.available():
-            raise EnvkitError(f"container engine {self.name!r} not found on PATH ({self.install_hint})")
+            raise self.missing()
+
+    def missing(self) -> EnvkitError:
+        """The one-line error for an engine that is not installed."""
+        return EnvkitError(f"container engine {self.name!r} not found on PATH ({self.install_hint})")
 
     def version_argv(self) -> list[str]:
         """The cheapest command that prints the engine's version."""
@@ -102,6 +107,10 @@ class Engine(ABC):
             rc = run_logged(cmd, req.log, on_line)
             if rc != 0:
                 raise EnvkitError(f"{cmd.label or cmd.argv[0]} failed with exit code {rc} (log: {req.log})")
+
+    def definition_path(self, req: BuildRequest) -> Path | None:
+        """Where the layer's one definition file is written before the build (None: a build context)."""
+        return None
 
     def test_command(self, req: BuildRequest) -> Command | None:
         """The command that runs the layer's test script in the built image (None: the build ran it)."""

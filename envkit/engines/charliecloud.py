@@ -25,6 +25,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -74,9 +75,9 @@ class Charliecloud(Engine):
         """How to start ch-image: under a python3 that has `lark` (ch-image runs under PATH's python3)."""
         script = shutil.which("ch-image")
         if script is None:
-            self.require()
-        python = _python_with_lark(Path(script))  # type: ignore[arg-type]
-        return [python, script] if python else [script]  # type: ignore[list-item]
+            raise self.missing()
+        python = _python_with_lark(Path(script))
+        return [python, script] if python else [script]
 
     def version_argv(self) -> list[str]:
         return ["ch-run", "--version"]   # C, instant; the same release as ch-image
@@ -251,7 +252,8 @@ class Charliecloud(Engine):
         return [*argv, image, "--", *command]
 
     def run(self, image: str, command: Sequence[str], *, binds: Sequence[str] = (),
-            env: Sequence[tuple[str, str]] = (), gpu: bool = False, timeout: float = 900):  # type: ignore[override]
+            env: Sequence[tuple[str, str]] = (), gpu: bool = False,
+            timeout: float = 900) -> subprocess.CompletedProcess[str]:
         basics = [(k, os.environ[k]) for k in ("HOME", "USER", "TERM", "LANG") if os.environ.get(k)]
         return run_capture(self.exec_argv(image, command, binds=binds, env=[*basics, *env], gpu=gpu),
                            timeout=timeout)

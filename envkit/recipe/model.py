@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 LayerKind = Literal["base", "site", "workload"]
+LAYER_KINDS: tuple[LayerKind, ...] = ("base", "site", "workload")
+"""Every layer kind, in build order: each one starts from the one before."""
 
 
 @dataclass(frozen=True)
@@ -42,15 +44,19 @@ class Layer:
         """Singularity's Bootstrap agent: docker for a base, localimage on top of a parent."""
         return "docker" if self.parent is None else "localimage"
 
+    def __post_init__(self) -> None:
+        if (self.parent is None) == (self.image is None):
+            raise ValueError(f"layer {self.tag!r} needs exactly one of parent (a layer) and image (a registry image)")
+
     @property
     def singularity_from(self) -> str:
         """What `From:` names: a registry image, or the parent's .sif file."""
-        return self.image if self.parent is None else f"{self.parent}.sif"  # type: ignore[return-value]
+        return f"{self.parent}.sif" if self.parent is not None else str(self.image)
 
     @property
     def docker_from(self) -> str:
         """What `FROM` names: a registry image, or the parent's tag."""
-        return self.image if self.parent is None else self.parent  # type: ignore[return-value]
+        return self.parent if self.parent is not None else str(self.image)
 
     @property
     def script_name(self) -> str:
