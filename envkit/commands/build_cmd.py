@@ -33,7 +33,7 @@ def _out(text: str) -> None:
     sys.stdout.flush()
 
 
-def _options(site: str, engine: str | None, store: Path | None, workload: str | None, **kw: Any):  # type: ignore[no-untyped-def]
+def _options(site: str, engine: str | None, store: Path | None, workload: str | None, **kw: Any):
     from envkit.build.pipeline import BuildOptions
 
     return BuildOptions(site=site, engine=engine, store=store, workload=workload, **kw)
@@ -153,7 +153,7 @@ def doctor_cmd(site: SiteOpt, image: Annotated[Path | None, typer.Option("--imag
         raise typer.Exit(1)
 
 
-def _doctor_image(opts: Any, image: Path | None):  # type: ignore[no-untyped-def]
+def _doctor_image(opts: Any, image: Path | None):
     """(profile, engine, manifest or None, image reference or None) for doctor."""
     from envkit.build.pipeline import plan_build
     from envkit.engines.manifest import IMAGE_MANIFEST

@@ -85,7 +85,7 @@ def run_cmd(
         raise EnvkitError(f"launcher {argv[0]!r} not found on PATH (the profile's launcher is "
                           f"{profile.launcher.kind}; --launcher picks another)") from None
     if code != 0:
-        _err(f"error: the run exited with status {code} (results: {results / req.run_id})\n")
+        _err(f"error: the run exited with status {code} (results: {results / (req.run_id or '')})\n")
         raise typer.Exit(code if 0 < code < 126 else 1)
     summary = read_summary(results, req.run_id or "")
     if as_json:
@@ -101,7 +101,7 @@ def _line(s: dict[str, Any]) -> str:
 
 
 def _container(site: str, workload: str, engine: str | None, store: Path | None,
-               dry_run: bool):  # type: ignore[no-untyped-def]
+               dry_run: bool):
     """(the workload's image, whether it was stale): built first (base, site, workload) when inputs changed."""
     import hashlib
 

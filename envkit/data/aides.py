@@ -23,6 +23,7 @@ import json
 import math
 import multiprocessing as mp
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +131,7 @@ def generate(n: int, out_dir: str | os.PathLike[str], size: int = 64, seed: int 
     x = np.empty((n, size, size), np.float32)
     y = np.empty(n, np.int64)
     p = np.empty((n, len(PARAMS)), np.float32)
+    results: Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray]]
     if workers == 1:
         results = map(_chunk, jobs)
     else:

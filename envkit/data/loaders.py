@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -156,5 +156,5 @@ def h5_loader(path: str | os.PathLike[str], batch: int, rank: int = 0, world_siz
     ds = H5Batches(path, keys)
     sampler = ShardedBatchSampler(len(ds), batch, rank, world_size, seed, shuffle, block, drop_last)
     gen = torch.Generator().manual_seed(seed)  # keeps the global RNG untouched by DataLoader
-    return DataLoader(ds, sampler=sampler, batch_size=None, num_workers=workers, pin_memory=pin_memory,
+    return DataLoader(cast(Any, ds), sampler=sampler, batch_size=None, num_workers=workers, pin_memory=pin_memory,
                       generator=gen, persistent_workers=False, prefetch_factor=4 if workers else None)

@@ -47,7 +47,7 @@ def remove_tree(path: Path) -> None:
     if not path.exists():
         return
 
-    def fix(func, p, _exc):  # type: ignore[no-untyped-def]
+    def fix(func, p, _exc):
         parent = os.path.dirname(p)
         os.chmod(parent, os.stat(parent).st_mode | stat.S_IWUSR | stat.S_IXUSR)
         if os.path.isdir(p) and not os.path.islink(p):

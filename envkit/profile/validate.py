@@ -90,4 +90,4 @@ def validate_doc(model: type[M], doc: YamlDoc, *, prefix: KeyPath = ()) -> M:
         file, line = doc.locate(prefix + loc)
         key = ".".join(str(p) for p in loc) or None
         more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise EnvkitError(_message(err, model) + more, file=file, key=key, line=line) from None
+        raise EnvkitError(_message(dict(err), model) + more, file=file, key=key, line=line) from None

@@ -20,7 +20,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import torch
 
@@ -157,7 +157,8 @@ class _Trainer:
         if cfg.compile:
             try:
                 mode = hp.get("compile_mode")  # e.g. max-autotune
-                self.forward_model = torch.compile(self.model, **({"mode": mode} if mode else {}))
+                compiled = torch.compile(self.model, **({"mode": mode} if mode else {}))
+                self.forward_model = cast(torch.nn.Module, compiled)
                 self.compiled = True
             except Exception as exc:  # noqa: BLE001 - any compile failure means eager
                 self.log.message(f"warning: torch.compile failed ({_short(exc)}); running eager")
@@ -208,7 +209,7 @@ class _Trainer:
         total = torch.zeros((), device=x.device)
         for index, (xs, ys) in enumerate(pieces):
             last = index == len(pieces) - 1
-            sync = contextlib.nullcontext() if last or not hasattr(model, "no_sync") else model.no_sync()
+            sync = contextlib.nullcontext() if last or not hasattr(model, "no_sync") else cast(Any, model).no_sync()
             with sync:
                 with self.amp():
                     loss = self.wl.module.loss(model(xs), ys) * (xs.shape[0] / x.shape[0])
@@ -227,8 +228,9 @@ class _Trainer:
             self.opt.step()
         else:
             if self.ctx.kind == "horovod":
-                self.opt.synchronize()
-                with self.opt.skip_synchronize():
+                hvd_opt: Any = self.opt  # horovod's DistributedOptimizer
+                hvd_opt.synchronize()
+                with hvd_opt.skip_synchronize():
                     self.scaler.step(self.opt)
             else:
                 self.scaler.step(self.opt)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import torch
 
@@ -75,8 +75,8 @@ class DeviceSource:
         g, b = s.global_batch, s.batch
         for step in range(start, s.steps_per_epoch):
             lo = step * g + s.rank * b
-            idx = self._order[lo:lo + b]
-            yield self.x[idx], self.y[idx]  # keeps channels_last (index_select would not); no sync
+            rows = self._order[lo:lo + b]
+            yield self.x[rows], self.y[rows]  # keeps channels_last (index_select would not); no sync
 
 
 class LoaderSource:
@@ -132,7 +132,7 @@ def _image_folder(module: Any, hp: dict[str, Any], root: Path, batch: int, rank:
         ds = ImageFolder(str(folder), transform=module.image_transforms(hp, train))
         sampler = ShardedBatchSampler(len(ds), batch, rank, world, seed, shuffle=train, drop_last=train) \
             if train else _val_sampler(len(ds), batch, rank, world)
-        loader = DataLoader(ds, batch_sampler=sampler, num_workers=workers, pin_memory=pin,
+        loader = DataLoader(ds, batch_sampler=cast(Any, sampler), num_workers=workers, pin_memory=pin,
                             generator=torch.Generator().manual_seed(seed))
         return LoaderSource(loader, device, channels_last)
 
