@@ -1,0 +1,1 @@
+"""Container engines (Apptainer/Singularity, Charliecloud) behind one interface, with their build helpers."""
