@@ -56,6 +56,10 @@ class Registry(Generic[T]):
 
         return add
 
+    def unregister(self, name: str) -> None:
+        """Forget `name` (a test's stand-in implementation); unknown names are ignored."""
+        self._items.pop(name, None)
+
     def _load(self) -> None:
         if not self._loaded:
             self._loaded = True

@@ -24,6 +24,7 @@ from envkit.engines.proc import Command, run_capture, run_logged
 from envkit.errors import EnvkitError
 from envkit.recipe.formats import Format
 from envkit.recipe.model import Layer
+from envkit.registry import Registry
 
 LineSink = Callable[[str], None]
 
@@ -183,19 +184,16 @@ def _env_with_user() -> dict[str, str]:
     return child_env({})
 
 
-ENGINES: dict[str, type[Engine]] = {}
+ENGINES: Registry[type[Engine]] = Registry("engine", modules=("envkit.engines.apptainer",
+                                                              "envkit.engines.charliecloud"))
+"""The engines by name; the built-in ones are imported when a name is first looked up (no import cycle)."""
 
 
 def register_engine(cls: type[Engine]) -> type[Engine]:
-    """Class decorator: make an engine available under its `name`."""
-    ENGINES[cls.name] = cls
-    return cls
+    """Class decorator: make an engine available under its `name` (a second one of that name is an error)."""
+    return ENGINES.register(cls.name)(cls)
 
 
 def get_engine(name: str) -> Engine:
-    """The engine registered under `name`."""
-    from envkit.engines import apptainer, charliecloud  # noqa: F401  (register the built-in engines)
-
-    if name not in ENGINES:
-        raise EnvkitError(f"unknown engine {name!r} (known: {', '.join(sorted(ENGINES))})")
-    return ENGINES[name]()
+    """The engine registered under `name` (a one-line error listing the known ones otherwise)."""
+    return ENGINES.get(name)()

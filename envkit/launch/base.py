@@ -20,6 +20,7 @@ from typing import ClassVar
 
 from envkit.errors import EnvkitError
 from envkit.profile.model import Profile
+from envkit.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -55,22 +56,18 @@ class Launcher(ABC):
         """The full command line, container wrapper and rank command included."""
 
 
-LAUNCHERS: dict[str, type[Launcher]] = {}
+LAUNCHERS: Registry[type[Launcher]] = Registry("launcher", modules=("envkit.launch.launchers",))
+"""The launchers by name; the built-in ones are imported when a name is first looked up (no import cycle)."""
 
 
 def register_launcher(cls: type[Launcher]) -> type[Launcher]:
-    """Class decorator: make a launcher available under its `name`."""
-    LAUNCHERS[cls.name] = cls
-    return cls
+    """Class decorator: make a launcher available under its `name` (a second one of that name is an error)."""
+    return LAUNCHERS.register(cls.name)(cls)
 
 
 def get_launcher(name: str) -> Launcher:
-    """The launcher registered under `name`."""
-    from envkit.launch import launchers  # noqa: F401  (registers the built-in launchers)
-
-    if name not in LAUNCHERS:
-        raise EnvkitError(f"unknown launcher {name!r} (known: {', '.join(sorted(LAUNCHERS))})")
-    return LAUNCHERS[name]()
+    """The launcher registered under `name` (a one-line error listing the known ones otherwise)."""
+    return LAUNCHERS.get(name)()
 
 
 def launch_argv(profile: Profile, plan: LaunchPlan, launcher: str | None = None) -> list[str]:

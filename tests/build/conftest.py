@@ -80,13 +80,16 @@ class FakeEngine(Engine):
 
 
 @pytest.fixture
-def fake_engine(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[FakeEngine]]:
+def fake_engine() -> Iterator[type[FakeEngine]]:
     """Register the fake engine as `fake` and reset its counters."""
     FakeEngine.builds = []
     FakeEngine.fail_on = set()
     FakeEngine.delay = 0.0
-    monkeypatch.setitem(engines_base.ENGINES, "fake", FakeEngine)
-    yield FakeEngine
+    engines_base.ENGINES.register("fake")(FakeEngine)
+    try:
+        yield FakeEngine
+    finally:
+        engines_base.ENGINES.unregister("fake")
 
 
 def write_tweaked_local(folder: Path, env: dict[str, str]) -> Path:
