@@ -14,6 +14,7 @@ import shlex
 from envkit.docs.context import MPI_NAMES, TRANSPORT_NAMES, DocContext
 from envkit.docs.model import Command, Problem, Section
 from envkit.docs.system import CUDA_NOTES, driver_status
+from envkit.paths import manifest_file
 from envkit.profile.cuda import MINOR_COMPAT_FLOOR, major_minor, min_driver
 from envkit.recipe.layers import mpi_prefix, site_tag
 
@@ -78,7 +79,7 @@ def mpi_mismatch(ctx: DocContext) -> Problem:
         ctx.src("mpi"),
         commands=(Command("Host MPI version (load the site's modules first)", "mpirun --version", ctx.src("mpi")),
                   Command("MPI the image was built with",
-                          _in_image(ctx, ["cat", "/opt/envkit/manifest/mpi-version.txt"]),
+                          _in_image(ctx, ["cat", manifest_file("mpi-version.txt")]),
                           "rendered base layer (recipes/scripts/base.post.sh.j2)")),
     )
 

@@ -33,6 +33,7 @@ from pathlib import Path
 from envkit.engines.base import BuildRequest, Engine, LineSink, register_engine
 from envkit.engines.proc import Command, run_capture, run_logged
 from envkit.errors import EnvkitError
+from envkit.paths import RECIPES
 from envkit.resources import locate
 
 # Wraps apt/dpkg in fakeroot inside a RUN script, the way `ch-image build --force` does for a
@@ -207,7 +208,7 @@ class Charliecloud(Engine):
 
     def test_command(self, req: BuildRequest) -> Command | None:
         image = str(self.image_path(req.root, req.tmp_name))
-        return Command(self.exec_argv(image, ["/bin/bash", f"/opt/envkit/recipes/{req.layer.test_name}"]),
+        return Command(self.exec_argv(image, ["/bin/bash", f"{RECIPES}/{req.layer.test_name}"]),
                        label="layer test")
 
     def share_with_parent(self, root: Path, tmp_name: str, parent: str, log: Path) -> None:

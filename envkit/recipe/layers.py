@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+from envkit.paths import IMAGE_ROOT, SRC, VENV, WORKLOADS
 from envkit.profile.load import profile_hash
 from envkit.profile.model import Profile
 from envkit.recipe.bases import Base, Platform, load_base
@@ -20,9 +21,6 @@ from envkit.recipe.model import Layer
 from envkit.recipe.render import render_template
 from envkit.recipe.workload_spec import load_workload_spec, workload_dir
 from envkit.resources import relative_to_root
-
-IMAGE_ROOT = "/opt/envkit"
-VENV = f"{IMAGE_ROOT}/venv"
 
 
 def base_tag(profile: Profile) -> str:
@@ -211,10 +209,10 @@ def workload_layer(profile: Profile, workload: str) -> Layer:
     spec = load_workload_spec(workload)
     folder = relative_to_root(workload_dir(workload))
     files = (
-        ("pyproject.toml", f"{IMAGE_ROOT}/src/pyproject.toml"),
-        ("README.md", f"{IMAGE_ROOT}/src/README.md"),
-        ("envkit", f"{IMAGE_ROOT}/src/envkit"),
-        (str(folder), f"{IMAGE_ROOT}/workloads/{spec.name}"),
+        ("pyproject.toml", f"{SRC}/pyproject.toml"),
+        ("README.md", f"{SRC}/README.md"),
+        ("envkit", f"{SRC}/envkit"),
+        (str(folder), f"{WORKLOADS}/{spec.name}"),
     )
     base = load_base(profile.base)
     platform = base.platform_for(profile.cpu.arch, profile.cuda.toolkit if profile.cuda else None)

@@ -19,6 +19,7 @@ from typing import Any
 
 import jinja2
 
+from envkit import paths
 from envkit.errors import EnvkitError
 from envkit.resources import recipe_dirs
 
@@ -104,6 +105,7 @@ def environment(folders: tuple[str, ...] | None = None, *, html: bool = False,
         lstrip_blocks=True,
     )
     env.filters.update(dict(filters))
+    env.globals["paths"] = paths
     return env
 
 
