@@ -22,11 +22,10 @@ from typing import Any, Literal
 
 from envkit.engines.manifest import mpi_vendor, mpi_version
 from envkit.profile.cuda import driver_ok, major_minor, version_tuple
-from envkit.profile.model import Profile
+from envkit.profile.model import SPECTRUM_MIN, Profile
 
 Status = Literal["ok", "warn", "fail"]
 ARCH_ALIASES = {"amd64": "x86_64", "x64": "x86_64", "arm64": "aarch64", "ppc64el": "ppc64le"}
-SPECTRUM_MIN = "10.3.1.0"
 
 
 @dataclass(frozen=True)
@@ -163,7 +162,7 @@ def check_gpus_visible(profile: Profile, host: HostFacts, count_in_image: Callab
 
 
 def check_binds(profile: Profile, host: HostFacts) -> list[Finding]:
-    binds = list(dict.fromkeys([*profile.container.binds, *profile.mpi.bind_paths]))
+    binds = profile.binds
     if not binds:
         return [Finding("binds", "ok", "no bind paths in the profile")]
     missing = [b for b in binds if not host.path_exists(b.split(":", 1)[0])]

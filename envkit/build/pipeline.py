@@ -80,7 +80,7 @@ class BuildPlan:
 
     def binds(self) -> list[str]:
         """The site's bind mounts (container.binds, then the MPI bind paths) that run commands use."""
-        return list(dict.fromkeys([*self.profile.container.binds, *self.profile.mpi.bind_paths]))
+        return self.profile.binds
 
     @property
     def gpu(self) -> bool:

@@ -164,7 +164,7 @@ def container(ctx: DocContext) -> Section:
     """The engine and version at the site, binds, fakeroot, image names, the site's build note."""
     p = ctx.profile
     c = p.container
-    binds = [*c.binds, *p.mpi.bind_paths]
+    binds = p.binds
     facts = [
         Fact("Container engine", f"{ENGINE_NAMES[c.engine]} {c.version}", ctx.src("container")),
         Fact("Bind mounts", ", ".join(binds) if binds else "none", ctx.src("container")),

@@ -16,6 +16,7 @@ from envkit.docs.model import Command, Problem, Section
 from envkit.docs.system import CUDA_NOTES, driver_status
 from envkit.paths import manifest_file
 from envkit.profile.cuda import MINOR_COMPAT_FLOOR, major_minor, min_driver
+from envkit.profile.model import SPECTRUM_MIN
 from envkit.recipe.layers import mpi_prefix, site_tag
 
 
@@ -68,7 +69,7 @@ def mpi_mismatch(ctx: DocContext) -> Problem:
         need += (f" The image holds a copy of the host tree {m.root}; at run time the host's is bound over it "
                  f"(--bind {', '.join(m.bind_paths) or m.root}), so both must stay on the same release.")
     if m.vendor == "spectrum":
-        need += " A container's Spectrum MPI must be >= 10.3.1.0 (IBM)."
+        need += f" A container's Spectrum MPI must be >= {SPECTRUM_MIN} (IBM)."
     return Problem(
         "MPI mismatch between host and image",
         "MPI_Init fails or hangs, PMIx or ORTE version errors, `undefined symbol` in libmpi, or every rank "

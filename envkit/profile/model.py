@@ -21,6 +21,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from envkit.profile.cuda import MINOR_COMPAT_FLOOR, driver_ok, major_minor, min_driver, version_tuple
 from envkit.profile.fields import AbsPath, Arg, BindSpec, EnvName, EnvValue, Name, Text, Version, Walltime
 
+SPECTRUM_MIN = "10.3.1.0"
+"""The oldest IBM Spectrum MPI that works inside a container (IBM Spectrum MPI 10.4 documentation,
+"Running in containers"): a container's copy must be at least this release."""
+
 Arch = Literal["x86_64", "ppc64le", "aarch64"]
 
 
@@ -133,8 +137,9 @@ class Mpi(Section):
             raise AtKey("install: host needs root (the host MPI prefix copied into the image)", "root")
         if self.install == "source" and self.vendor not in ("openmpi", "mpich"):
             raise AtKey(f"install: source supports openmpi and mpich, not {self.vendor}", "install")
-        if self.vendor == "spectrum" and version_tuple(self.version) < (10, 3, 1, 0):
-            raise AtKey(f"Spectrum MPI {self.version} is too old for containers (expected >= 10.3.1.0)", "version")
+        if self.vendor == "spectrum" and version_tuple(self.version) < version_tuple(SPECTRUM_MIN):
+            raise AtKey(f"Spectrum MPI {self.version} is too old for containers (expected >= {SPECTRUM_MIN})",
+                        "version")
         return self
 
 
@@ -246,6 +251,16 @@ class Profile(Section):
         if self.interconnect.transport == "psm2" and self.cpu.arch != "x86_64":
             raise AtKey("PSM2 (Omni-Path) exists for x86_64 only", "interconnect", "transport")
         return self
+
+    @property
+    def binds(self) -> list[str]:
+        """Every bind of a run (HOST[:IMAGE]): container.binds, then the host MPI's bind_paths, each once."""
+        return list(dict.fromkeys([*self.container.binds, *self.mpi.bind_paths]))
+
+    @property
+    def bind_points(self) -> list[str]:
+        """Where those binds land inside the image, sorted (the site layer creates these folders)."""
+        return sorted({bind.split(":")[1] if ":" in bind else bind for bind in self.binds})
 
     @property
     def tasks_per_node(self) -> int:

@@ -183,8 +183,7 @@ def site_layer(profile: Profile) -> Layer:
     base = load_base(profile.base)
     platform = base.platform_for(profile.cpu.arch, profile.cuda.toolkit if profile.cuda else None)
     ctx = _context(profile, base, platform)
-    binds = sorted({b.split(":")[1] if ":" in b else b for b in [*profile.container.binds, *profile.mpi.bind_paths]})
-    ctx["bind_points"] = binds
+    ctx["bind_points"] = profile.bind_points
     ctx["site_yaml"] = _site_yaml(profile)
     return Layer(
         kind="site",
