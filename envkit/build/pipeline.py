@@ -29,9 +29,9 @@ from envkit.engines.base import BuildRequest, Engine, get_engine
 from envkit.engines.cache import drop_record, layer_key, read_record, write_record
 from envkit.errors import EnvkitError
 from envkit.profile.model import Profile
-from envkit.recipe.model import Layer
+from envkit.recipe.layers import kinds_upto, layer_of
+from envkit.recipe.model import Layer, LayerKind
 
-LAYER_ORDER = ("base", "site", "workload")
 EXEC_EXAMPLE = ["python3", "-c", "import torch, mpi4py; print('torch', torch.__version__)"]
 
 
@@ -87,24 +87,12 @@ class BuildPlan:
         return self.profile.gpu.vendor == "nvidia"
 
 
-def _wanted(opts: BuildOptions) -> list[str]:
-    last = opts.layer or ("workload" if opts.workload else "site")
-    if last not in LAYER_ORDER:
-        raise EnvkitError(f"--layer must be one of {', '.join(LAYER_ORDER)}, got {last!r}")
-    if last == "workload" and not opts.workload:
-        raise EnvkitError("--layer workload needs --workload NAME")
-    return list(LAYER_ORDER[: LAYER_ORDER.index(last) + 1])
+def _wanted(opts: BuildOptions) -> list[LayerKind]:
+    return kinds_upto(opts.layer or ("workload" if opts.workload else "site"), opts.workload)
 
 
-def _layers(profile: Profile, kinds: list[str], workload: str | None) -> list[Layer]:
-    from envkit.recipe.layers import base_layer, site_layer, workload_layer
-
-    out = [base_layer(profile)]
-    if "site" in kinds:
-        out.append(site_layer(profile))
-    if "workload" in kinds:
-        out.append(workload_layer(profile, workload or ""))
-    return out
+def _layers(profile: Profile, kinds: list[LayerKind], workload: str | None) -> list[Layer]:
+    return [layer_of(profile, kind, workload) for kind in kinds]
 
 
 def _copied(layer: Layer) -> tuple[list[Path], list[Path]]:

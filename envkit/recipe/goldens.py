@@ -28,7 +28,7 @@ from pathlib import Path
 from envkit.errors import EnvkitError
 from envkit.profile import load_profile
 from envkit.recipe.formats import render_layer
-from envkit.recipe.layers import base_layer, site_layer, workload_layer
+from envkit.recipe.layers import kinds_upto, layer_of
 from envkit.recipe.model import Layer
 from envkit.recipe.workload_spec import list_workloads
 from envkit.resources import containers_dir, shipped
@@ -56,8 +56,8 @@ def shipped_sites() -> list[str]:
 
 def _layers(site: str, workloads: list[str]) -> list[tuple[str, Layer]]:
     profile = load_profile(site)
-    layers = [("base", base_layer(profile)), ("site", site_layer(profile))]
-    layers += [(f"workload-{name}", workload_layer(profile, name)) for name in workloads]
+    layers = [(kind, layer_of(profile, kind)) for kind in kinds_upto("site", None)]
+    layers += [(f"workload-{name}", layer_of(profile, "workload", name)) for name in workloads]
     return layers
 
 

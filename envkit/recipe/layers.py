@@ -13,11 +13,12 @@ Example:
 
 from __future__ import annotations
 
+from envkit.errors import EnvkitError
 from envkit.paths import IMAGE_ROOT, SRC, VENV, WORKLOADS
 from envkit.profile.load import profile_hash
 from envkit.profile.model import Profile
 from envkit.recipe.bases import Base, Platform, load_base
-from envkit.recipe.model import Layer
+from envkit.recipe.model import LAYER_KINDS, Layer, LayerKind
 from envkit.recipe.render import render_template
 from envkit.recipe.workload_spec import load_workload_spec, workload_dir
 from envkit.resources import relative_to_root
@@ -230,9 +231,30 @@ def workload_layer(profile: Profile, workload: str) -> Layer:
     )
 
 
+def kinds_upto(last: str, workload: str | None) -> list[LayerKind]:
+    """The layer kinds a build or render of `--layer last` needs, in order (one-line errors for bad input).
+
+    Example:
+        >>> kinds_upto("site", None)
+        ['base', 'site']
+    """
+    if last not in LAYER_KINDS:
+        raise EnvkitError(f"--layer must be one of {', '.join(LAYER_KINDS)}, got {last!r}")
+    if last == "workload" and not workload:
+        raise EnvkitError("--layer workload needs --workload NAME")
+    return list(LAYER_KINDS[: LAYER_KINDS.index(last) + 1])
+
+
+def layer_of(profile: Profile, kind: str, workload: str | None = None) -> Layer:
+    """The layer of one kind for a profile (the workload layer needs `workload`)."""
+    kinds_upto(kind, workload)
+    if kind == "base":
+        return base_layer(profile)
+    if kind == "site":
+        return site_layer(profile)
+    return workload_layer(profile, workload or "")
+
+
 def site_layers(profile: Profile, workload: str | None = None) -> list[Layer]:
     """base -> site (-> workload) for a profile."""
-    layers = [base_layer(profile), site_layer(profile)]
-    if workload:
-        layers.append(workload_layer(profile, workload))
-    return layers
+    return [layer_of(profile, kind, workload) for kind in kinds_upto("workload" if workload else "site", workload)]

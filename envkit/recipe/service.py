@@ -8,27 +8,17 @@ Example:
 
 from __future__ import annotations
 
-from envkit.errors import EnvkitError
 from envkit.profile import load_profile
 from envkit.recipe.formats import Format, render_layer
-from envkit.recipe.layers import base_layer, site_layer, workload_layer
+from envkit.recipe.layers import kinds_upto, layer_of
 from envkit.recipe.model import Layer
-
-LAYERS = ("base", "site", "workload")
 
 
 def layer_for(site: str, layer: str, workload: str | None) -> tuple[str, Layer]:
     """Load the profile and build the asked-for layer; returns (site name, layer)."""
-    if layer not in LAYERS:
-        raise EnvkitError(f"--layer must be one of {', '.join(LAYERS)}, got {layer!r}")
-    if layer == "workload" and not workload:
-        raise EnvkitError("--layer workload needs --workload NAME")
+    kinds_upto(layer, workload)  # a bad --layer fails before the profile is read
     profile = load_profile(site)
-    if layer == "base":
-        return profile.name, base_layer(profile)
-    if layer == "site":
-        return profile.name, site_layer(profile)
-    return profile.name, workload_layer(profile, workload or "")
+    return profile.name, layer_of(profile, layer, workload)
 
 
 def render_files(site: str, layer: str, workload: str | None, fmt: Format) -> dict[str, str]:

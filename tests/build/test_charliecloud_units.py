@@ -61,19 +61,20 @@ def test_stage_context_copies_only_what_the_dockerfile_names(tmp_path: Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     engine = Charliecloud()
     layer = workload_layer(load_profile("local"), "resnet50")
+    site_req = _req(tmp_path, site_layer(load_profile("local")))
     tree = tmp_path / "tree"          # an envkit tree with a venv and caches that must not be copied
     for rel in ("pyproject.toml", "README.md", "envkit/__init__.py", "envkit/__pycache__/x.pyc",
                 "workloads/resnet50/workload.yaml", ".venv/bin/python", "site-profiles/local.yaml"):
         (tree / rel).parent.mkdir(parents=True, exist_ok=True)
         (tree / rel).write_text("x")
-    monkeypatch.setattr("envkit.engines.charliecloud.home", lambda: tree)
+    monkeypatch.setenv("ENVKIT_HOME", str(tree))  # searched before the shipped tree
     ctx = engine.stage_context(_req(tmp_path, layer), ["PIP_CERT"])
     names = sorted(p.name for p in ctx.iterdir())
     assert names == sorted(["Dockerfile", layer.script_name, layer.test_name, "envkit", "pyproject.toml",
                             "README.md", "workloads"])
     assert not list(ctx.rglob("__pycache__")) and not (ctx / ".venv").exists()
     assert "ARG PIP_CERT" in (ctx / "Dockerfile").read_text()
-    site = engine.stage_context(_req(tmp_path, site_layer(load_profile("local"))), [])
+    site = engine.stage_context(site_req, [])
     assert sorted(p.name for p in site.iterdir()) == ["Dockerfile", "envkit-local.post.sh", "envkit-local.test.sh"]
 
 
