@@ -126,7 +126,7 @@ def plan_build(opts: BuildOptions) -> BuildPlan:
     for layer in _layers(profile, kinds, opts.workload):
         files = render_layer(layer, engine.fmt, profile.name)
         tree, host = _copied(layer)
-        key = layer_key(engine.key_files(files), parent_key=parent_key, engine=f"{engine.name} {version}",
+        key = layer_key(engine.key_files(layer, files), parent_key=parent_key, engine=f"{engine.name} {version}",
                         copied=tree, foreign=host)
         paths = LayerPaths(root, layer.tag)
         needs, reason = _needs_build(engine, paths, key, opts.rebuild, parent_rebuilt)

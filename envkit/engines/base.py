@@ -94,8 +94,8 @@ class Engine(ABC):
         """Is there an image called `name`?"""
         return self.image_path(root, name).exists()
 
-    def key_files(self, files: dict[str, str]) -> dict[str, str]:
-        """The rendered files as far as they change the image (the cache key hashes these)."""
+    def key_files(self, layer: Layer, files: dict[str, str]) -> dict[str, str]:
+        """The layer's rendered files as far as they change the image (the cache key hashes these)."""
         return files
 
     @abstractmethod

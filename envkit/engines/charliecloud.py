@@ -34,6 +34,8 @@ from envkit.engines.base import BuildRequest, Engine, LineSink, register_engine
 from envkit.engines.proc import Command, run_capture, run_logged
 from envkit.errors import EnvkitError
 from envkit.paths import RECIPES
+from envkit.recipe.formats import docker_key_form, render_dockerfile
+from envkit.recipe.model import Layer
 from envkit.resources import locate
 
 # Wraps apt/dpkg in fakeroot inside a RUN script, the way `ch-image build --force` does for a
@@ -96,12 +98,9 @@ class Charliecloud(Engine):
     def image_exists(self, root: Path, name: str) -> bool:
         return (self.image_path(root, name) / "ch").is_dir() or (self.image_path(root, name) / "bin").exists()
 
-    def key_files(self, files: dict[str, str]) -> dict[str, str]:
-        out = dict(files)
-        if "Dockerfile" in out:
-            out["Dockerfile"] = "".join(line for line in out["Dockerfile"].splitlines(keepends=True)
-                                        if not line.lstrip().startswith(("#", "LABEL ")))
-        return out
+    def key_files(self, layer: Layer, files: dict[str, str]) -> dict[str, str]:
+        """The Dockerfile rendered without its header comments and LABEL lines (ch-image ignores LABEL)."""
+        return {**files, "Dockerfile": docker_key_form(layer)} if "Dockerfile" in files else files
 
     def _chi(self, root: Path, *args: str) -> list[str]:
         return [*self.ch_image(), "-s", str(self.storage(root)), "--no-cache", *args]
@@ -151,15 +150,16 @@ class Charliecloud(Engine):
         return [*self.base_commands(req), Command(argv, label="ch-image build")]
 
     def stage_context(self, req: BuildRequest, build_args: Sequence[str]) -> Path:
-        """Write the context folder: the Dockerfile (+ build-time ARG lines), its scripts, the files it copies."""
+        """Write the context folder: the Dockerfile (declaring the build-time ARGs), its scripts, the files it
+        copies."""
         from envkit.engines.swap import remove_tree
 
         ctx = self.context_dir(req)
         remove_tree(ctx)
         ctx.mkdir(parents=True)
         for name, text in req.files.items():
-            if name == "Dockerfile":
-                text = inject_args(text, build_args)
+            if name == "Dockerfile":  # rendered again, declaring the build-time ARGs the build passes
+                text = render_dockerfile(req.layer, req.site, build_args=build_args)
             (ctx / name).write_text(text)
         for src, _dst in req.layer.files:
             source = Path(src) if src.startswith("/") else locate(src)
@@ -310,22 +310,6 @@ def sweep_staging(folder: Path) -> None:
             shutil.rmtree(path, ignore_errors=True)
         except PermissionError:
             pass
-
-
-def inject_args(dockerfile: str, names: Sequence[str]) -> str:
-    """Declare build-time ARGs right after the first FROM (ch-image, like Docker, needs ARG for --build-arg).
-
-    Example:
-        >>> inject_args("# c\\nFROM x\\nRUN y\\n", ["PIP_CERT"])
-        '# c\\nFROM x\\nARG PIP_CERT\\nRUN y\\n'
-    """
-    if not names:
-        return dockerfile
-    lines = dockerfile.splitlines(keepends=True)
-    for i, line in enumerate(lines):
-        if line.upper().startswith("FROM "):
-            return "".join([*lines[: i + 1], *(f"ARG {n}\n" for n in names), *lines[i + 1:]])
-    raise EnvkitError("rendered Dockerfile has no FROM line")
 
 
 def _python_with_lark(script: Path) -> str | None:

@@ -14,6 +14,8 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import Literal
 
 from envkit.recipe.model import Layer
@@ -28,9 +30,32 @@ def render_definition(layer: Layer, site: str) -> str:
     return render_template("singularity.def.j2", layer=layer, site=site, post=layer.post, test=layer.test)
 
 
-def render_dockerfile(layer: Layer, site: str) -> str:
-    """The Dockerfile of one layer (its scripts are separate files, see render_layer)."""
-    return render_template("Dockerfile.j2", layer=layer, site=site)
+def render_dockerfile(layer: Layer, site: str, *, build_args: Sequence[str] = (), header: bool = True) -> str:
+    """The Dockerfile of one layer (its scripts are separate files, see render_layer).
+
+    `build_args` are declared with ARG right after FROM (ch-image, like Docker, passes a --build-arg only to a
+    declared ARG); `header=False` leaves out the comment lines at the top.
+
+    Example:
+        >>> from envkit.recipe.model import Layer
+        >>> layer = Layer(kind="base", tag="t", image="debian:12", post="", test="")
+        >>> render_dockerfile(layer, "x", build_args=["PIP_CERT"], header=False).splitlines()[:2]
+        ['FROM debian:12', 'ARG PIP_CERT']
+    """
+    return render_template("Dockerfile.j2", layer=layer, site=site, build_args=list(build_args), header=header)
+
+
+def docker_key_form(layer: Layer) -> str:
+    """The layer's Dockerfile as far as it changes a built image: no header comments and no LABEL lines
+    (ch-image ignores LABEL), so a label or comment change does not rebuild.
+
+    Example:
+        >>> from envkit.recipe.model import Layer
+        >>> docker_key_form(Layer(kind="base", tag="t", image="debian:12", post="", test="",
+        ...                       labels=(("org.envkit.site", "x"),))).splitlines()[0]
+        'FROM debian:12'
+    """
+    return render_dockerfile(replace(layer, labels=()), "", header=False)
 
 
 def render_layer(layer: Layer, fmt: Format, site: str) -> dict[str, str]:

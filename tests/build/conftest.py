@@ -19,6 +19,7 @@ from envkit.engines import base as engines_base
 from envkit.engines.base import BuildRequest, Engine
 from envkit.engines.proc import Command
 from envkit.errors import EnvkitError
+from envkit.recipe.model import Layer
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -38,10 +39,10 @@ class FakeEngine(Engine):
     def available(self) -> bool:
         return True
 
-    def key_files(self, files: dict[str, str]) -> dict[str, str]:
+    def key_files(self, layer: Layer, files: dict[str, str]) -> dict[str, str]:
         from envkit.engines.charliecloud import Charliecloud
 
-        return Charliecloud().key_files(files)   # builds the Docker form the way ch-image does (no LABEL)
+        return Charliecloud().key_files(layer, files)   # builds the Docker form the way ch-image does (no LABEL)
 
     def version(self) -> str | None:
         return "1.0"

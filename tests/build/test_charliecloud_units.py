@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from envkit.engines.base import BuildRequest
 from envkit.engines.cache import layer_key
-from envkit.engines.charliecloud import BASH_ENV_SCRIPT, Charliecloud, inject_args
+from envkit.engines.charliecloud import BASH_ENV_SCRIPT, Charliecloud
 from envkit.engines.debootstrap import (
     apt_sources,
     debian_suite,
@@ -25,7 +26,8 @@ from envkit.engines.pipconf import parse_config_list, stage_pip
 from envkit.engines.swap import promote, recover
 from envkit.errors import EnvkitError
 from envkit.profile import load_profile
-from envkit.recipe.formats import render_layer
+from envkit.recipe.formats import render_dockerfile, render_layer
+from envkit.recipe.goldens import shipped_sites
 from envkit.recipe.layers import base_layer, site_layer, workload_layer
 
 
@@ -38,18 +40,35 @@ def test_exec_argv_clears_host_env_before_loading_image_env() -> None:
 
 def test_key_ignores_labels_and_comments_only() -> None:
     engine = Charliecloud()
-    a = {"Dockerfile": "# site local\nFROM x\nLABEL a=\"1\"\nENV A=\"1\"\n"}
-    b = {"Dockerfile": "# site other\nFROM x\nLABEL a=\"2\"\nENV A=\"1\"\n"}
-    c = {"Dockerfile": "FROM x\nENV A=\"2\"\n"}
-    key = lambda f: layer_key(engine.key_files(f), parent_key="", engine="charliecloud 0.31")  # noqa: E731
-    assert key(a) == key(b) != key(c)
+    layer = site_layer(load_profile("local"))
+    relabelled = replace(layer, labels=(("org.envkit.site", "other"),))
+    changed = replace(layer, environment=(*layer.environment, ("A", "2")))
+    key = lambda lay: layer_key(engine.key_files(lay, render_layer(lay, "docker", "local")),  # noqa: E731
+                              parent_key="", engine="charliecloud 0.31")
+    assert key(layer) == key(relabelled) != key(changed)
 
 
-def test_inject_args_after_from() -> None:
-    out = inject_args("# c\nFROM debian:bookworm\nENV A=1\n", ["PIP_CERT", "BASH_ENV"])
-    assert out == "# c\nFROM debian:bookworm\nARG PIP_CERT\nARG BASH_ENV\nENV A=1\n"
-    with pytest.raises(EnvkitError):
-        inject_args("RUN x\n", ["A"])
+@pytest.mark.parametrize("site", shipped_sites())
+def test_key_form_is_the_rendered_dockerfile_less_comments_and_labels(site: str) -> None:
+    """The key is rendered from the layer's data; it equals the line filter envkit used before, so images
+    built before this change keep their keys (no rebuild)."""
+    profile = load_profile(site)
+    for layer in (base_layer(profile), site_layer(profile), workload_layer(profile, "aigw")):
+        full = render_layer(layer, "docker", site)["Dockerfile"]
+        filtered = "".join(line for line in full.splitlines(keepends=True)
+                           if not line.lstrip().startswith(("#", "LABEL ")))
+        assert Charliecloud().key_files(layer, {"Dockerfile": full})["Dockerfile"] == filtered
+
+
+def test_build_args_are_declared_after_from_by_the_template() -> None:
+    layer = site_layer(load_profile("local"))
+    out = render_dockerfile(layer, "local", build_args=["PIP_CERT", "BASH_ENV"]).splitlines()
+    at = out.index("FROM envkit-base-local")
+    assert out[at + 1:at + 3] == ["ARG PIP_CERT", "ARG BASH_ENV"]
+    assert [line for line in out if not line.startswith("ARG ")] == \
+        render_layer(layer, "docker", "local")["Dockerfile"].splitlines()
+    with pytest.raises(EnvkitError, match="not a valid variable"):
+        render_dockerfile(layer, "local", build_args=["A;rm -rf /"])
 
 
 def _req(tmp_path: Path, layer) -> BuildRequest:  # type: ignore[no-untyped-def]
