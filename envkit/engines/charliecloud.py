@@ -1,18 +1,19 @@
 """Charliecloud: ch-image builds the Dockerfile form, ch-run runs it (the engine of this machine and CI).
 
-Images live in a ch-image storage folder inside envkit's store (`ch-image -s`),
-and are run by path. A build:
+This module is the engine adapter; each other job of a build has its own module. Images live in a
+ch-image storage folder inside envkit's store (`ch-image -s`), and are run by path. A build:
 
-1. satisfies a `FROM debian:SUITE` base locally (debootstrap from the machine's own
-   apt mirror, tarred, `ch-image import`), when the storage lacks it;
-2. stages a build context with only the files the Dockerfile names;
-3. runs `ch-image build --force -t NAME.tmp-XXXX`, with the host's pip settings
-   bound in and passed as build-time ARGs (see envkit.engines.pipconf), and apt/dpkg
-   wrapped in fakeroot through BASH_ENV (ch-image's own --force only wraps a RUN
-   that names apt-get itself, and envkit's RUN runs an install script);
-4. removes the build-time ARGs from the image's metadata, so no host setting stays.
+1. satisfies a `FROM debian:SUITE` base locally when the storage lacks it (envkit.engines.debootstrap:
+   debootstrap from the machine's own apt mirror, tarred, then `ch-image import`);
+2. stages a build context with only the files the layer copies (envkit.engines.context);
+3. runs `ch-image build --force -t NAME.tmp-XXXX`, with the host's pip settings bound in and passed as
+   build-time ARGs (envkit.engines.staging, envkit.engines.pipconf), and apt/dpkg wrapped in fakeroot
+   through BASH_ENV (envkit.engines.fakeroot: ch-image's own --force only wraps a RUN that names apt-get
+   itself, and envkit's RUN runs an install script);
+4. removes the build-time ARGs from the image's metadata, so no host setting stays (envkit.engines.chmeta).
 
-ch-image ignores LABEL, and comments do nothing, so neither enters the cache key.
+ch-image ignores LABEL, and comments do nothing, so the cache key hashes the Dockerfile rendered without
+them (envkit.recipe.formats.docker_key_form).
 
 Example:
     >>> Charliecloud().exec_argv("/store/img/envkit-local", ["python3", "-V"])
@@ -21,43 +22,21 @@ Example:
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from envkit.engines.base import BuildRequest, Engine, LineSink, register_engine
+from envkit.engines.chmeta import scrub_build_args
+from envkit.engines.context import stage_context
 from envkit.engines.proc import Command, run_capture, run_logged
+from envkit.engines.staging import BuildExtras
 from envkit.errors import EnvkitError
 from envkit.paths import RECIPES
-from envkit.recipe.formats import docker_key_form, render_dockerfile
+from envkit.recipe.formats import docker_key_form
 from envkit.recipe.model import Layer
-from envkit.resources import locate
-
-# Wraps apt/dpkg in fakeroot inside a RUN script, the way `ch-image build --force` does for a
-# RUN that names them; runs only at build time (BASH_ENV is a build ARG, removed afterwards).
-BASH_ENV_SCRIPT = """\
-# envkit: unprivileged-build workaround for Debian-family install scripts (build time only)
-if [ -z "${ENVKIT_FAKEROOT_READY:-}" ] && [ -d /etc/apt/apt.conf.d ]; then
-  export ENVKIT_FAKEROOT_READY=1
-  grep -qs 'APT::Sandbox::User "root"' /etc/apt/apt.conf.d/* \\
-    || echo 'APT::Sandbox::User "root";' > /etc/apt/apt.conf.d/no-sandbox
-  command -v fakeroot > /dev/null \\
-    || { command apt-get update && command apt-get install -y --no-install-recommends fakeroot; } >&2
-fi
-if command -v fakeroot > /dev/null; then
-  apt() { fakeroot apt "$@"; }
-  apt-get() { fakeroot apt-get "$@"; }
-  dpkg() { fakeroot dpkg "$@"; }
-  export -f apt apt-get dpkg
-fi
-"""
-BUILD_ONLY_ARG = re.compile(r"^(PIP_[A-Z_]+|BASH_ENV|MAKEFLAGS|CMAKE_BUILD_PARALLEL_LEVEL|MAX_JOBS|ENVKIT_[A-Z_]+)$")
-
 
 HOST_ONLY_ENV = ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "LD_LIBRARY_PATH", "LD_PRELOAD",
                  "CONDA_PREFIX", "CONDA_DEFAULT_ENV")
@@ -108,35 +87,25 @@ class Charliecloud(Engine):
     # -- the base image -----------------------------------------------------------------------------------------
     def base_commands(self, req: BuildRequest) -> list[Command]:
         """debootstrap + import for a `FROM debian:SUITE` base missing from the storage (else nothing)."""
-        from envkit.engines import debootstrap as db
+        from envkit.engines.debootstrap import debian_suite, rootfs_commands
 
         image = req.layer.docker_from
         if req.layer.parent is not None or self.image_exists(req.root, image):
             return []
-        suite = db.debian_suite(image)
+        suite = debian_suite(image)
         if suite is None:
             return []   # ch-image pulls it from its registry
-        sources = db.apt_sources()
-        mirror = db.mirror_for(suite, sources)
-        work = req.root / "rootfs" / suite
         tarball = req.root / "rootfs" / f"{suite}.tar"
-        return [
-            Command(["rm", "-rf", str(work), str(tarball)], label="clean rootfs"),
-            Command(db.debootstrap_argv(suite, work, mirror.uri), label="debootstrap"),
-            Command(["sh", "-c", 'printf "%s" "$1" > "$2"', "sh", db.image_sources_list(suite, sources),
-                     str(work / "etc/apt/sources.list")], label="apt sources"),
-            Command(db.tar_argv(work, tarball), label="tar rootfs"),
-            Command(self._chi(req.root, "import", str(tarball), image), label="ch-image import"),
-            Command(["rm", "-rf", str(work), str(tarball)], label="clean rootfs"),
-        ]
+        return [*rootfs_commands(suite, req.root / "rootfs" / suite, tarball,
+                                 Command(self._chi(req.root, "import", str(tarball), image), label="ch-image import"))]
 
     # -- build --------------------------------------------------------------------------------------------------
     def context_dir(self, req: BuildRequest) -> Path:
         """The staged build context of a layer."""
         return req.root / "contexts" / req.layer.tag
 
-    def build_commands(self, req: BuildRequest, staged: _Staged | None = None) -> list[Command]:
-        staged = staged or _Staged.placeholder()
+    def build_commands(self, req: BuildRequest, staged: BuildExtras | None = None) -> list[Command]:
+        staged = staged or BuildExtras.placeholder()
         ctx = self.context_dir(req)
         argv = self._chi(req.root, "build")
         if req.rebuild:
@@ -149,62 +118,22 @@ class Charliecloud(Engine):
         argv.append(str(ctx))
         return [*self.base_commands(req), Command(argv, label="ch-image build")]
 
-    def stage_context(self, req: BuildRequest, build_args: Sequence[str]) -> Path:
-        """Write the context folder: the Dockerfile (declaring the build-time ARGs), its scripts, the files it
-        copies."""
-        from envkit.engines.swap import remove_tree
-
-        ctx = self.context_dir(req)
-        remove_tree(ctx)
-        ctx.mkdir(parents=True)
-        for name, text in req.files.items():
-            if name == "Dockerfile":  # rendered again, declaring the build-time ARGs the build passes
-                text = render_dockerfile(req.layer, req.site, build_args=build_args)
-            (ctx / name).write_text(text)
-        for src, _dst in req.layer.files:
-            source = Path(src) if src.startswith("/") else locate(src)
-            target = ctx / src.lstrip("/")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if source.is_dir():
-                shutil.copytree(source, target, symlinks=True,
-                                ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".venv", ".git"))
-            elif source.exists():
-                shutil.copy2(source, target)
-            else:
-                raise EnvkitError(f"file {src} named by the {req.layer.kind} layer does not exist ({source})")
-        return ctx
-
     def build(self, req: BuildRequest, on_line: LineSink | None = None) -> None:
         from envkit.engines.lock import FileLock, wait_for_lockf
 
         self.require()
-        staged = _Staged.make(req)
+        staged = BuildExtras.make(req)
         try:
-            self.stage_context(req, list(staged.args))
+            stage_context(self.context_dir(req), req, list(staged.args))
             with FileLock(req.root / "engine.lock", on_wait=on_line):
                 for cmd in self.build_commands(req, staged):
                     wait_for_lockf(self.storage(req.root) / "lock")
                     rc = run_logged(cmd, req.log, on_line)
                     if rc != 0:
                         raise EnvkitError(f"{cmd.label} failed with exit code {rc} (log: {req.log})")
-            self.scrub_build_args(req.root, req.tmp_name)
+            scrub_build_args(self.image_path(req.root, req.tmp_name))
         finally:
             staged.cleanup()
-
-    def scrub_build_args(self, root: Path, name: str) -> None:
-        """Drop build-time ARGs (host pip settings, BASH_ENV) from the image's metadata."""
-        path = self.image_path(root, name) / "ch" / "metadata.json"
-        try:
-            meta = json.loads(path.read_text())
-        except (OSError, ValueError):
-            return
-        args = meta.get("arg") or {}
-        kept = {k: v for k, v in args.items() if not BUILD_ONLY_ARG.match(k)}
-        if kept != args:
-            meta["arg"] = kept
-            from envkit.fsutil import atomic_write_text
-
-            atomic_write_text(path, json.dumps(meta, indent=2) + "\n")
 
     def test_command(self, req: BuildRequest) -> Command | None:
         image = str(self.image_path(req.root, req.tmp_name))
@@ -258,58 +187,6 @@ class Charliecloud(Engine):
         basics = [(k, os.environ[k]) for k in ("HOME", "USER", "TERM", "LANG") if os.environ.get(k)]
         return run_capture(self.exec_argv(image, command, binds=binds, env=[*basics, *env], gpu=gpu),
                            timeout=timeout)
-
-
-class _Staged:
-    """Build-time extras: ARGs (pip settings, BASH_ENV, parallelism) and bind mounts, in a /tmp folder."""
-
-    def __init__(self, args: dict[str, str], binds: list[str], folder: Path | None) -> None:
-        self.args, self.binds, self.folder = args, binds, folder
-
-    @classmethod
-    def placeholder(cls) -> _Staged:
-        """What --dry-run shows: the names of the ARGs a real build would pass."""
-        from envkit.engines.pipconf import PIP_KEYS, host_pip_settings
-
-        settings = host_pip_settings()
-        args = {PIP_KEYS[k]: "<staged>" if k in ("cert", "constraint", "find-links", "index-url",
-                                                  "extra-index-url", "client-cert") else v
-                for k, v in settings.items()}
-        return cls({**args, "BASH_ENV": "<staged>/bashenv.sh"}, ["<host pip folders>:<staged>"]
-                   if any(v == "<staged>" for v in args.values()) else [], None)
-
-    @classmethod
-    def make(cls, req: BuildRequest) -> _Staged:
-        from envkit.engines.pipconf import SHARED_TMP, host_pip_settings, stage_pip
-
-        sweep_staging(Path(SHARED_TMP))
-        folder = Path(tempfile.mkdtemp(prefix=f"envkit-build-{os.getpid()}-", dir=SHARED_TMP))
-        os.chmod(folder, 0o755)
-        pip = stage_pip(host_pip_settings(), folder=folder)
-        (folder / "bashenv.sh").write_text(BASH_ENV_SCRIPT)
-        args = {**pip.args, "BASH_ENV": str(folder / "bashenv.sh")}
-        if req.jobs:
-            args.update({"MAKEFLAGS": f"-j{req.jobs}", "CMAKE_BUILD_PARALLEL_LEVEL": str(req.jobs),
-                         "MAX_JOBS": str(req.jobs)})
-        return cls(args, pip.binds, folder)
-
-    def cleanup(self) -> None:
-        if self.folder is not None:
-            shutil.rmtree(self.folder, ignore_errors=True)
-
-
-def sweep_staging(folder: Path) -> None:
-    """Remove staging folders (`envkit-build-PID-*`) of builds whose process is gone (killed ones)."""
-    for path in folder.glob("envkit-build-*-*"):
-        pid = path.name.split("-")[2]
-        if not pid.isdigit():
-            continue
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            shutil.rmtree(path, ignore_errors=True)
-        except PermissionError:
-            pass
 
 
 def _python_with_lark(script: Path) -> str | None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from envkit.engines.proc import Command
 from envkit.errors import EnvkitError
 
 APT_DIR = Path("/etc/apt")
@@ -110,6 +111,22 @@ def image_sources_list(suite: str, sources: list[AptSource]) -> str:
 def debootstrap_argv(suite: str, target: Path, mirror: str) -> list[str]:
     """`debootstrap --variant=minbase SUITE TARGET MIRROR`."""
     return ["debootstrap", "--variant=minbase", suite, str(target), mirror]
+
+
+def rootfs_commands(suite: str, work: Path, tarball: Path, import_cmd: Command) -> list[Command]:
+    """debootstrap SUITE into `work` from this machine's mirror, write its sources.list, tar it to `tarball`,
+    run the engine's `import_cmd`, then clean up (the commands, for a build or --dry-run to show)."""
+    sources = apt_sources()
+    mirror = mirror_for(suite, sources)
+    return [
+        Command(["rm", "-rf", str(work), str(tarball)], label="clean rootfs"),
+        Command(debootstrap_argv(suite, work, mirror.uri), label="debootstrap"),
+        Command(["sh", "-c", 'printf "%s" "$1" > "$2"', "sh", image_sources_list(suite, sources),
+                 str(work / "etc/apt/sources.list")], label="apt sources"),
+        Command(tar_argv(work, tarball), label="tar rootfs"),
+        import_cmd,
+        Command(["rm", "-rf", str(work), str(tarball)], label="clean rootfs"),
+    ]
 
 
 def tar_argv(root: Path, tarball: Path) -> list[str]:

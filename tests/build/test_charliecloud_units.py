@@ -12,7 +12,9 @@ import pytest
 
 from envkit.engines.base import BuildRequest
 from envkit.engines.cache import layer_key
-from envkit.engines.charliecloud import BASH_ENV_SCRIPT, Charliecloud
+from envkit.engines.charliecloud import Charliecloud
+from envkit.engines.chmeta import scrub_build_args
+from envkit.engines.context import stage_context
 from envkit.engines.debootstrap import (
     apt_sources,
     debian_suite,
@@ -21,8 +23,10 @@ from envkit.engines.debootstrap import (
     parse_deb822,
     parse_one_line,
 )
+from envkit.engines.fakeroot import BASH_ENV_SCRIPT
 from envkit.engines.lock import FileLock
 from envkit.engines.pipconf import parse_config_list, stage_pip
+from envkit.engines.staging import BuildExtras, sweep_staging
 from envkit.engines.swap import promote, recover
 from envkit.errors import EnvkitError
 from envkit.profile import load_profile
@@ -76,9 +80,8 @@ def _req(tmp_path: Path, layer) -> BuildRequest:  # type: ignore[no-untyped-def]
                         tmp_name=f"{layer.tag}.tmp-1", log=tmp_path / "log")
 
 
-def test_stage_context_copies_only_what_the_dockerfile_names(tmp_path: Path,
+def test_stage_context_copies_only_what_the_layer_names(tmp_path: Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    engine = Charliecloud()
     layer = workload_layer(load_profile("local"), "resnet50")
     site_req = _req(tmp_path, site_layer(load_profile("local")))
     tree = tmp_path / "tree"          # an envkit tree with a venv and caches that must not be copied
@@ -87,13 +90,13 @@ def test_stage_context_copies_only_what_the_dockerfile_names(tmp_path: Path,
         (tree / rel).parent.mkdir(parents=True, exist_ok=True)
         (tree / rel).write_text("x")
     monkeypatch.setenv("ENVKIT_HOME", str(tree))  # searched before the shipped tree
-    ctx = engine.stage_context(_req(tmp_path, layer), ["PIP_CERT"])
+    ctx = stage_context(tmp_path / "ctx", _req(tmp_path, layer), ["PIP_CERT"])
     names = sorted(p.name for p in ctx.iterdir())
     assert names == sorted(["Dockerfile", layer.script_name, layer.test_name, "envkit", "pyproject.toml",
                             "README.md", "workloads"])
     assert not list(ctx.rglob("__pycache__")) and not (ctx / ".venv").exists()
     assert "ARG PIP_CERT" in (ctx / "Dockerfile").read_text()
-    site = engine.stage_context(site_req, [])
+    site = stage_context(tmp_path / "ctx-site", site_req, [])
     assert sorted(p.name for p in site.iterdir()) == ["Dockerfile", "envkit-local.post.sh", "envkit-local.test.sh"]
 
 
@@ -122,7 +125,7 @@ def test_scrub_build_args_removes_host_settings(tmp_path: Path) -> None:
     meta = engine.image_path(tmp_path, "x") / "ch" / "metadata.json"
     meta.parent.mkdir(parents=True)
     meta.write_text(json.dumps({"arg": {"PATH": "/bin", "PIP_CERT": "/tmp/c", "BASH_ENV": "/tmp/b"}, "env": {}}))
-    engine.scrub_build_args(tmp_path, "x")
+    scrub_build_args(engine.image_path(tmp_path, "x"))
     assert json.loads(meta.read_text())["arg"] == {"PATH": "/bin"}
 
 
@@ -195,8 +198,6 @@ def test_sweep_staging_removes_only_dead_builds(tmp_path: Path) -> None:
     import os
     import subprocess
 
-    from envkit.engines.charliecloud import sweep_staging
-
     dead = subprocess.Popen(["true"])
     dead.wait()
     (tmp_path / f"envkit-build-{dead.pid}-abc").mkdir()
@@ -206,13 +207,11 @@ def test_sweep_staging_removes_only_dead_builds(tmp_path: Path) -> None:
 
 
 def test_jobs_and_bash_env_become_build_args(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from envkit.engines import charliecloud
-
     monkeypatch.setattr("envkit.engines.pipconf.host_pip_settings", lambda python=None: {"default-timeout": "9"})
     monkeypatch.setattr("envkit.engines.pipconf.SHARED_TMP", str(tmp_path))
     req = _req(tmp_path, site_layer(load_profile("local")))
     req.jobs = 3
-    staged = charliecloud._Staged.make(req)
+    staged = BuildExtras.make(req)
     try:
         assert staged.args["MAKEFLAGS"] == "-j3" and staged.args["CMAKE_BUILD_PARALLEL_LEVEL"] == "3"
         assert staged.args["PIP_DEFAULT_TIMEOUT"] == "9"
