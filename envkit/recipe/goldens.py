@@ -56,7 +56,7 @@ def shipped_sites() -> list[str]:
 
 def _layers(site: str, workloads: list[str]) -> list[tuple[str, Layer]]:
     profile = load_profile(site)
-    layers = [(kind, layer_of(profile, kind)) for kind in kinds_upto("site", None)]
+    layers: list[tuple[str, Layer]] = [(kind, layer_of(profile, kind)) for kind in kinds_upto("site", None)]
     layers += [(f"workload-{name}", layer_of(profile, "workload", name)) for name in workloads]
     return layers
 
