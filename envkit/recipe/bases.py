@@ -52,7 +52,7 @@ class Platform(_Strict):
     arch: Arch
     cuda: Version | None
     image: ImageRef
-    os_family: Literal["debian", "rhel"]
+    os_family: Literal["debian"]  # Debian-family images only: the recipes install with apt-get
     python: PythonStack
     source: Text
 
@@ -68,7 +68,6 @@ class Extra(_Strict):
     """Packages a cloned base adds on top of its parent."""
 
     apt: list[Requirement] = Field(default_factory=list)
-    yum: list[Requirement] = Field(default_factory=list)
     pip: list[Requirement] = Field(default_factory=list)
 
 
@@ -128,7 +127,6 @@ def load_base(name: str, _chain: tuple[str, ...] = ()) -> Base:
         "horovod": base.horovod or parent.horovod,
         "sources": {**parent.sources, **base.sources},
         "platforms": base.platforms or parent.platforms,
-        "extra": Extra(apt=[*parent.extra.apt, *base.extra.apt], yum=[*parent.extra.yum, *base.extra.yum],
-                       pip=[*parent.extra.pip, *base.extra.pip]),
+        "extra": Extra(apt=[*parent.extra.apt, *base.extra.apt], pip=[*parent.extra.pip, *base.extra.pip]),
         "recipe": base.recipe,
     })

@@ -49,7 +49,7 @@ PAYLOADS = {
 }
 
 # The template's own commands that may sit on a line holding a profile value.
-TEMPLATE_COMMANDS = {"apt-get", "yum", "curl", "tar", "cd", "make", "mkdir", "rm", "test", "export", "printf", "exit",
+TEMPLATE_COMMANDS = {"apt-get", "curl", "tar", "cd", "make", "mkdir", "rm", "test", "export", "printf", "exit",
                      "sed", "grep", "cat", "head", "bash", "chmod", "python", "python3", "mpirun", "horovodrun",
                      "./configure"}
 
@@ -298,7 +298,7 @@ def test_hostile_value_never_runs(field: str, payload: str, tmp_path: Path, monk
     profile = poison.apply(load_profile(poison.site), PAYLOADS[payload])
     if poison.base_extra:
         real = load_base(profile.base)
-        poisoned = real.model_copy(update={"extra": Extra.model_construct(apt=[literal], yum=[], pip=[literal])})
+        poisoned = real.model_copy(update={"extra": Extra.model_construct(apt=[literal], pip=[literal])})
         monkeypatch.setattr(layers_module, "load_base", lambda name: poisoned if name == real.name else load_base(name))
         assert isinstance(poisoned, Base)
 
