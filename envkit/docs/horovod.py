@@ -10,7 +10,6 @@ Example:
 
 from __future__ import annotations
 
-import re
 import shlex
 
 from envkit.docs.context import MPI_NAMES, DocContext
@@ -24,9 +23,7 @@ CXX17 = ("Horovod's CMakeLists.txt and horovod/torch/CMakeLists.txt raised from 
 
 def horovod_flags(ctx: DocContext) -> list[str]:
     """The HOROVOD_* variables the base layer's install step sets."""
-    if ctx.base_layer is None:
-        return []
-    return re.findall(r"\bHOROVOD_[A-Z_]+=\S+", ctx.base_layer.post)
+    return list(ctx.base_layer.facts.horovod_env) if ctx.base_layer is not None else []
 
 
 def horovod(ctx: DocContext) -> Section:

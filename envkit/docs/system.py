@@ -10,12 +10,11 @@ Example:
 
 from __future__ import annotations
 
-import re
-
 from envkit.docs.context import ENGINE_NAMES, FABRIC_NAMES, MPI_NAMES, TRANSPORT_NAMES, DocContext
 from envkit.docs.model import Fact, Section
 from envkit.profile.cuda import MINOR_COMPAT_FLOOR, driver_ok, major_minor, min_driver
 from envkit.recipe.layers import base_tag, mpi_prefix, site_tag
+from envkit.recipe.render import shell_quote
 
 CUDA_NOTES = "envkit/profile/cuda.py: NVIDIA CUDA Toolkit release notes, table of toolkit and driver versions"
 
@@ -124,11 +123,10 @@ INSTALL_TEXT = {
 
 
 def configure_flags(ctx: DocContext) -> str | None:
-    """The `./configure` flags the base layer builds MPI with, read from the rendered recipe."""
-    if ctx.base_layer is None:
+    """The `./configure` flags the base layer builds MPI with (shell-quoted, as its install script has them)."""
+    if ctx.base_layer is None or not ctx.base_layer.facts.mpi_configure:
         return None
-    match = re.search(r"\./configure (.*?) && make", ctx.base_layer.post)
-    return match.group(1) if match else None
+    return shell_quote(list(ctx.base_layer.facts.mpi_configure))
 
 
 def mpi(ctx: DocContext) -> Section:

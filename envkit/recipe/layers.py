@@ -18,7 +18,7 @@ from envkit.paths import IMAGE_ROOT, SRC, VENV, WORKLOADS
 from envkit.profile.load import profile_hash
 from envkit.profile.model import Profile
 from envkit.recipe.bases import Base, Platform, load_base
-from envkit.recipe.model import LAYER_KINDS, Layer, LayerKind
+from envkit.recipe.model import LAYER_KINDS, InstallFacts, Layer, LayerKind
 from envkit.recipe.render import render_template
 from envkit.recipe.workload_spec import load_workload_spec, workload_dir
 from envkit.resources import relative_to_root
@@ -106,6 +106,13 @@ def _labels(profile: Profile, kind: str, extra: dict[str, str] | None = None) ->
     return tuple(labels.items())
 
 
+def _horovod_env(profile: Profile) -> list[str]:
+    """The HOROVOD_* settings Horovod's build gets: PyTorch with MPI and Gloo, NCCL on GPU sites."""
+    env = ["HOROVOD_WITH_PYTORCH=1", "HOROVOD_WITHOUT_TENSORFLOW=1", "HOROVOD_WITHOUT_MXNET=1",
+           "HOROVOD_WITH_MPI=1", "HOROVOD_WITH_GLOO=1"]
+    return [*env, "HOROVOD_GPU_OPERATIONS=NCCL"] if profile.gpu.vendor != "none" else env
+
+
 def _context(profile: Profile, base: Base, platform: Platform) -> dict:
     mpi_url = _mpi_url(profile, base)
     return {
@@ -121,6 +128,7 @@ def _context(profile: Profile, base: Base, platform: Platform) -> dict:
         "miniforge_url": base.sources.get("miniforge", "").format(
             version=base.miniforge_version, arch=profile.cpu.arch) or None,
         "gpu": profile.gpu.vendor != "none",
+        "horovod_env": _horovod_env(profile),
         "profile_hash": profile_hash(profile),
     }
 
@@ -143,6 +151,12 @@ def base_layer(profile: Profile) -> Layer:
         environment=(("PATH", _search_path(profile)),),
         labels=_labels(profile, "base"),
         help=f"{base.name} for {profile.name}: {base.description}.",
+        facts=InstallFacts(
+            os_packages=tuple(ctx["os_packages"]),
+            mpi_url=ctx["mpi_url"] if profile.mpi.install == "source" else None,
+            mpi_configure=tuple(ctx["mpi_configure"]) if profile.mpi.install == "source" else (),
+            horovod_env=tuple(ctx["horovod_env"]) if base.horovod else (),
+        ),
     )
 
 

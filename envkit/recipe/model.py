@@ -23,6 +23,22 @@ LAYER_KINDS: tuple[LayerKind, ...] = ("base", "site", "workload")
 
 
 @dataclass(frozen=True)
+class InstallFacts:
+    """What a layer's install script does, as data beside its rendered text: docs and engines read these
+    and never parse the script.
+
+    Example:
+        >>> InstallFacts(os_packages=("curl",)).mpi_configure
+        ()
+    """
+
+    os_packages: tuple[str, ...] = ()       # the OS packages the script installs
+    mpi_url: str | None = None              # the MPI source tarball, when MPI is built from source
+    mpi_configure: tuple[str, ...] = ()     # its ./configure flags (empty unless built from source)
+    horovod_env: tuple[str, ...] = ()       # the HOROVOD_*=... settings of Horovod's build (empty: no Horovod)
+
+
+@dataclass(frozen=True)
 class Layer:
     """One layer of a site image (base -> site -> workload)."""
 
@@ -38,6 +54,7 @@ class Layer:
     runscript: str | None = None
     help: str = ""
     build_env: tuple[tuple[str, str], ...] = field(default=())  # variables for the install script only
+    facts: InstallFacts = field(default_factory=InstallFacts)   # what `post` does, as data
 
     @property
     def bootstrap(self) -> str:
