@@ -50,6 +50,24 @@ class DocContext:
         """Does the site have GPUs (and the image CUDA)?"""
         return self.profile.gpu.vendor != "none"
 
+    def image_file(self, tag: str) -> str:
+        """The image a tag is stored as: `<tag>.sif` for Apptainer/Singularity, the tag for Charliecloud."""
+        return f"{tag}{self.engine.image_suffix}"
+
+    @property
+    def site_image(self) -> str:
+        """The site layer's image file, the one users run."""
+        from envkit.recipe.layers import site_tag
+
+        return self.image_file(site_tag(self.profile))
+
+    @property
+    def workload_images(self) -> str:
+        """The pattern of the workload images' files, `envkit-<site>-<workload>[.sif]`."""
+        from envkit.recipe.layers import workload_tag
+
+        return self.image_file(workload_tag(self.profile, "<workload>"))
+
     @property
     def site_file(self) -> str:
         """How a source note names the profile: `<site>.yaml`."""

@@ -14,7 +14,7 @@ import shlex
 
 from envkit.docs.context import MPI_NAMES, DocContext
 from envkit.docs.model import Command, Fact, Section
-from envkit.recipe.layers import mpi_prefix, site_tag
+from envkit.recipe.layers import mpi_prefix
 
 RECIPE = "rendered base layer (recipes/scripts/base.post.sh.j2)"
 CXX17 = ("Horovod's CMakeLists.txt and horovod/torch/CMakeLists.txt raised from C++14 to the standard torch's "
@@ -50,7 +50,7 @@ def horovod(ctx: DocContext) -> Section:
                                                            f"{ctx.platform.python.version or 'of the OS'})",
              ctx.base_src()),
     ]
-    image = f"{site_tag(p)}{ctx.engine.image_suffix}"
+    image = ctx.site_image
     check = shlex.join(ctx.engine.exec_argv(image, ["horovodrun", "--check-build"], gpu=ctx.gpu))
     cmds = [Command("Check what Horovod was built with", check, RECIPE,
                     note="The build saved the same output in /opt/envkit/manifest/horovod-build.txt.")]

@@ -43,7 +43,7 @@ def workloads() -> list[tuple[str, str]]:
 
 def image_file(ctx: DocContext, tag: str) -> str:
     """The image a tag is stored as: `<tag>.sif` for Apptainer/Singularity, the tag for Charliecloud."""
-    return f"{tag}{ctx.engine.image_suffix}"
+    return ctx.image_file(tag)
 
 
 def run_binds(ctx: DocContext) -> list[str]:
@@ -78,7 +78,7 @@ def build(ctx: DocContext) -> Section:
         facts.append(Fact("Site build note", p.container.build_note, ctx.src("container")))
     return Section("build", "Build the image", facts=tuple(facts), commands=tuple(cmds),
                    intro=f"Images are built in three layers with {ENGINE_NAMES[p.container.engine]}: "
-                         f"{base_tag(p)} -> {site_tag(p)} -> envkit-{site}-<workload>.")
+                         f"{base_tag(p)} -> {site_tag(p)} -> {workload_tag(p, '<workload>')}.")
 
 
 def podman_route(ctx: DocContext) -> list[Command]:
@@ -124,7 +124,7 @@ def run(ctx: DocContext) -> Section:
         Fact("Ranks per node", str(per_node) if p.defaults.tasks_per_node else f"{per_node} (one per GPU)"
              if ctx.gpu else "1", f"{ctx.site_file} defaults.tasks_per_node" if p.defaults.tasks_per_node
              else ctx.src("gpu")),
-        Fact("Workload images", f"envkit-{p.name}-<workload>{ctx.engine.image_suffix}", "envkit/recipe/layers.py"),
+        Fact("Workload images", ctx.workload_images, "envkit/recipe/layers.py"),
     )
     where = "Run these inside a job allocation (see Scheduler)." if p.scheduler.kind != "none" else \
         "No batch system: run these directly."

@@ -17,11 +17,11 @@ from envkit.docs.system import CUDA_NOTES, driver_status
 from envkit.paths import manifest_file
 from envkit.profile.cuda import MINOR_COMPAT_FLOOR, major_minor, min_driver
 from envkit.profile.model import SPECTRUM_MIN
-from envkit.recipe.layers import mpi_prefix, site_tag
+from envkit.recipe.layers import mpi_prefix
 
 
 def _in_image(ctx: DocContext, command: list[str], gpu: bool = False) -> str:
-    image = f"{site_tag(ctx.profile)}{ctx.engine.image_suffix}"
+    image = ctx.site_image
     return shlex.join(ctx.engine.exec_argv(image, command, gpu=gpu))
 
 
@@ -91,7 +91,7 @@ OTHER_ARCH = {"x86_64": "ppc64le or aarch64", "ppc64le": "x86_64", "aarch64": "x
 def wrong_arch(ctx: DocContext) -> Problem:
     """An image built for another CPU architecture."""
     p = ctx.profile
-    image = f"{site_tag(p)}{ctx.engine.image_suffix}"
+    image = ctx.site_image
     cmds = [Command("Arch of a compute node", "uname -m", ctx.src("cpu"))]
     if ctx.engine.name in ("apptainer", "singularity"):
         cmds.append(Command("Arch the image was built for (label org.envkit.arch)",
