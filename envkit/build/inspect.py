@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from envkit.build.pipeline import BuildOptions, BuildPlan, LayerPlan, plan_build
@@ -74,8 +73,3 @@ def verify(opts: BuildOptions) -> VerifyReport:
         report.notes.append(f"profile hash {manifest.get('profile_hash')} at build, "
                             f"{profile_hash(plan.profile)} now")
     return report
-
-
-def manifest_path(opts: BuildOptions) -> Path:
-    """Where the top layer's manifest lives."""
-    return _top(opts)[1].paths.manifest

@@ -16,7 +16,7 @@ import shutil
 import subprocess
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
@@ -35,14 +35,13 @@ class BuildRequest:
 
     layer: Layer
     files: dict[str, str]          # the rendered files of the engine's format, by name
-    site: str
+    site: str                      # the profile's name (the Docker form's header names it)
     root: Path                     # the engine's folder in the envkit store
     tmp_name: str                  # the temporary image name the build writes
     log: Path
     jobs: int | None = None
     rebuild: bool = False
     fakeroot: bool = True          # apptainer/singularity: build with --fakeroot (the profile's container.fakeroot)
-    extra_env: dict[str, str] = field(default_factory=dict)
 
 
 class Engine(ABC):
