@@ -71,9 +71,18 @@ def test_hal_build_hands_singularity_exact_commands(tmp_path: Path, recorded) ->
 
 
 def test_engine_override_and_no_fakeroot(tmp_path: Path, recorded, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    run_build(BuildOptions(site="hal", engine="apptainer", store=tmp_path, layer="base"))
+    run_build(BuildOptions(site="hal", engine="apptainer", store=tmp_path / "a", layer="base"))
     (argv, cwd, _), = recorded
-    assert argv[:2] == ["apptainer", "build"] and cwd == str(tmp_path / "apptainer")
+    assert argv[:3] == ["apptainer", "build", "--fakeroot"] and cwd == str(tmp_path / "a" / "apptainer")
+    # A site whose admins allow no fakeroot (container.fakeroot: false) builds without it.
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    (profiles / "hal-nofakeroot.yaml").write_text("name: hal-nofakeroot\nextends: hal\ncontainer:\n  fakeroot: false\n")
+    monkeypatch.setenv("ENVKIT_PROFILE_PATH", str(profiles))
+    recorded.clear()
+    run_build(BuildOptions(site="hal-nofakeroot", engine="apptainer", store=tmp_path / "b", layer="base"))
+    (argv, _cwd, _), = recorded
+    assert argv[:2] == ["apptainer", "build"] and "--fakeroot" not in argv
 
 
 def test_dry_run_prints_base_site_and_exec(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from envkit.build.pipeline import BuildOptions, plan_build, run_build
 from envkit.engines.cache import read_record
 from envkit.errors import EnvkitError
 
-from .conftest import FakeEngine, write_tweaked_local
+from .conftest import REPO, FakeEngine, write_tweaked_local
 
 
 def _opts(store: Path, **kw) -> BuildOptions:  # type: ignore[no-untyped-def]
@@ -59,11 +59,31 @@ def test_defaults_env_change_rebuilds_only_the_site_layer(tmp_path: Path, fake_e
     assert [lp.status for lp in plan.layers] == ["up to date", "built"]
 
 
-def test_recipe_change_in_base_rebuilds_both(tmp_path: Path, fake_engine: type[FakeEngine]) -> None:
+def test_rebuild_flag_rebuilds_every_layer(tmp_path: Path, fake_engine: type[FakeEngine]) -> None:
     run_build(_opts(tmp_path))
     fake_engine.builds.clear()
     run_build(_opts(tmp_path, rebuild=True))
     assert fake_engine.builds == ["envkit-base-local", "envkit-local"]
+
+
+def test_recipe_change_in_base_rebuilds_both(tmp_path: Path, fake_engine: type[FakeEngine],
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    store = tmp_path / "store"
+    run_build(_opts(store))
+    fake_engine.builds.clear()
+    # An admin's copy of the base install script (in $ENVKIT_HOME, searched first) adds one step.
+    mine = tmp_path / "home" / "recipes" / "scripts" / "base.post.sh.j2"
+    mine.parent.mkdir(parents=True)
+    shipped = (REPO / "recipes" / "scripts" / "base.post.sh.j2").read_text()
+    mine.write_text(shipped.replace("set -eu\n", "set -eu\ntouch /etc/admin-step\n", 1))
+    monkeypatch.setenv("ENVKIT_HOME", str(tmp_path / "home"))
+    plan = run_build(_opts(store))
+    assert "touch /etc/admin-step" in plan.layers[0].layer.post
+    assert fake_engine.builds == ["envkit-base-local", "envkit-local"]   # the site's parent changed
+    assert [lp.reason for lp in plan.layers] == ["inputs changed", "parent rebuilt"]
+    fake_engine.builds.clear()
+    run_build(_opts(store))
+    assert fake_engine.builds == []
 
 
 def test_failed_build_keeps_previous_image_and_record(tmp_path: Path, fake_engine: type[FakeEngine],
