@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 import yaml
 
@@ -31,52 +32,6 @@ from .helpers import BAD_PROFILES, REPO, SHIPPED_SITES, run_envkit, run_inproces
 # --- envkit site schema -------------------------------------------------------------------------
 
 
-def _conforms(value: Any, schema: dict[str, Any], defs: dict[str, Any]) -> bool:
-    """A small JSON Schema check covering what pydantic emits ($ref, anyOf, types, pattern, bounds, enum)."""
-    if "$ref" in schema:
-        return _conforms(value, defs[schema["$ref"].split("/")[-1]], defs)
-    if "anyOf" in schema:
-        return any(_conforms(value, s, defs) for s in schema["anyOf"])
-    if "const" in schema and value != schema["const"]:
-        return False
-    if "enum" in schema and value not in schema["enum"]:
-        return False
-    kind = schema.get("type")
-    checks = {"string": lambda v: isinstance(v, str), "boolean": lambda v: isinstance(v, bool),
-              "integer": lambda v: isinstance(v, int) and not isinstance(v, bool), "null": lambda v: v is None,
-              "array": lambda v: isinstance(v, list), "object": lambda v: isinstance(v, dict)}
-    if kind and not checks[kind](value):
-        return False
-    if isinstance(value, str):
-        if "pattern" in schema and not re.search(schema["pattern"], value):
-            return False
-        if len(value) > schema.get("maxLength", len(value)) or len(value) < schema.get("minLength", 0):
-            return False
-    if isinstance(value, int) and not isinstance(value, bool):
-        if value < schema.get("minimum", value) or value > schema.get("maximum", value):
-            return False
-    if isinstance(value, list) and "items" in schema:
-        return all(_conforms(v, schema["items"], defs) for v in value)
-    if isinstance(value, dict):
-        props = schema.get("properties", {})
-        if any(key not in value for key in schema.get("required", [])):
-            return False
-        if schema.get("additionalProperties") is False and any(key not in props for key in value):
-            return False
-        extra = schema.get("additionalProperties")
-        for key, item in value.items():
-            subs = [props[key]] if key in props else [s for pattern, s in schema.get("patternProperties", {}).items()
-                                                      if re.search(pattern, key)]
-            if not subs and isinstance(extra, dict):
-                subs = [extra]
-            if not all(_conforms(item, sub, defs) for sub in subs):
-                return False
-        names = schema.get("propertyNames")
-        if names and not all(_conforms(k, names, defs) for k in value):
-            return False
-    return True
-
-
 @pytest.fixture(scope="module")
 def schema() -> dict[str, Any]:
     result = run_inprocess("site", "schema")
@@ -84,7 +39,12 @@ def schema() -> dict[str, Any]:
     return json.loads(result.out)
 
 
+def _validator(schema: dict[str, Any]) -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(schema)
+
+
 def test_schema_is_json_schema_of_a_profile(schema: dict[str, Any]) -> None:
+    jsonschema.Draft202012Validator.check_schema(schema)  # pydantic emits JSON Schema 2020-12
     assert schema["type"] == "object" and schema["title"] == "Profile"
     assert schema["additionalProperties"] is False
     for key in ("cpu", "gpu", "cuda", "mpi", "interconnect", "scheduler", "launcher", "container", "defaults"):
@@ -102,13 +62,21 @@ def test_schema_is_json_schema_of_a_profile(schema: dict[str, Any]) -> None:
 @pytest.mark.parametrize("site", [s for s in SHIPPED_SITES if s != "local-slurm"])
 def test_shipped_profiles_conform_to_the_schema(site: str, schema: dict[str, Any]) -> None:
     doc = yaml.safe_load((REPO / "site-profiles" / f"{site}.yaml").read_text())
-    assert _conforms(doc, schema, schema["$defs"])
+    errors = [f"{'.'.join(map(str, e.absolute_path))}: {e.message}" for e in _validator(schema).iter_errors(doc)]
+    assert errors == []
 
 
 @pytest.mark.parametrize("stem", ["unknown-top-key", "type-str-for-int", "hostile-env-subst", "type-bad-literal"])
 def test_bad_profiles_do_not_conform(stem: str, schema: dict[str, Any]) -> None:
     doc = yaml.safe_load((BAD_PROFILES / f"{stem}.yaml").read_text())
-    assert not _conforms(doc, schema, schema["$defs"])
+    assert not _validator(schema).is_valid(doc)
+
+
+def test_schema_error_names_the_key(schema: dict[str, Any]) -> None:
+    doc = yaml.safe_load((REPO / "site-profiles" / "hal.yaml").read_text())
+    doc["cpu"]["cores_per_node"] = "many"
+    (error,) = _validator(schema).iter_errors(doc)
+    assert list(error.absolute_path) == ["cpu", "cores_per_node"]
 
 
 # --- envkit site show / sites -------------------------------------------------------------------
