@@ -73,8 +73,9 @@ def locate(relative: str) -> Path:
 def relative_to_root(path: Path) -> str:
     """`path` relative to the root of roots() that holds it (the inverse of locate), else `path` itself."""
     for root in roots():
-        if path.is_relative_to(root):
-            return path.relative_to(root).as_posix()
+        for base in dict.fromkeys((root, root.resolve())):
+            if path.is_relative_to(base):
+                return path.relative_to(base).as_posix()
     return str(path)
 
 

@@ -36,9 +36,9 @@ from envkit.resources import containers_dir, shipped
 
 @contextmanager
 def _shipped_only() -> Iterator[None]:
-    """Ignore ENVKIT_PROFILE_PATH and the user's envkit folder: a user's profiles, bases and workloads
-    cannot shadow the shipped ones or add files."""
-    saved = {name: os.environ.pop(name, None) for name in ("ENVKIT_PROFILE_PATH", "ENVKIT_HOME")}
+    """Ignore ENVKIT_PROFILE_PATH, ENVKIT_WORKLOADS and the user's envkit folder: a user's profiles, bases
+    and workloads cannot shadow the shipped ones or add files."""
+    saved = {name: os.environ.pop(name, None) for name in ("ENVKIT_PROFILE_PATH", "ENVKIT_HOME", "ENVKIT_WORKLOADS")}
     os.environ["ENVKIT_HOME"] = str(shipped())
     try:
         yield

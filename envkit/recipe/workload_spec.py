@@ -11,12 +11,14 @@ Example:
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from envkit.errors import EnvkitError
+from envkit.paths import WORKLOADS
 from envkit.profile.fields import Name, Requirement, Text
 from envkit.profile.validate import validate_doc
 from envkit.profile.yamlsource import YamlDoc, load_yaml_file
@@ -41,18 +43,30 @@ class WorkloadSpec(BaseModel):
 
 
 def list_workloads() -> list[str]:
-    """Bundled workloads: folders of workloads/ that hold a workload.yaml."""
+    """Bundled workloads: folders of workloads/ (the user's and the shipped one) that hold a workload.yaml."""
     return sorted({p.parent.name for d in workload_dirs() for p in d.glob("*/workload.yaml")})
 
 
+def search_dirs() -> list[Path]:
+    """Folders searched for a workload by name, first match wins: $ENVKIT_WORKLOADS (an os.pathsep list),
+    the user's and the shipped workloads/ (envkit.resources), the image's workloads folder (inside an envkit
+    image), then ./workloads."""
+    extra = [Path(p) for p in os.environ.get("ENVKIT_WORKLOADS", "").split(os.pathsep) if p]
+    return [*extra, *workload_dirs(), Path(WORKLOADS), Path.cwd() / "workloads"]
+
+
 def workload_dir(name_or_path: str) -> Path:
-    """workloads/<name>, given `aigw` or `workloads/aigw`."""
+    """The folder of a workload given as a name (`aigw`), a relative path (`workloads/aigw`) or any folder
+    holding a workload.yaml (`/abs/path/mywl`): envkit's one workload finder (the training runner uses it)."""
+    path = Path(name_or_path)
+    if (path / "workload.yaml").is_file():
+        return path.resolve()
     name = Path(name_or_path.rstrip("/")).name
-    for folder in workload_dirs():
+    for folder in search_dirs():
         if (folder / name / "workload.yaml").is_file():
-            return folder / name
-    known = ", ".join(list_workloads()) or "none"
-    raise EnvkitError(f"unknown workload {name_or_path!r} (bundled workloads: {known})")
+            return (folder / name).resolve()
+    known = sorted({p.parent.name for d in search_dirs() if d.is_dir() for p in d.glob("*/workload.yaml")})
+    raise EnvkitError(f"unknown workload {name_or_path!r} (known: {', '.join(known) or 'none'})")
 
 
 def load_workload_spec(name_or_path: str) -> WorkloadSpec:

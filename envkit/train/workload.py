@@ -10,8 +10,8 @@ A workload folder holds `workload.yaml` (name, description, dependencies, metric
 - `synthetic(hp, n, generator) -> (x, y)`: a learnable synthetic set, kept on the device
 - optionally `image_transforms(hp, train)` for ImageFolder data.
 
-Names are searched in $ENVKIT_WORKLOADS (os.pathsep list), envkit's own workloads/ folder,
-/opt/envkit/workloads (inside an envkit image), and ./workloads.
+Names are searched as envkit.recipe.workload_spec.search_dirs says: $ENVKIT_WORKLOADS (os.pathsep
+list), the user's and envkit's own workloads/ folders, the image's workloads folder, and ./workloads.
 
 Example:
     >>> wl = load("aigw")
@@ -22,7 +22,6 @@ Example:
 from __future__ import annotations
 
 import importlib.util
-import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,30 +35,16 @@ class WorkloadError(ValueError):
     """A workload that cannot be found or read (printed as one line)."""
 
 
-def search_dirs() -> list[Path]:
-    """Folders that hold workloads, first match wins."""
-    dirs = [Path(p) for p in os.environ.get("ENVKIT_WORKLOADS", "").split(os.pathsep) if p]
-    try:
-        from envkit.resources import workload_dirs
-
-        dirs += workload_dirs()
-    except ImportError:
-        pass
-    dirs += [Path(__file__).resolve().parents[2] / "workloads", Path("/opt/envkit/workloads"),
-             Path.cwd() / "workloads"]
-    return dirs
-
-
 def resolve(name_or_path: str) -> Path:
-    """The workload folder for `aigw`, `workloads/aigw` or `/abs/path/aigw`."""
-    path = Path(name_or_path)
-    if (path / "workload.yaml").is_file():
-        return path.resolve()
-    for d in search_dirs():
-        if (d / path.name / "workload.yaml").is_file():
-            return (d / path.name).resolve()
-    known = sorted({p.parent.name for d in search_dirs() if d.is_dir() for p in d.glob("*/workload.yaml")})
-    raise WorkloadError(f"unknown workload {name_or_path!r} (known: {', '.join(known) or 'none'})")
+    """The workload folder for `aigw`, `workloads/aigw` or `/abs/path/aigw` (envkit.recipe.workload_spec
+    finds it, the same way `envkit run` does)."""
+    from envkit.errors import EnvkitError
+    from envkit.recipe.workload_spec import workload_dir
+
+    try:
+        return workload_dir(name_or_path)
+    except EnvkitError as exc:
+        raise WorkloadError(str(exc)) from None
 
 
 @dataclass
