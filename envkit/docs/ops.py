@@ -31,33 +31,24 @@ def modules(ctx: DocContext) -> Section:
                    intro="Host modules a job loads before it starts the container (the launcher, the host MPI).")
 
 
+BATCH_DIRECTIVES = {
+    # kind: (prefix, account, its placeholder, partition (slurm) or queue, nodes, walltime)
+    "slurm": ("#SBATCH", "--account={}", "ACCOUNT", "--partition={}", "--nodes={}", "--time={}"),
+    "lsf": ("#BSUB", "-P {}", "PROJECT", "-q {}", "-nnodes {}", "-W {}"),
+    "pbs": ("#PBS", "-A {}", "ACCOUNT", "-q {}", "-l select={}", "-l walltime={}"),
+}
+
+
 def batch_header(ctx: DocContext, nodes: int) -> str:
     """The first lines of a batch script for `nodes` nodes, with the profile's placeholders."""
     s = ctx.profile.scheduler
-    if s.kind == "slurm":
-        lines = [f"#SBATCH --account={s.account or 'ACCOUNT'}"]
-        if s.partition:
-            lines.append(f"#SBATCH --partition={s.partition}")
-        lines.append(f"#SBATCH --nodes={nodes}")
-        if s.walltime:
-            lines.append(f"#SBATCH --time={s.walltime}")
-    elif s.kind == "lsf":
-        lines = [f"#BSUB -P {s.account or 'PROJECT'}"]
-        if s.queue:
-            lines.append(f"#BSUB -q {s.queue}")
-        lines.append(f"#BSUB -nnodes {nodes}")
-        if s.walltime:
-            lines.append(f"#BSUB -W {s.walltime}")
-    elif s.kind == "pbs":
-        lines = [f"#PBS -A {s.account or 'ACCOUNT'}"]
-        if s.queue:
-            lines.append(f"#PBS -q {s.queue}")
-        lines.append(f"#PBS -l select={nodes}")
-        if s.walltime:
-            lines.append(f"#PBS -l walltime={s.walltime}")
-    else:
+    if s.kind not in BATCH_DIRECTIVES:
         return ""
-    return "\n".join(lines)
+    prefix, account, placeholder, where, count, walltime = BATCH_DIRECTIVES[s.kind]
+    queue = s.partition if s.kind == "slurm" else s.queue
+    lines = [account.format(s.account or placeholder), where.format(queue) if queue else None,
+             count.format(nodes), walltime.format(s.walltime) if s.walltime else None]
+    return "\n".join(f"{prefix} {line}" for line in lines if line)
 
 
 def scheduler(ctx: DocContext) -> Section:
