@@ -81,20 +81,22 @@ def _on_disk(root: Path) -> dict[str, Path]:
     return {p.relative_to(root).as_posix(): p for p in sorted(root.rglob("*")) if p.is_file()}
 
 
+def _differences(root: Path, fresh: dict[str, str]) -> dict[str, str]:
+    """Each path (relative to `root`) whose file is not what a fresh render gives: missing, differs or stale."""
+    present = _on_disk(root)
+    out: dict[str, str] = {}
+    for rel, text in fresh.items():
+        if rel not in present:
+            out[rel] = "missing"
+        elif present[rel].read_bytes() != text.encode("utf-8"):
+            out[rel] = "differs"
+    out.update({rel: "stale: no longer rendered" for rel in present if rel not in fresh})
+    return out
+
+
 def check(root: Path | None = None) -> list[str]:
     """Paths (relative to containers/) that differ from a fresh render, each with why."""
-    root = root or containers_dir()
-    fresh = render_all()
-    present = _on_disk(root)
-    problems: list[str] = []
-    for rel, text in fresh.items():
-        path = present.get(rel)
-        if path is None:
-            problems.append(f"{rel} (missing)")
-        elif path.read_bytes() != text.encode("utf-8"):
-            problems.append(f"{rel} (differs)")
-    problems += [f"{rel} (stale: no longer rendered)" for rel in present if rel not in fresh]
-    return sorted(problems)
+    return sorted(f"{rel} ({why})" for rel, why in _differences(root or containers_dir(), render_all()).items())
 
 
 def write(root: Path | None = None) -> list[str]:
@@ -103,17 +105,13 @@ def write(root: Path | None = None) -> list[str]:
 
     root = root or containers_dir()
     fresh = render_all()
-    present = _on_disk(root)
     changed: list[str] = []
-    for rel, text in fresh.items():
-        path = root / rel
-        if rel in present and present[rel].read_bytes() == text.encode("utf-8"):
-            continue
-        atomic_write_text(path, text)
-        changed.append(rel)
-    for rel, path in present.items():
-        if rel not in fresh:
-            path.unlink()
+    for rel in _differences(root, fresh):
+        if rel in fresh:
+            atomic_write_text(root / rel, fresh[rel])
+            changed.append(rel)
+        else:
+            (root / rel).unlink()
             changed.append(f"{rel} (removed)")
     for folder in sorted((p for p in root.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
         if not any(folder.iterdir()):
