@@ -8,6 +8,7 @@ and `envkit base clone` must write into the user's XDG data folder, never into t
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -38,8 +39,16 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
     root = tmp_path_factory.mktemp("wheel")
     clean = {k: v for k, v in os.environ.items()
              if not k.startswith(("ENVKIT_", "XDG_", "PYTHON", "VIRTUAL_ENV", "PIP_REQUIRE"))}
+    # Build from a copy of the repository's files (what a fresh clone has), so no build/ left in the checkout
+    # by an earlier build can slip stale modules into the wheel.
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO,
+                            check=True, capture_output=True).stdout.decode().split("\0")
+    for rel in filter(None, listed):
+        if (REPO / rel).is_file():
+            (root / "src" / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / rel, root / "src" / rel)
     _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(root / "dist"),
-          str(REPO)], cwd=root, env=clean)
+          str(root / "src")], cwd=root, env=clean)
     (wheel,) = (root / "dist").glob("envkit-*.whl")
     _run([sys.executable, "-m", "venv", str(root / "venv")], cwd=root, env=clean)
     _run([str(root / "venv" / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check",
