@@ -67,7 +67,7 @@ def test_wheel_holds_the_data_and_no_checkout_is_needed(installed: tuple[Path, d
     assert Path(where[0]).is_relative_to(package) and where[0].endswith("envkit/_data")
     assert where[1] == str(root / "home" / ".local" / "share" / "envkit")
     for folder in ("site-profiles", "recipes", "bases", "workloads"):
-        assert _files(Path(where[0]) / folder) == _files(REPO / folder), folder
+        assert _files(Path(where[0]) / folder) == _files(root / "src" / folder), folder  # the clone's files
 
 
 def test_first_commands_match_the_checkout(installed: tuple[Path, dict[str, str]]) -> None:
