@@ -14,6 +14,7 @@ import shlex
 
 from envkit.docs.context import MPI_NAMES, DocContext
 from envkit.docs.model import Command, Fact, Section
+from envkit.paths import manifest_file
 from envkit.recipe.layers import mpi_prefix
 
 RECIPE = "rendered base layer (recipes/scripts/base.post.sh.j2)"
@@ -53,7 +54,7 @@ def horovod(ctx: DocContext) -> Section:
     image = ctx.site_image
     check = shlex.join(ctx.engine.exec_argv(image, ["horovodrun", "--check-build"], gpu=ctx.gpu))
     cmds = [Command("Check what Horovod was built with", check, RECIPE,
-                    note="The build saved the same output in /opt/envkit/manifest/horovod-build.txt.")]
+                    note=f"The build saved the same output in {manifest_file('horovod-build.txt')}.")]
     notes = ["Ranks are started by the site launcher (see Run), one per GPU; horovodrun is only needed for "
              "the build check."]
     if p.scheduler.kind == "lsf":

@@ -16,7 +16,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-IMAGE_MANIFEST = "/opt/envkit/manifest/envkit-manifest.json"
+from envkit.paths import manifest_file
+
+IMAGE_MANIFEST = manifest_file("envkit-manifest.json")
 MARKER = "ENVKIT-PROBE-JSON:"
 
 PROBE = r'''

@@ -25,11 +25,10 @@ from typing import Any
 from envkit.engines.base import Engine
 from envkit.errors import EnvkitError
 from envkit.launch.base import LaunchPlan, launch_argv
+from envkit.paths import RESULTS as RESULTS_IN_IMAGE
 from envkit.profile.model import Profile
-from envkit.recipe.layers import IMAGE_ROOT
 from envkit.recipe.workload_spec import load_workload_spec
 
-RESULTS_IN_IMAGE = f"{IMAGE_ROOT}/results"
 SUMMARY_KEYS = ("workload", "site", "engine", "world_size", "throughput", "throughput_unit", "loss_start",
                 "loss_end", "results_dir")
 
