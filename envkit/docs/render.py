@@ -5,7 +5,7 @@ autoescaping on, so a profile value like `<b>` shows as text, never as markup.
 
 Example:
     >>> from envkit.profile import load_profile
-    >>> from envkit.docs.build import build_doc
+    >>> from envkit.docs.page import build_doc
     >>> render_site(build_doc(load_profile("hal")), "md").splitlines()[0]
     '# HAL, NCSA Hardware-Accelerated Learning cluster'
 """
