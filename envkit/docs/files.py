@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from envkit.docs.page import build_doc
 from envkit.docs.model import SiteDoc
+from envkit.docs.page import build_doc
 from envkit.docs.render import DocFormat, render_index, render_site
 from envkit.fsutil import atomic_write_text
 from envkit.profile import list_sites, load_profile
