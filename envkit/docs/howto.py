@@ -48,11 +48,7 @@ def image_file(ctx: DocContext, tag: str) -> str:
 
 def run_binds(ctx: DocContext) -> list[str]:
     """What a run binds: the site's binds, then the host MPI tree, each once."""
-    binds: list[str] = []
-    for bind in [*ctx.profile.container.binds, *ctx.profile.mpi.bind_paths]:
-        if bind not in binds:
-            binds.append(bind)
-    return binds
+    return ctx.profile.binds
 
 
 def build(ctx: DocContext) -> Section:
