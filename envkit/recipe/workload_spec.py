@@ -11,6 +11,8 @@ Example:
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +50,17 @@ def list_workloads() -> list[str]:
 def workload_dir(name_or_path: str) -> Path:
     """workloads/<name>, given `aigw` or `workloads/aigw`."""
     name = Path(name_or_path.rstrip("/")).name
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", name):
+        raise EnvkitError(f"workload {name_or_path[:70]!r} is not a workload name or folder "
+                          f"(bundled workloads: {', '.join(list_workloads()) or 'none'})")
     path = workloads_dir() / name
+    if "/" in name_or_path:  # a folder was named: it must be that workload's, not silently the bundled one
+        given = Path(name_or_path)
+        if not os.path.isdir(given):  # os.path: a name too long is "not there", not an OSError
+            raise EnvkitError(f"workload folder {name_or_path!r} does not exist")
+        if given.resolve() != path.resolve():
+            raise EnvkitError(f"workload folder {name_or_path!r} is not the bundled {path} "
+                              "(envkit runs its bundled workloads; give the name, e.g. aigw)")
     if not (path / "workload.yaml").is_file():
         known = ", ".join(list_workloads()) or "none"
         raise EnvkitError(f"unknown workload {name_or_path!r} (bundled workloads: {known})")
