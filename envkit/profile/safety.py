@@ -10,6 +10,7 @@ well-formed yet dangerous or impossible, each with a one-line reason:
 * binds of a system folder itself (`/`, `/etc`, `/usr`...) from the host or over the image's, and
   read-write (`:rw`) binds into a system folder;
 * an `mpi.root` that is a system folder (install: host copies the whole tree into the image);
+* a `base:` that is a path (`a/../../etc/x` would read any .yaml file);
 * `launcher.cpus_per_task` or `defaults.tasks_per_node` above the node's hardware threads.
 
 Example:
@@ -24,6 +25,7 @@ Example:
 from __future__ import annotations
 
 import posixpath
+import re
 from typing import Any
 
 # Variables that make a loader, a shell or an interpreter run something other than what the image holds.
@@ -91,6 +93,9 @@ class Refusal(ValueError):
 
 def check_profile(p: Any) -> None:
     """Raise Refusal (a ValueError that names its key) for the first dangerous value in a profile."""
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,62}", p.base):
+        raise Refusal(f"base {p.base[:70]!r} is not a base name (lower-case letters, digits and dashes: "
+                      "a file in bases/, not a path)", "base")
     allowed = dict(getattr(p.defaults, "env_allow", {}) or {})
     for name in p.defaults.env:
         if dangerous_env_name(name) and name not in allowed:

@@ -33,6 +33,7 @@ Example:
 from __future__ import annotations
 
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -140,11 +141,19 @@ def _scalar(node: yaml.Node, loader: yaml.SafeLoader) -> Any:
         if digits > MAX_INT_DIGITS:
             raise _Refused(f"integer with {digits} digits (at most {MAX_INT_DIGITS})", line)
     try:
-        return loader.construct_object(node, deep=True)
+        value = loader.construct_object(node, deep=True)
     except (ValueError, OverflowError, TypeError) as exc:
         text = str(node.value)
         shown = text if len(text) <= 40 else text[:37] + "..."
         raise _Refused(f"cannot read {shown!r} as a {node.tag.rsplit(':', 1)[-1]} ({exc})", line) from None
+    if isinstance(value, str):
+        bad = _BAD_CHAR.search(value)
+        if bad:  # written as an escape ("\0", "\x1b", "\ud800") inside a quoted string
+            raise _Refused(f"value holds the character U+{ord(bad.group()):04X}, which is not text "
+                           "(control, bidirectional override or lone surrogate)", line)
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        raise _Refused(f"{node.value!r} is not a finite number", line)
+    return value
 
 
 def _construct(node: yaml.Node, loader: yaml.SafeLoader, file: str, path: KeyPath,
@@ -170,6 +179,10 @@ def _construct(node: yaml.Node, loader: yaml.SafeLoader, file: str, path: KeyPat
     return _scalar(node, loader)
 
 
+# Characters no profile value needs: C0/C1 controls but tab, bidirectional overrides, lone surrogates.
+_BAD_CHAR = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
+
+
 def _dotted(path: KeyPath) -> str:
     return ".".join(str(p) for p in path) if path else "(top)"
 
@@ -179,10 +192,11 @@ def _check_text(text: str, file: str) -> None:
     if "\x00" in text:
         raise EnvkitError("NUL byte in the file (a profile is plain text)", file=file,
                           line=text.count("\n", 0, text.index("\x00")) + 1)
-    for i, ch in enumerate(text):
-        if (ch < " " and ch not in "\t\n\r") or ch == "\x7f" or "\x80" <= ch <= "\x9f" or ch in "\ufffe\uffff":
-            raise EnvkitError(f"control character U+{ord(ch):04X} in the file (a profile is plain text)",
-                              file=file, line=text.count("\n", 0, i) + 1)
+    bad = _BAD_CHAR.search(text.replace("\r\n", "\n").replace("\n", " ").replace("\t", " "))
+    if bad:
+        i = bad.start()
+        raise EnvkitError(f"character U+{ord(bad.group()):04X} in the file (a profile is plain text: no control "
+                          "or bidirectional-override characters)", file=file, line=text.count("\n", 0, i) + 1)
 
 
 def parse_yaml_text(text: str, file: str) -> YamlDoc:
