@@ -16,6 +16,7 @@ from typing import Annotated
 
 import typer
 
+from envkit.commands.options import JsonOpt, SiteOpt
 from envkit.errors import EnvkitError
 
 app = typer.Typer(
@@ -33,7 +34,6 @@ base_app = typer.Typer(help="Maintained base images. Example: envkit base clone 
 app.add_typer(site_app, name="site")
 app.add_typer(base_app, name="base")
 
-SiteOpt = Annotated[str, typer.Option("--site", "-s", help="Site profile name or path to a YAML file.")]
 
 
 def out(text: str) -> None:
@@ -65,7 +65,7 @@ def sites_cmd() -> None:
 
 
 @site_app.command("show")
-def site_show(site: str, as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+def site_show(site: str, as_json: JsonOpt = False) -> None:
     """Show one site's facts. Example: envkit site show summit --json"""
     from envkit.profile import load_profile, profile_hash
 

@@ -14,9 +14,11 @@ from typing import Annotated
 
 import typer
 
+from envkit.commands.options import OptionalSiteOpt
+
 
 def docs_cmd(
-    site: Annotated[str | None, typer.Option("--site", "-s", help="Site profile name or path to a YAML file.")] = None,
+    site: OptionalSiteOpt = None,
     all_sites: Annotated[bool, typer.Option("--all", help="Every site, plus an index page linking them.")] = False,
     fmt: Annotated[str, typer.Option("--format", help="md or html.")] = "md",
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write DIR/<site>.<format> here.")] = None,

@@ -22,6 +22,8 @@ from typing import Annotated, Any
 
 import typer
 
+from envkit.commands.options import EngineOpt, SiteOpt, StoreOpt
+
 CONTEXT = {"allow_extra_args": True, "ignore_unknown_options": False}
 
 
@@ -33,7 +35,7 @@ def _err(text: str) -> None:
 def run_cmd(
     ctx: typer.Context,
     workload: Annotated[str, typer.Argument(help="Workload name or folder: aigw, workloads/resnet50, ...")],
-    site: Annotated[str, typer.Option("--site", "-s", help="Site profile name or path to a YAML file.")] = "local",
+    site: SiteOpt = "local",
     np_: Annotated[int | None, typer.Option("--np", "-n", help="Ranks in total (default: the profile's ranks "
                                                                "per node x --nodes).")] = None,
     nodes: Annotated[int, typer.Option("--nodes", "-N", help="Nodes to spread the ranks over.")] = 1,
@@ -42,15 +44,13 @@ def run_cmd(
     = False,
     as_json: Annotated[bool, typer.Option("--json", help="End with one JSON line summarising metrics.json.")]
     = False,
-    engine: Annotated[str | None, typer.Option("--engine", help="apptainer, singularity or charliecloud "
-                                                                "(default: the profile's).")] = None,
+    engine: EngineOpt = None,
     launcher: Annotated[str | None, typer.Option("--launcher", help="srun, jsrun, mpirun or torchrun "
                                                                     "(default: the profile's).")] = None,
     results: Annotated[Path, typer.Option("--results", help="Folder of run results on this host.")]
     = Path("results"),
     run_id: Annotated[str | None, typer.Option("--run-id", help="Name of the run's folder.")] = None,
-    store: Annotated[Path | None, typer.Option("--store", help="Image store (default $ENVKIT_STORE or "
-                                                               "~/.local/share/envkit).")] = None,
+    store: StoreOpt = None,
 ) -> None:
     """Run a workload inside the site's image through the site's launcher; arguments after `--` go to the
     training runner (see `python -m envkit.train --help`).
