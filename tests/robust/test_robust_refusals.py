@@ -247,3 +247,18 @@ def test_site_validate_reports_every_file(tmp_path: Path) -> None:
     errors = result.err.splitlines()
     assert [e.split(":")[1].strip() for e in errors] == [str(a), str(b), str(tmp_path / "missing.yaml")], errors
     assert os.path.exists(c)
+
+
+def test_a_bomb_on_the_profile_path_is_reported_by_sites_and_through_extends(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    laughs = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8))
+    (tmp_path / "bomb.yaml").write_text(laughs)
+    child = tmp_path / "child.yaml"
+    child.write_text(GOOD.read_text().replace("name: good", "name: child") + "extends: bomb\n")
+    monkeypatch.setenv("ENVKIT_PROFILE_PATH", str(tmp_path))
+    result = run_inprocess("sites")
+    assert result.code == 0, result.err
+    bomb_line = next(line for line in result.out.splitlines() if line.startswith("bomb "))
+    assert "INVALID" in bomb_line and "anchors and aliases" in bomb_line
+    _refused(("site", "validate", str(child)), f"{tmp_path / 'bomb.yaml'}:1: a: anchors and aliases")
