@@ -104,10 +104,20 @@ def _scratch() -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def _log(kind: str, outcome: str) -> None:
+    """ENVKIT_FUZZ_LOG=FILE: one line per command run (a long run can be counted while it goes)."""
+    path = os.environ.get("ENVKIT_FUZZ_LOG")
+    if path:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(f"{time.time():.0f} {kind} {outcome}\n")
+
+
 def _check(args: tuple[str, ...]) -> tuple[int, str]:
     start = time.monotonic()
     result = run_inprocess(*args)
     took = time.monotonic() - start
+    _log(" ".join(args[:2]).replace(" --", "").split(" ")[0], f"exit={result.code} s={took:.2f}"
+         + (" PROBLEM" if ok_outcome(result.code, result.out, result.err, 10**6) else ""))
     per_file = len(args) - 2 if args[:2] == ("site", "validate") else 0
     why = ok_outcome(result.code, result.out, result.err, max_lines=max(3, per_file))
     assert not why, f"envkit {' '.join(map(repr, args))[:300]}: {why}\n{result.err[-2000:]}"
@@ -132,6 +142,7 @@ def _sandbox_all(site: str, scratch: Path) -> int:
                 for part, body in parts.items():
                     pwned, err = run_sandboxed(body, scratch)
                     ran += 1
+                    _log("sandbox", "PWNED" if pwned else "clean")
                     assert not pwned, f"{layer}/{fmt}/{name} %{part} ran a planted command:\n{err[-1500:]}"
     return ran
 
