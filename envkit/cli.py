@@ -172,7 +172,11 @@ def base_list() -> None:
     from envkit.recipe.bases import list_bases, load_base
 
     for name in list_bases():
-        b = load_base(name)
+        try:
+            b = load_base(name)
+        except EnvkitError as exc:  # one broken clone must not hide the others
+            out(f"{name!r:<20} INVALID: {exc}\n" if "\n" in name else f"{name:<20} INVALID: {exc}\n")
+            continue
         arches = sorted({f"{p.arch}/cuda-{p.cuda or 'none'}" for p in b.platforms})
         out(f"{name:<20} parent={b.parent or '-':<14} {' '.join(arches)}\n")
 

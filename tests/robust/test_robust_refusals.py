@@ -262,3 +262,13 @@ def test_a_bomb_on_the_profile_path_is_reported_by_sites_and_through_extends(
     bomb_line = next(line for line in result.out.splitlines() if line.startswith("bomb "))
     assert "INVALID" in bomb_line and "anchors and aliases" in bomb_line
     _refused(("site", "validate", str(child)), f"{tmp_path / 'bomb.yaml'}:1: a: anchors and aliases")
+
+
+def test_base_list_reports_a_broken_base_and_goes_on(scratch_home: Path) -> None:
+    (scratch_home / "bases" / "bad\n.yaml").write_text("name: x\n")
+    (scratch_home / "bases" / "bomb.yaml").write_text("a: &a [*a]\n")
+    result = run_inprocess("base", "list")
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
+    assert any(line.startswith("envkit-base ") for line in lines)
+    assert sum("INVALID: " in line for line in lines) == 2, lines
