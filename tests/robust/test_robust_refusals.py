@@ -272,3 +272,19 @@ def test_base_list_reports_a_broken_base_and_goes_on(scratch_home: Path) -> None
     lines = result.out.splitlines()
     assert any(line.startswith("envkit-base ") for line in lines)
     assert sum("INVALID: " in line for line in lines) == 2, lines
+
+
+def test_build_dry_run_hashes_a_hostile_mpi_root_without_following_it(tmp_path: Path) -> None:
+    root = tmp_path / "mpi"
+    (root / "lib").mkdir(parents=True)
+    (root / "lib" / "libmpi.so").write_bytes(b"\x7fELF")
+    (root / "lib" / "dangling.so").symlink_to(tmp_path / "nowhere")
+    (root / "lib" / "loop").symlink_to(root / "lib" / "loop")
+    os.mkfifo(root / "lib" / "fifo")  # reading it would block forever
+    text = (REPO / "site-profiles" / "local.yaml").read_text().replace("name: local", "name: hostmpi")
+    text = text.replace("  install: distro", f"  install: host\n  root: {root}")
+    assert f"root: {root}" in text
+    site = tmp_path / "hostmpi.yaml"
+    site.write_text(text)
+    result = run_inprocess("build", "--site", str(site), "--dry-run", "--store", str(tmp_path / "store"))
+    assert result.code == 0 and "Traceback" not in result.err, result.err
