@@ -217,7 +217,7 @@ def make_special(folder: Path) -> list[Path]:
             Path("/" + "x" * 300 + ".yaml"), Path("/etc/passwd")]
 
 
-def run_files(work: Path, files: list[Path], jobs: int = 2) -> list[dict[str, Any]]:
+def run_files(work: Path, files: list[Path], jobs: int = max(2, os.cpu_count() or 2)) -> list[dict[str, Any]]:
     """Every command on every file; one record per (file, command)."""
     good = (REPO / "tests" / "core" / "data" / "good.yaml").read_text()
 
@@ -271,7 +271,7 @@ def run_files(work: Path, files: list[Path], jobs: int = 2) -> list[dict[str, An
         return [rec for recs in pool.map(one, enumerate(files)) for rec in recs]
 
 
-def run_args(work: Path, jobs: int = 2) -> list[dict[str, Any]]:
+def run_args(work: Path, jobs: int = max(2, os.cpu_count() or 2)) -> list[dict[str, Any]]:
     """Every argument list as one real `envkit` process under 1 GiB and 10 s."""
     home = work / "home"
     for name in ("bases", "recipes", "site-profiles"):
