@@ -70,7 +70,8 @@ def find_profile(site: str) -> Path:
     if site.endswith((".yaml", ".yml")) or "/" in site:
         path = Path(site)
         if not _exists(path):
-            raise EnvkitError("profile file not found", file=site)
+            is_dir = os.path.isdir(path)
+            raise EnvkitError("is a folder, not a profile file" if is_dir else "profile file not found", file=site)
         return path
     if not SITE_NAME.fullmatch(site):
         shown = site if len(site) <= 60 else site[:57] + "..."
