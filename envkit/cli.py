@@ -16,6 +16,7 @@ from typing import Annotated
 
 import typer
 
+from envkit.commands.options import JsonOpt, SiteOpt
 from envkit.errors import EnvkitError
 
 app = typer.Typer(
@@ -33,7 +34,6 @@ base_app = typer.Typer(help="Maintained base images. Example: envkit base clone 
 app.add_typer(site_app, name="site")
 app.add_typer(base_app, name="base")
 
-SiteOpt = Annotated[str, typer.Option("--site", "-s", help="Site profile name or path to a YAML file.")]
 
 
 def out(text: str) -> None:
@@ -60,10 +60,12 @@ def sites_cmd() -> None:
                 f"{p.launcher.kind:<8} {p.container.engine:<12} {p.title}\n")
         except EnvkitError as exc:
             out(f"{name:<12} INVALID: {exc}\n")
+        except Exception as exc:  # one shared profile must not hide the others
+            out(f"{name:<12} INVALID: {internal_error_line(exc)}\n")
 
 
 @site_app.command("show")
-def site_show(site: str, as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+def site_show(site: str, as_json: JsonOpt = False) -> None:
     """Show one site's facts. Example: envkit site show summit --json"""
     from envkit.profile import load_profile, profile_hash
 
@@ -80,7 +82,10 @@ def site_show(site: str, as_json: Annotated[bool, typer.Option("--json", help="P
 
 @site_app.command("validate")
 def site_validate(files: Annotated[list[Path], typer.Argument(help="Profile YAML files.")]) -> None:
-    """Validate profile files; exit 2 on the first bad one. Example: envkit site validate site-profiles/*.yaml"""
+    """Validate profile files, each one (an `ok` or one error line per file); exit 2 if any is bad.
+
+    Example: envkit site validate site-profiles/*.yaml
+    """
     from envkit.profile import load_profile
 
     bad = 0
@@ -91,6 +96,11 @@ def site_validate(files: Annotated[list[Path], typer.Argument(help="Profile YAML
             out(f"ok {path} ({p.name})\n")
         except EnvkitError as exc:
             sys.stderr.write(f"error: {exc}\n")
+            bad += 1
+        except Exception as exc:  # report it and go on to the next file
+            if debug():
+                raise
+            sys.stderr.write(f"error: {path}: {internal_error_line(exc)}\n")
             bad += 1
     if bad:
         raise typer.Exit(2)
@@ -118,19 +128,42 @@ def render_cmd(
 
     if fmt not in FORMATS:
         fail(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    if output is not None:
+        _check_output_file(output)
     files = render_files(site, layer, workload, fmt)  # type: ignore[arg-type]
     main_name = next(iter(files))
     if output is None:
         out(files[main_name])
         return
-    from envkit.fsutil import atomic_write_text
+    from envkit.fsutil import atomic_write_text, undo_on_failure
 
-    atomic_write_text(output, files[main_name])
-    for name, text in files.items():
-        if name != main_name:
-            atomic_write_text(output.parent / name, text)
+    others = [output.parent / name for name in files if name != main_name]
+    try:
+        with undo_on_failure(output, *others):  # all of them or none of the new ones
+            atomic_write_text(output, files[main_name])
+            for path, name in zip(others, [n for n in files if n != main_name], strict=True):
+                atomic_write_text(path, files[name])
+    except OSError as exc:
+        raise EnvkitError(f"cannot write: {exc.strerror or exc.__class__.__name__}", file=str(output)) from None
     sys.stderr.write(f"wrote {output}" + (f" and {len(files) - 1} script(s) beside it" if len(files) > 1 else "")
                      + "\n")
+
+
+def _check_output_file(output: Path) -> None:
+    """-o names a file to write: not a folder, not under /proc, /sys or /dev, and its folder must exist."""
+    text = str(output)
+    if "\x00" in text:
+        raise EnvkitError("-o holds a NUL byte")
+    try:
+        real = output.resolve()
+        if output.is_dir():
+            raise EnvkitError("-o names a folder; give a file name (e.g. -o site.def)", file=text)
+        if str(real).startswith(("/proc/", "/sys/", "/dev/")) and not str(real).startswith("/dev/shm/"):
+            raise EnvkitError("-o must be a plain file, not under /proc, /sys or /dev", file=text)
+        if not real.parent.is_dir():
+            raise EnvkitError(f"-o's folder {output.parent} does not exist", file=text)
+    except OSError as exc:
+        raise EnvkitError(f"-o cannot be used: {exc.strerror or exc.__class__.__name__}", file=text[:200]) from None
 
 
 @base_app.command("list")
@@ -139,7 +172,11 @@ def base_list() -> None:
     from envkit.recipe.bases import list_bases, load_base
 
     for name in list_bases():
-        b = load_base(name)
+        try:
+            b = load_base(name)
+        except EnvkitError as exc:  # one broken clone must not hide the others
+            out(f"{name!r:<20} INVALID: {exc}\n" if "\n" in name else f"{name:<20} INVALID: {exc}\n")
+            continue
         arches = sorted({f"{p.arch}/cuda-{p.cuda or 'none'}" for p in b.platforms})
         out(f"{name:<20} parent={b.parent or '-':<14} {' '.join(arches)}\n")
 
@@ -172,27 +209,49 @@ def _register_optional_commands() -> None:
 _register_optional_commands()
 
 
-def main() -> None:
-    """Console entry point: every error is one line on stderr and a non-zero exit, never a traceback.
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 70, 130
 
-    EnvkitError (bad profile, unknown site...) exits 2; a usage error (unknown option, missing argument)
-    exits 2 with the command to ask for help.
+
+def debug() -> bool:
+    """ENVKIT_DEBUG=1: let unexpected exceptions through with their traceback."""
+    import os
+
+    return os.environ.get("ENVKIT_DEBUG", "") not in ("", "0")
+
+
+def internal_error_line(exc: BaseException) -> str:
+    """One line for a bug: the exception's kind and first words, and how to see the traceback."""
+    text = " ".join(str(exc).split())
+    text = text if len(text) <= 160 else text[:157] + "..."
+    return f"internal error: {exc.__class__.__name__}{': ' + text if text else ''} (ENVKIT_DEBUG=1 shows the traceback)"
+
+
+def main() -> None:
+    """Console entry point: one error path, one line on stderr, never a traceback.
+
+    Exit codes: 0 done; 1 the job itself failed (a build, a run, a drift found by verify); 2 bad input
+    (EnvkitError: a bad profile, an unknown site; a usage error: unknown option, missing argument);
+    70 (EX_SOFTWARE) an unexpected exception, shown as one `internal error: ...` line (ENVKIT_DEBUG=1
+    shows the traceback); 130 interrupted.
     """
     try:
         code = app(standalone_mode=False)
     except EnvkitError as exc:
         sys.stderr.write(f"error: {exc}\n")
-        sys.exit(2)
+        sys.exit(EXIT_BAD_INPUT)
     except (KeyboardInterrupt, typer.Abort):
         sys.stderr.write("interrupted\n")
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     except Exception as exc:
-        if not (hasattr(exc, "format_message") and hasattr(exc, "exit_code")):  # click's ClickException
+        if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):  # click's ClickException
+            ctx = getattr(exc, "ctx", None)
+            where = f" (see {ctx.command_path} --help)" if ctx is not None else ""
+            sys.stderr.write(f"error: {' '.join(exc.format_message().split())}{where}\n")
+            sys.exit(exc.exit_code)
+        if debug():
             raise
-        ctx = getattr(exc, "ctx", None)
-        where = f" (see {ctx.command_path} --help)" if ctx is not None else ""
-        sys.stderr.write(f"error: {' '.join(exc.format_message().split())}{where}\n")
-        sys.exit(exc.exit_code)
+        sys.stderr.write(f"error: {internal_error_line(exc)}\n")
+        sys.exit(EXIT_INTERNAL)
     sys.exit(code if isinstance(code, int) else 0)
 
 

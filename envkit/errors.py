@@ -28,4 +28,21 @@ class EnvkitError(Exception):
         text = f"{where}{key}{self.message}"
         if self.hint:
             text += f" ({self.hint})"
-        return " ".join(text.split())  # always one line
+        return printable(" ".join(text.split()))  # always one line, and nothing a terminal would act on
+
+
+def printable(text: str) -> str:
+    """Control, bidirectional-override and lone-surrogate characters shown as escapes (e.g. \\x1b).
+
+    >>> printable("a\\x1b[2Jb\\u202e")
+    'a\\\\x1b[2Jb\\\\u202e'
+    """
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if code < 0x20 or code == 0x7F or 0x80 <= code <= 0x9F or 0xD800 <= code <= 0xDFFF \
+                or 0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069:
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        else:
+            out.append(ch)
+    return "".join(out)

@@ -19,13 +19,7 @@ from typing import Annotated, Any
 
 import typer
 
-SiteOpt = Annotated[str, typer.Option("--site", "-s", help="Site profile name or path to a YAML file.")]
-EngineOpt = Annotated[str | None, typer.Option("--engine", help="apptainer, singularity or charliecloud "
-                                                                "(default: the profile's container.engine).")]
-StoreOpt = Annotated[Path | None, typer.Option("--store", help="Image store (default $ENVKIT_STORE or "
-                                                              "~/.local/share/envkit).")]
-WorkloadOpt = Annotated[str | None, typer.Option("--workload", help="Also the workload layer for this workload.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+from envkit.commands.options import EngineOpt, JsonOpt, SiteOpt, StoreOpt, WorkloadOpt
 
 
 def _out(text: str) -> None:

@@ -12,6 +12,8 @@ Example:
 from __future__ import annotations
 
 import json
+import os
+import re
 import shlex
 import subprocess
 import sys
@@ -19,6 +21,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+
+from envkit.commands.options import EngineOpt, SiteOpt, StoreOpt
 
 CONTEXT = {"allow_extra_args": True, "ignore_unknown_options": False}
 
@@ -31,7 +35,7 @@ def _err(text: str) -> None:
 def run_cmd(
     ctx: typer.Context,
     workload: Annotated[str, typer.Argument(help="Workload name or folder: aigw, workloads/resnet50, ...")],
-    site: Annotated[str, typer.Option("--site", "-s", help="Site profile name or path to a YAML file.")] = "local",
+    site: SiteOpt = "local",
     np_: Annotated[int | None, typer.Option("--np", "-n", help="Ranks in total (default: the profile's ranks "
                                                                "per node x --nodes).")] = None,
     nodes: Annotated[int, typer.Option("--nodes", "-N", help="Nodes to spread the ranks over.")] = 1,
@@ -40,15 +44,13 @@ def run_cmd(
     = False,
     as_json: Annotated[bool, typer.Option("--json", help="End with one JSON line summarising metrics.json.")]
     = False,
-    engine: Annotated[str | None, typer.Option("--engine", help="apptainer, singularity or charliecloud "
-                                                                "(default: the profile's).")] = None,
+    engine: EngineOpt = None,
     launcher: Annotated[str | None, typer.Option("--launcher", help="srun, jsrun, mpirun or torchrun "
                                                                     "(default: the profile's).")] = None,
     results: Annotated[Path, typer.Option("--results", help="Folder of run results on this host.")]
     = Path("results"),
     run_id: Annotated[str | None, typer.Option("--run-id", help="Name of the run's folder.")] = None,
-    store: Annotated[Path | None, typer.Option("--store", help="Image store (default $ENVKIT_STORE or "
-                                                               "~/.local/share/envkit).")] = None,
+    store: StoreOpt = None,
 ) -> None:
     """Run a workload inside the site's image through the site's launcher; arguments after `--` go to the
     training runner (see `python -m envkit.train --help`).
@@ -60,10 +62,12 @@ def run_cmd(
     from envkit.profile import load_profile
 
     profile = load_profile(site)
+    check_run_args(np_, nodes, results, run_id)
     name = workload_name(workload)
     req = RunRequest(site=site, workload=name, np=np_, nodes=nodes, native=native, engine=engine,
                      launcher=launcher, results=results, run_id=run_id or new_run_id(name), args=list(ctx.args))
     ranks(profile, req)  # bad --np/--nodes or --launcher fail here, before a build can start
+    check_nodes(profile.nodes.count, nodes)
     get_launcher(launcher or profile.launcher.kind)
     container, stale = (None, False) if native else _container(site, name, engine, store, dry_run)
     argv = compose(profile, req, container, python=sys.executable if native else "python3")
@@ -73,7 +77,12 @@ def run_cmd(
                  f"--workload {name})\n")
         sys.stdout.write(shlex.join(argv) + "\n")
         return
-    results.mkdir(parents=True, exist_ok=True)
+    try:
+        results.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        from envkit.errors import EnvkitError
+
+        raise EnvkitError(f"--results {results}: cannot create it ({exc.strerror})") from None
     _err(f"+ {shlex.join(argv)}\n")
     from envkit.engines.proc import child_env
 
@@ -92,6 +101,53 @@ def run_cmd(
         sys.stdout.write(json.dumps(summary, sort_keys=True) + "\n")
     else:
         sys.stdout.write(_line(summary))
+
+
+RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+
+
+def check_nodes(site_nodes: int, nodes: int) -> None:
+    """--nodes may not ask for more nodes than the site has (nodes.count in the profile)."""
+    from envkit.errors import EnvkitError
+
+    if nodes > site_nodes:
+        raise EnvkitError(f"--nodes {nodes} is more than the site's {site_nodes} node(s) (nodes.count)")
+
+
+def check_run_args(np_: int | None, nodes: int, results: Path, run_id: str | None) -> None:
+    """Refuse, before anything is built or launched, arguments that are impossible or dangerous.
+
+    --results is bound read-write into the container, so it may not be a system folder (or /);
+    --run-id names a folder inside it, so it is a plain name (no `/`, no `..`).
+
+    >>> check_run_args(None, 2, Path("results"), "aigw-1")
+    >>> check_run_args(None, 1, Path("/"), None)
+    Traceback (most recent call last):
+    envkit.errors.EnvkitError: --results /: / is a system folder; ... (give a folder of your own, e.g. results)
+    """
+    from envkit.errors import EnvkitError
+    from envkit.profile.safety import NO_RW_UNDER, SYSTEM_FOLDERS
+
+    if np_ is not None and np_ < 1:
+        raise EnvkitError(f"--np must be at least 1, got {np_}")
+    if nodes < 1:
+        raise EnvkitError(f"--nodes must be at least 1, got {nodes}")
+    if run_id is not None and not RUN_ID.fullmatch(run_id):
+        raise EnvkitError(f"--run-id {run_id[:70]!r} must be a plain name: letters, digits, '.', '_' or '-', "
+                          "starting with a letter or digit, at most 128")
+    text = str(results)
+    if "\x00" in text or len(text) > 1024:
+        raise EnvkitError("--results is not a usable folder name")
+    try:
+        real = os.path.realpath(results)
+    except (OSError, ValueError):
+        raise EnvkitError(f"--results {text[:70]!r} cannot be resolved") from None
+    if real in SYSTEM_FOLDERS or any(real == f or real.startswith(f + "/") for f in (*NO_RW_UNDER, "/var/lib")):
+        where = "a" if real in SYSTEM_FOLDERS else "inside a"
+        raise EnvkitError(f"--results {text}: {real} is {where} system folder; results are written read-write there "
+                          "(give a folder of your own, e.g. results)")
+    if os.path.lexists(results) and not os.path.isdir(results):
+        raise EnvkitError(f"--results {text} exists and is not a folder")
 
 
 def _line(s: dict[str, Any]) -> str:

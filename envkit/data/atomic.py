@@ -1,4 +1,4 @@
-"""Write files so that a reader never sees half of one: temp name in the same folder, then os.replace.
+"""JSON written atomically for data sets, metrics and checkpoints; the atomic write itself is envkit.fsutil's.
 
 Example:
     >>> import tempfile, pathlib
@@ -10,37 +10,18 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import tempfile
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
+from envkit.fsutil import atomic_path, atomic_write_text
 
-@contextlib.contextmanager
-def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary path beside `path`; on success it replaces `path`, on error it is removed."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        yield tmp_path
-        with open(tmp_path, "rb+") as fh:  # make the bytes durable before the rename
-            os.fsync(fh.fileno())
-        os.replace(tmp_path, target)
-    except BaseException:
-        tmp_path.unlink(missing_ok=True)
-        raise
+__all__ = ["atomic_path", "write_json"]
 
 
 def write_json(path: str | os.PathLike[str], data: Any) -> None:
-    """Write `data` as indented JSON, atomically."""
-    with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(data, indent=2, sort_keys=False, default=_jsonable) + "\n")
+    """Write `data` as indented JSON, atomically, with the umask's file mode."""
+    atomic_write_text(path, json.dumps(data, indent=2, sort_keys=False, default=_jsonable) + "\n")
 
 
 def _jsonable(obj: Any) -> Any:

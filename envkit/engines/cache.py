@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -49,12 +50,19 @@ def hash_tree(root: Path, digest: Any, content: bool = True) -> None:
     for path in walk_files(root):
         rel = path.relative_to(root) if root.is_dir() else Path(path.name)
         digest.update(f"file:{rel}\n".encode())
-        if content:
+        try:  # lstat: a dangling link, a FIFO or an unreadable entry in a host tree is hashed, never followed
+            st = path.lstat()
+        except OSError as exc:
+            digest.update(f"unreadable:{exc.errno}\n".encode())
+            continue
+        if stat.S_ISLNK(st.st_mode) or not stat.S_ISREG(st.st_mode):
+            target = os.readlink(path) if stat.S_ISLNK(st.st_mode) else ""
+            digest.update(f"special:{stat.S_IFMT(st.st_mode)}:{target}\n".encode())
+        elif content:
             with open(path, "rb") as handle:
                 for block in iter(lambda: handle.read(1 << 20), b""):
                     digest.update(block)
         else:
-            st = path.stat()
             digest.update(f"{st.st_size}:{st.st_mtime_ns}\n".encode())
 
 

@@ -33,8 +33,11 @@ ImageRef = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._/-]*(:[A
 # A package requirement: numpy, h5py==3.11.0, torch>=2.0, libpsm2-dev, horovod[pytorch]==0.28.1
 REQUIREMENT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._+\[\],-]*([<>=!~]=?[A-Za-z0-9.*+-]+)?$"
 Requirement = Annotated[str, StringConstraints(pattern=REQUIREMENT_PATTERN, max_length=128)]
-# Free prose (titles, notes, sources): one line, printable, no shell metacharacters that matter in labels.
-Text = Annotated[str, StringConstraints(pattern=r"^[^\x00-\x1f\x7f`$;\\\"]*$", min_length=1, max_length=500)]
+# Free prose (titles, notes, sources): one line, printable; `;`, `|`, `&`, `<` and single quotes are fine in
+# prose (every value is quoted again where it is rendered), but not `$`, backticks, backslashes or double
+# quotes, which would change meaning inside a double-quoted label.
+TEXT_PATTERN = r"^[^\x00-\x1f\x7f`$\\\"]*$"
+Text = Annotated[str, StringConstraints(pattern=TEXT_PATTERN, min_length=1, max_length=500)]
 # An environment variable name and value.
 EnvName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)]
 EnvValue = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._/:=,+@%^-]*$", max_length=512)]
@@ -44,3 +47,17 @@ UrlTemplate = Annotated[str, StringConstraints(pattern=r"^https://[A-Za-z0-9.-]+
 # A wall-clock limit: HH:MM:SS or D-HH:MM:SS (Slurm) or minutes.
 Walltime = Annotated[str, StringConstraints(pattern=r"^([0-9]+-)?[0-9]{1,3}:[0-5][0-9](:[0-5][0-9])?$|^[0-9]+$",
                                              max_length=16)]
+
+# What each pattern means, in words, for error messages (pattern -> the rule); one home for both.
+PATTERN_RULES: dict[str, str] = {
+    TEXT_PATTERN: "one line of prose without control characters, $, backticks, backslashes or double quotes",
+    r"^[A-Za-z0-9][A-Za-z0-9._+@/-]*$": "a name: letters, digits and . _ + @ / - (starting with a letter or digit)",
+    r"^[0-9][0-9A-Za-z.+~-]*$": "a version such as 11.0.3 or 3.6.0-rc1",
+    r"^/[A-Za-z0-9._/+@-]*$": "an absolute path of letters, digits and . _ / + @ -",
+    r"^[A-Za-z0-9._/:=,+@%-]+$": "one launcher argument of letters, digits and . _ / : = , + @ % -",
+    r"^[A-Za-z_][A-Za-z0-9_]*$": "a variable name: letters, digits and _ (not starting with a digit)",
+    r"^[A-Za-z0-9._/:=,+@%^-]*$": "a value of letters, digits and . _ / : = , + @ % ^ - (no spaces or quotes)",
+    r"^/[A-Za-z0-9._/+@-]*(:/[A-Za-z0-9._/+@-]*(:(ro|rw))?)?$": "a bind /src, /src:/dst or /src:/dst:ro|rw",
+    r"^([0-9]+-)?[0-9]{1,3}:[0-5][0-9](:[0-5][0-9])?$|^[0-9]+$": "a wall time such as 02:00:00, 1-00:00:00 or 90",
+    REQUIREMENT_PATTERN: "a package such as numpy, h5py==3.11.0 or horovod[pytorch]==0.28.1",
+}

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,27 +25,62 @@ from envkit.profile.yamlsource import YamlDoc, load_yaml_file
 from envkit.resources import profile_dirs
 
 MAX_EXTENDS_DEPTH = 8
+# A site name as given on the command line or in `extends:` (the file is NAME.yaml on the search path).
+SITE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+_warned: set[str] = set()
+
+
+def _yaml_files(folder: Path) -> list[Path]:
+    """`*.yaml` in one search folder; an unreadable or missing folder holds none."""
+    try:
+        return sorted(p for p in folder.glob("*.yaml") if SITE_NAME.fullmatch(p.stem))
+    except OSError:
+        return []
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return os.path.lexists(path) and not path.is_dir()
+    except (OSError, ValueError):  # a name too long, a NUL byte: no such profile
+        return False
 
 
 def list_sites() -> list[str]:
     """Names of every profile found on the search path, sorted."""
     names: set[str] = set()
     for folder in profile_dirs():
-        if folder.is_dir():
-            names.update(p.stem for p in folder.glob("*.yaml"))
+        names.update(p.stem for p in _yaml_files(folder))
     return sorted(names)
+
+
+def _warn_shadow(site: str, used: Path) -> None:
+    """A profile on ENVKIT_PROFILE_PATH with a shipped site's name hides it: say so, naming both files."""
+    shipped = profile_dirs()[-1] / f"{site}.yaml"
+    if used == shipped or site in _warned or not _exists(shipped):
+        return
+    _warned.add(site)
+    sys.stderr.write(f"warning: {used} shadows the shipped site {site!r} ({shipped}); "
+                     "rename it to keep both\n")
 
 
 def find_profile(site: str) -> Path:
     """Path of a site's YAML: `site` is a name on the search path or a file path."""
+    if "\x00" in site:
+        raise EnvkitError("site name or path holds a NUL byte", file=site.replace("\x00", "\\0"))
     if site.endswith((".yaml", ".yml")) or "/" in site:
         path = Path(site)
-        if not path.is_file():
-            raise EnvkitError("profile file not found", file=site)
+        if not _exists(path):
+            is_dir = os.path.isdir(path)
+            raise EnvkitError("is a folder, not a profile file" if is_dir else "profile file not found", file=site)
         return path
+    if not SITE_NAME.fullmatch(site):
+        shown = site if len(site) <= 60 else site[:57] + "..."
+        raise EnvkitError(f"site name {shown!r} is not a name (expected letters, digits, '.', '_' or '-', "
+                          "at most 128; or a path to a .yaml file)")
     for folder in profile_dirs():
         path = folder / f"{site}.yaml"
-        if path.is_file():
+        if _exists(path):
+            _warn_shadow(site, path)
             return path
     known = ", ".join(list_sites()) or "none"
     raise EnvkitError(f"unknown site {site!r} (known sites: {known})")

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from envkit.profile.cuda import MINOR_COMPAT_FLOOR, driver_ok, major_minor, min_driver, version_tuple
 from envkit.profile.fields import AbsPath, Arg, BindSpec, EnvName, EnvValue, Name, Text, Version, Walltime
+from envkit.profile.safety import check_profile
 
 SPECTRUM_MIN = "10.3.1.0"
 """The oldest IBM Spectrum MPI that works inside a container (IBM Spectrum MPI 10.4 documentation,
@@ -208,6 +209,7 @@ class Defaults(Section):
 
     tasks_per_node: int | None = Field(default=None, ge=1, le=1024)
     env: dict[EnvName, EnvValue] = Field(default_factory=dict)
+    env_allow: dict[EnvName, Text] = Field(default_factory=dict, exclude_if=lambda v: not v)  # allowed, with why
 
 
 class Profile(Section):
@@ -250,6 +252,7 @@ class Profile(Section):
             raise AtKey("srun needs a Slurm scheduler (scheduler.kind: slurm)", "launcher", "kind")
         if self.interconnect.transport == "psm2" and self.cpu.arch != "x86_64":
             raise AtKey("PSM2 (Omni-Path) exists for x86_64 only", "interconnect", "transport")
+        check_profile(self)  # dangerous values (envkit.profile.safety)
         return self
 
     @property

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from envkit.errors import EnvkitError
+from envkit.profile.fields import PATTERN_RULES
 from envkit.profile.yamlsource import KeyPath, YamlDoc
 
 M = TypeVar("M", bound=BaseModel)
@@ -55,8 +56,8 @@ def _message(err: dict[str, Any], model: type[BaseModel]) -> str:
         return "missing required key"
     if kind == "string_pattern_mismatch":
         pattern = err.get("ctx", {}).get("pattern", "")
-        return (f"value {_short(got)} is not allowed here: expected one line matching {pattern} "
-                "(no newlines, no shell metacharacters such as $ ` ; | & or quotes)")
+        rule = PATTERN_RULES.get(pattern, f"one line matching {pattern}")
+        return f"value {_short(got)} is not allowed here: expected {rule}"
     if kind == "string_type":
         hint = " (quote versions, e.g. \"11.0\")" if isinstance(got, (int, float)) else ""
         return f"expected a string, got {type(got).__name__} {_short(got)}{hint}"

@@ -16,11 +16,11 @@ import re
 from pathlib import Path
 
 from envkit.errors import EnvkitError
-from envkit.fsutil import atomic_write_text
+from envkit.fsutil import atomic_write_text, undo_on_failure
 from envkit.recipe.bases import base_path, load_base
 from envkit.resources import writable
 
-_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")  # used with fullmatch: `$` would let "name\n" through
 
 CLONE_YAML = """\
 # A clone of {parent}: list what it adds; everything else comes from {parent}.
@@ -43,16 +43,21 @@ CLONE_RECIPE = """\
 
 
 def clone_base(name: str, parent: str = "envkit-base") -> list[Path]:
-    """Write a new base NAME that extends PARENT; refuses to overwrite."""
-    if not _NAME.match(name):
-        raise EnvkitError(f"base name {name!r} must be lower-case letters, digits and dashes")
+    """Write a new base NAME that extends PARENT; refuses to overwrite; on any failure removes what it wrote."""
+    if not _NAME.fullmatch(name):
+        shown = name if len(name) <= 70 else name[:67] + "..."
+        raise EnvkitError(f"base name {shown!r} must be lower-case letters, digits and dashes "
+                          "(at most 63, starting with a letter or digit)")
+    if not _NAME.fullmatch(parent) and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}", parent):
+        raise EnvkitError(f"--from {parent[:70]!r} is not a base name")
     parent_base = load_base(parent)
     yaml_path = writable("bases") / f"{name}.yaml"
     recipe_path = writable("recipes") / "scripts" / f"{name}.post.sh.j2"
     for path in (base_path(name), yaml_path, recipe_path):
         if path.exists():
             raise EnvkitError("already exists; choose another name or delete it first", file=str(path))
-    atomic_write_text(recipe_path, CLONE_RECIPE.format(parent_recipe=parent_base.recipe, name=name))
-    atomic_write_text(yaml_path, CLONE_YAML.format(name=name, parent=parent))
-    load_base(name)  # the clone must load
+    with undo_on_failure(recipe_path, yaml_path):
+        atomic_write_text(recipe_path, CLONE_RECIPE.format(parent_recipe=parent_base.recipe, name=name))
+        atomic_write_text(yaml_path, CLONE_YAML.format(name=name, parent=parent))
+        load_base(name)  # the clone must load
     return [yaml_path, recipe_path]

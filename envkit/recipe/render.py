@@ -68,7 +68,7 @@ _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 def identifier(value: Any) -> str:
     """A variable or label name, refused unless it is a plain identifier."""
     text = str(value)
-    if not _IDENTIFIER.match(text):
+    if not _IDENTIFIER.fullmatch(text):  # fullmatch: `$` alone lets "NAME\n" through
         raise EnvkitError(f"{text[:40]!r} is not a valid variable or label name")
     return text
 

@@ -12,6 +12,7 @@ Example:
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -59,9 +60,15 @@ def workload_dir(name_or_path: str) -> Path:
     """The folder of a workload given as a name (`aigw`), a relative path (`workloads/aigw`) or any folder
     holding a workload.yaml (`/abs/path/mywl`): envkit's one workload finder (the training runner uses it)."""
     path = Path(name_or_path)
-    if (path / "workload.yaml").is_file():
+    if os.path.isfile(path / "workload.yaml"):  # os.path: a name too long is "not there", not an OSError
         return path.resolve()
     name = Path(name_or_path.rstrip("/")).name
+    if "/" in name_or_path:  # a folder was named: it must exist and hold a workload, never silently the bundled one
+        if not os.path.isdir(name_or_path):  # os.path: a name too long is "not there", not an OSError
+            raise EnvkitError(f"workload folder {name_or_path[:200]!r} does not exist")
+        raise EnvkitError(f"workload folder {name_or_path[:200]!r} has no workload.yaml")
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", name):
+        raise EnvkitError(f"workload {name_or_path[:70]!r} is not a workload name or folder")
     for folder in search_dirs():
         if (folder / name / "workload.yaml").is_file():
             return (folder / name).resolve()

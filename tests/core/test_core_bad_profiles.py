@@ -115,18 +115,20 @@ def test_zero_byte_file(tmp_path: Path) -> None:
 def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "locked.yaml"
     path.write_text((DATA / "good.yaml").read_text().replace("name: good", "name: locked"))
-    original = Path.read_bytes
+    import os
 
-    def deny(self: Path) -> bytes:  # root can read a chmod 000 file, so refuse the read itself
-        if self == path:
-            raise PermissionError(13, "Permission denied", str(self))
-        return original(self)
+    original = os.open
 
-    monkeypatch.setattr(Path, "read_bytes", deny)
+    def deny(name, flags, *args):  # root can read a chmod 000 file, so refuse the open itself
+        if str(name) == str(path):
+            raise PermissionError(13, "Permission denied", str(name))
+        return original(name, flags, *args)
+
+    monkeypatch.setattr("envkit.profile.yamlsource.os.open", deny)
     result = run_inprocess("site", "validate", str(path))
     assert result.code == 2 and "Traceback" not in result.err
     # Nothing was read, so there is no line to name: the file and the reason.
-    assert result.err == f"error: {path}: cannot read file: PermissionError\n"
+    assert result.err == f"error: {path}: cannot read file: Permission denied\n"
 
 
 def test_missing_file() -> None:
