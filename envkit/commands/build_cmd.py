@@ -113,7 +113,7 @@ def inspect_cmd(site: SiteOpt, workload: WorkloadOpt = None, engine: EngineOpt =
 def verify_cmd(site: Annotated[str | None, typer.Option("--site", "-s", help="Site profile name or path.")] = None,
                workload: WorkloadOpt = None, engine: EngineOpt = None, as_json: JsonOpt = False,
                store: StoreOpt = None,
-               artifact: Annotated[Path | None, typer.Argument(help="An exported .sif or OCI archive.")] = None) -> None:
+               artifact: Annotated[Path | None, typer.Argument(help="An exported SIF or OCI archive.")] = None) -> None:
     """Re-read the image from inside and compare it with its manifest and the current render; exit 1 on drift.
 
     Example: envkit verify --site local   (or: envkit verify envkit-local.sif)
