@@ -19,6 +19,7 @@ if [ "$light" -eq 0 ]; then
     openmpi-bin libopenmpi-dev \
     slurm-wlm munge libpmix-dev \
     chromium \
+    siftool umoci skopeo squashfuse fuse3 docker-registry \
     >/dev/null
   # ch-image runs under the first python3 on PATH and needs lark there.
   python3 -m pip install -q lark
@@ -32,6 +33,6 @@ if [ "$light" -eq 1 ]; then
   .venv/bin/pip install -q -e ".[test]"
 else
   .venv/bin/pip install -q "torch==2.14.1" "torchvision==0.29.1"
-  .venv/bin/pip install -q -e ".[test,train,data]"
+  .venv/bin/pip install -q -e ".[test,train,data,export]"
 fi
 echo "envkit ready: $(.venv/bin/envkit --help >/dev/null && echo ok) (.venv/bin/envkit)"

@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import json
+import logging
 import os
 import tempfile
 from pathlib import Path
@@ -51,8 +52,11 @@ def is_loopback(host: str) -> bool:
 def _client(host: str, plain_http: bool) -> Any:
     try:
         import oras.client
+        import oras.logger
     except ImportError:
         raise EnvkitError("the oras package is missing (pip install 'envkit[export]')") from None
+    oras.logger.setup_logger(quiet=True)
+    logging.getLogger("oras.logger").setLevel(logging.CRITICAL)   # errors reach the user as envkit's one line
     return oras.client.OrasClient(hostname=host, insecure=plain_http)
 
 

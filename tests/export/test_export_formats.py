@@ -18,6 +18,7 @@ from .conftest import needs_tools
 from .test_export_units import APPTAINER_LAYOUT
 
 pytestmark = needs_tools
+pytest.importorskip("spdx_tools", reason="pip install 'envkit[export]'")
 
 
 def _run(*argv: str) -> str:

@@ -12,7 +12,6 @@ import pytest
 from envkit.errors import EnvkitError
 from envkit.export.layout import build_layout, def_sections, pseudo_definitions
 from envkit.export.registry import split_ref
-from envkit.export.sbom import manifest_versions, mismatches, package_versions, parse_sbom, sbom_json
 
 from .conftest import BASE_DEF, MANIFEST, SITE_DEF
 
@@ -97,6 +96,9 @@ def test_pseudo_definitions_leave_existing_entries(tmp_path) -> None:  # type: i
 
 
 def test_sbom_is_spdx_23_with_the_manifest_versions() -> None:
+    pytest.importorskip("spdx_tools")
+    from envkit.export.sbom import mismatches, package_versions, parse_sbom, sbom_json
+
     text = sbom_json(MANIFEST)
     parse_sbom(text)                                      # spdx-tools parses and validates it, or raises
     data = json.loads(text)
@@ -114,6 +116,9 @@ def test_sbom_is_spdx_23_with_the_manifest_versions() -> None:
 
 
 def test_sbom_mismatch_is_reported() -> None:
+    pytest.importorskip("spdx_tools")
+    from envkit.export.sbom import manifest_versions, mismatches, sbom_json
+
     data = json.loads(sbom_json(MANIFEST))
     changed = {**MANIFEST, "pip": {**MANIFEST["pip"], "numpy": "2.4.0"}}
     assert mismatches(data, changed) == ["pypi numpy: SBOM 2.3.0, image 2.4.0"]
@@ -121,6 +126,9 @@ def test_sbom_mismatch_is_reported() -> None:
 
 
 def test_sbom_bad_input_is_one_line() -> None:
+    pytest.importorskip("spdx_tools")
+    from envkit.export.sbom import parse_sbom, sbom_json
+
     with pytest.raises(EnvkitError, match="built_at"):
         sbom_json({k: v for k, v in MANIFEST.items() if k != "built_at"})
     with pytest.raises(EnvkitError, match="not SPDX JSON|does not validate"):
