@@ -1,0 +1,135 @@
+"""The real local image, end to end (slow + container): `envkit export --site local` as a SIF and as an OCI
+archive, each run under ch-run (`import torch, mpi4py, horovod`), the SBOM against `envkit inspect`.
+
+The image comes from the shared test store ($ENVKIT_TEST_STORE, default /var/tmp/envkit-test-store):
+`envkit build --site local` there reuses it (cold: minutes). The exports go to a temporary folder and are
+removed after; each step's time goes to the store's test-report.json (export_* keys).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from envkit.engines.charliecloud import Charliecloud
+from envkit.engines.manifest import mpi_version
+
+from .conftest import missing_tools
+from .test_export_units import APPTAINER_LAYOUT
+
+STORE = Path(os.environ.get("ENVKIT_TEST_STORE", "/var/tmp/envkit-test-store"))
+REPORT = STORE / "test-report.json"
+IMPORT = "import torch, mpi4py, horovod; print('imported torch', torch.__version__)"
+APPTAINER_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"   # what a container starts with
+
+pytestmark = [
+    pytest.mark.slow, pytest.mark.container,
+    pytest.mark.skipif(shutil.which("ch-image") is None or bool(missing_tools()),
+                       reason="Charliecloud or the export tools are missing (scripts/setup.sh)"),
+]
+
+
+def envkit(*args: str, timeout: float = 3600) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "ENVKIT_PROFILE_PATH"}
+    env.setdefault("USER", "root" if os.geteuid() == 0 else str(os.getuid()))
+    return subprocess.run([sys.executable, "-m", "envkit.cli", *args, "--store", str(STORE)], env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def _report(**facts: object) -> None:
+    data = json.loads(REPORT.read_text()) if REPORT.is_file() else {}
+    data.update(facts)
+    REPORT.write_text(json.dumps(data, indent=2) + "\n")
+
+
+@pytest.fixture(scope="module")
+def exports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict]]:
+    """The local image exported as a SIF and an OCI archive (building the image first when missing)."""
+    folder = tmp_path_factory.mktemp("local-export")
+    out: dict[str, dict] = {}
+    try:
+        for fmt, name in (("sif", "envkit-local.sif"), ("oci", "envkit-local.oci.tar")):
+            started = time.monotonic()
+            proc = envkit("export", "--site", "local", "--format", fmt, "-o", str(folder / name), "--json")
+            assert proc.returncode == 0, proc.stderr[-3000:]
+            out[fmt] = json.loads(proc.stdout)
+            _report(**{f"export_{fmt}_s": round(time.monotonic() - started, 1),
+                       f"export_{fmt}_bytes": out[fmt]["bytes"]})
+        yield out
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_sif_runs_under_ch_run_with_apptainers_layout(exports: dict[str, dict]) -> None:
+    from envkit.export.mount import opened
+
+    sif = Path(exports["sif"]["path"])
+    listing = subprocess.run(["siftool", "list", str(sif)], capture_output=True, text=True, check=True).stdout
+    for kind in ("Def.FILE", "JSON.Labels", "SBOM (spdx-json)", "FS (Squashfs/*System/amd64)"):
+        assert kind in listing, listing
+    started = time.monotonic()
+    with opened(sif, work=sif.parent) as root:
+        missing = [p for p in APPTAINER_LAYOUT if not os.path.lexists(root / p)]
+        assert not missing, missing
+        proc = Charliecloud().run(str(root), ["python3", "-c", IMPORT], timeout=600)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        assert "imported torch 2.14.1" in proc.stdout
+        # as Apptainer starts `exec`: a clean environment, then /.singularity.d/env/*.sh decide PATH and the rest
+        proc = subprocess.run(["ch-run", "--unset-env=*", f"--set-env=PATH={APPTAINER_PATH}", str(root), "--",
+                               "/.singularity.d/actions/exec", "python3", "-c",
+                               f"{IMPORT}; import os; print(os.environ['ENVKIT_SITE'])"],
+                              capture_output=True, text=True, timeout=600,
+                              env={**os.environ, "USER": os.environ.get("USER", "root")})
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        assert proc.stdout.split()[-1] == "local"
+        labels = json.loads((root / ".singularity.d/labels.json").read_text())
+        assert labels["org.envkit.site"] == "local" and labels["org.label-schema.build-arch"] == "amd64"
+    _report(export_sif_run_s=round(time.monotonic() - started, 1))
+
+
+def test_oci_archive_config_and_umoci_unpack_run(exports: dict[str, dict], tmp_path: Path) -> None:
+    archive = Path(exports["oci"]["path"])
+    config = json.loads(subprocess.run(["skopeo", "inspect", "--config", f"oci-archive:{archive}"],
+                                       capture_output=True, text=True, check=True).stdout)
+    env = dict(item.split("=", 1) for item in config["config"]["Env"])
+    assert env["PATH"].startswith("/opt/envkit/venv/bin:") and env["ENVKIT_SITE"] == "local"
+    started = time.monotonic()
+    work = archive.parent / "oci-unpack"
+    try:
+        (work / "layout").mkdir(parents=True)
+        subprocess.run(["tar", "-xf", str(archive), "-C", str(work / "layout")], check=True)
+        subprocess.run(["nice", "umoci", "unpack", "--rootless", "--image", f"{work / 'layout'}:latest",
+                        str(work / "bundle")], check=True, capture_output=True)
+        shutil.rmtree(work / "layout")
+        proc = Charliecloud().run(str(work / "bundle" / "rootfs"), ["python3", "-c", IMPORT], timeout=600)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        assert "imported torch 2.14.1" in proc.stdout
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    _report(export_oci_unpack_run_s=round(time.monotonic() - started, 1))
+
+
+def test_sbom_matches_envkit_inspect(exports: dict[str, dict]) -> None:
+    from envkit.export.sbom import package_versions, parse_sbom
+
+    sidecar = Path(exports["sif"]["sbom"]).read_text()
+    parse_sbom(sidecar)                                         # valid SPDX 2.3 (spdx-tools)
+    proc = envkit("inspect", "--site", "local", "--sbom")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == sidecar
+    inspected = json.loads(envkit("inspect", "--site", "local", "--json").stdout)
+    versions = package_versions(json.loads(sidecar))
+    assert versions["pypi"]["torch"] == inspected["torch"]
+    for name in ("mpi4py", "numpy", "horovod"):
+        assert versions["pypi"][name] == inspected["manifest"]["pip"][name], name
+    assert versions["mpi"] == {"openmpi": mpi_version(inspected["mpi"])}
+    assert versions["deb"]["openmpi-bin"] == inspected["manifest"]["dpkg"]["openmpi-bin"]
+    assert Path(exports["oci"]["sbom"]).read_text() == sidecar
