@@ -93,7 +93,7 @@ def export_source(src: ImageSource, fmt: str, out: Path) -> ExportResult:
             with tempfile.TemporaryDirectory(prefix="envkit-export-", dir=out.parent) as work:
                 squashfs = write_squashfs(src.tree, Path(work) / "rootfs.sqfs", src.epoch, layout)
                 write_sif(out, squashfs, src.definitions[-1], layout.files[".singularity.d/labels.json"][1], sbom,
-                          src.machine)
+                          src.machine, epoch=src.epoch, image_id=src.image_id)
     elif fmt in ("oci", "docker-archive"):
         from envkit.export.oci import write_oci
         from envkit.export.sif import goarch

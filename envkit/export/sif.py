@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import os
 import re
+import struct
 import tempfile
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,8 +47,9 @@ def sif_arch(machine: str) -> int:
     return SIF_ARCH[goarch(machine)]
 
 
-def write_sif(out: Path, squashfs: Path, deffile: str, labels_json: str, sbom_json: str, machine: str) -> Path:
-    """Write the SIF at `out` (whole or not at all)."""
+def write_sif(out: Path, squashfs: Path, deffile: str, labels_json: str, sbom_json: str, machine: str,
+              epoch: int | None = None, image_id: uuid.UUID | None = None) -> Path:
+    """Write the SIF at `out` (whole or not at all); with `epoch` and `image_id`, byte-reproducible."""
     require("siftool")
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="envkit-sif-", dir=out.parent) as work:
@@ -64,6 +67,8 @@ def write_sif(out: Path, squashfs: Path, deffile: str, labels_json: str, sbom_js
                       str(sif_arch(machine)), "--filename", "rootfs.squashfs", str(squashfs)]):
             run_tool(["siftool", "add", str(tmp), argv[-1], *argv[:-1]], "adding to the SIF", nice=True)
         set_launch_line(tmp)
+        if epoch is not None and image_id is not None:
+            set_deterministic(tmp, epoch, image_id)
         os.replace(tmp, out)
     return out
 
@@ -80,6 +85,40 @@ def set_launch_line(sif: Path) -> None:
         handle.seek(0)
         handle.write(LAUNCH_LINE.ljust(32, b"\0"))
     os.chmod(sif, 0o755)
+
+
+# The SIF header and descriptor fields envkit rewrites (sylabs/sif v2 pkg/sif/sif.go: header and
+# rawDescriptor, written packed and little endian with encoding/binary).
+HEADER_ID, HEADER_CREATED, HEADER_MODIFIED = 48, 64, 72
+HEADER_DESCR_TOTAL, HEADER_DESCR_OFFSET = 88, 96
+DESCR_SIZE, DESCR_USED, DESCR_CREATED, DESCR_MODIFIED = 585, 4, 41, 49
+
+
+def set_deterministic(sif: Path, epoch: int, image_id: uuid.UUID) -> None:
+    """Give a SIF a fixed ID and every time stamp `epoch`, so one image gives one SIF, byte for byte.
+
+    `siftool new` takes a random UUID and the current time (header and each descriptor); the sif library's
+    own OptCreateDeterministic (nil UUID, zero times) is not exposed by the command, so the fields are
+    written here: the ID derived from the image, the times its build time.
+    """
+    stamp = struct.pack("<q", epoch)
+    with open(sif, "r+b") as handle:
+        head = handle.read(128)
+        if head[32:41] != b"SIF_MAGIC":
+            raise EnvkitError(f"{sif} is not a SIF (no SIF_MAGIC)")
+        total, = struct.unpack_from("<q", head, HEADER_DESCR_TOTAL)
+        offset, = struct.unpack_from("<q", head, HEADER_DESCR_OFFSET)
+        for position, data in ((HEADER_ID, image_id.bytes), (HEADER_CREATED, stamp), (HEADER_MODIFIED, stamp)):
+            handle.seek(position)
+            handle.write(data)
+        for index in range(total):
+            base = offset + index * DESCR_SIZE
+            handle.seek(base + DESCR_USED)
+            if handle.read(1) != b"\x01":
+                continue
+            for field_at in (DESCR_CREATED, DESCR_MODIFIED):
+                handle.seek(base + field_at)
+                handle.write(stamp)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,11 @@ class ImageSource:
         if not built:
             raise EnvkitError(f"the manifest of {self.name} has no built_at (rebuild the image)")
         return epoch_of(str(built))
+
+    @property
+    def image_id(self) -> uuid.UUID:
+        """A stable ID for the image's SIF: derived from its name and cache key (a new build, a new ID)."""
+        return uuid.uuid5(uuid.NAMESPACE_URL, f"envkit:{self.name}:{self.manifest.get('cache_key', '')}")
 
     @classmethod
     def from_tree(cls, tree: Path, name: str, manifest: dict[str, Any], definitions: list[str],
