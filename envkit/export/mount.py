@@ -18,9 +18,10 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from envkit.errors import EnvkitError
 
@@ -78,3 +79,13 @@ def opened(artifact: Path, work: Path | None = None) -> Iterator[Path]:
         run_tool(["unsquashfs", "-no-xattrs", "-quiet", "-no-progress", "-d", str(point), str(squashfs)],
                  f"unpacking {artifact.name}", nice=True)
         yield point
+
+
+def run_artifact(engine: Any, artifact: Path, command: Sequence[str], *, binds: Sequence[str] = (),
+                 env: Sequence[tuple[str, str]] = (), timeout: float = 900) -> subprocess.CompletedProcess[str]:
+    """Run `command` in an exported SIF or squashfs with the Charliecloud engine (its `run`, on the opened tree).
+
+    Example: Charliecloud().run("envkit-local.sif", ["python3", "-V"]) comes here.
+    """
+    with opened(artifact) as root:
+        return engine.run(str(root), command, binds=binds, env=env, timeout=timeout)  # type: ignore[no-any-return]
