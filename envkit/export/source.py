@@ -91,7 +91,7 @@ class ImageSource:
             labels.update(dict(layer.layer.labels))
         tree = Path(lp.image)
         return cls(tree=tree, name=lp.layer.tag, manifest=manifest, definitions=definitions, labels=labels,
-                   env=image_env(tree), cmd=list(lp.layer.runscript.split()) if lp.layer.runscript
+                   env=image_env(tree), cmd=["/bin/sh", "-c", lp.layer.runscript] if lp.layer.runscript
                    else ["/bin/bash"])
 
 
