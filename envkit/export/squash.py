@@ -6,7 +6,8 @@ envkit always adds `-all-root` (an exported image belongs to whoever runs it), a
 time stamp to the image's build time (`-mkfs-time`, `-all-time`): mksquashfs 4.5 writes sorted
 directories and is reproducible by default, so one tree gives one squashfs, byte for byte.
 The /.singularity.d/ layout goes in as pseudo files (envkit.export.layout), so the image
-store is only read.
+store is only read. ENVKIT_EXPORT_PROCESSORS limits mksquashfs' threads; ENVKIT_SQUASHFS_LEVEL (1-9) sets the
+gzip level (default 9, mksquashfs' own; 1 is several times faster and a little larger, still gzip).
 
 Example:
     >>> squashfs_argv(Path("/img"), Path("/out.sqfs"), 1795942800, Path("/p.txt"))[:6]
@@ -33,6 +34,9 @@ def squashfs_argv(tree: Path, out: Path, epoch: int, pseudo: Path | None, proces
         argv += ["-pf", str(pseudo)]
     if processors:
         argv += ["-processors", str(processors)]
+    level = os.environ.get("ENVKIT_SQUASHFS_LEVEL", "")
+    if level in {str(n) for n in range(1, 10)}:      # gzip stays (every Singularity reads it); 9 is the default
+        argv += ["-comp", "gzip", "-Xcompression-level", level]
     return argv
 
 
