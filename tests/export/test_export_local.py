@@ -37,8 +37,10 @@ pytestmark = [
 ]
 
 
-def envkit(*args: str, timeout: float = 3600) -> subprocess.CompletedProcess[str]:
+def envkit(*args: str, timeout: float = 3600, extra: dict[str, str] | None = None,
+           ) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "ENVKIT_PROFILE_PATH"}
+    env.update(extra or {})
     env.setdefault("USER", "root" if os.geteuid() == 0 else str(os.getuid()))
     return subprocess.run([sys.executable, "-m", "envkit.cli", *args, "--store", str(STORE)], env=env,
                           capture_output=True, text=True, timeout=timeout)
@@ -50,9 +52,9 @@ def _report(**facts: object) -> None:
     REPORT.write_text(json.dumps(data, indent=2) + "\n")
 
 
-def _export(folder: Path, fmt: str, name: str) -> dict:
+def _export(folder: Path, fmt: str, name: str, extra: dict[str, str] | None = None) -> dict:
     started = time.monotonic()
-    proc = envkit("export", "--site", "local", "--format", fmt, "-o", str(folder / name), "--json")
+    proc = envkit("export", "--site", "local", "--format", fmt, "-o", str(folder / name), "--json", extra=extra)
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = json.loads(proc.stdout)
     _report(**{f"export_{fmt}_s": round(time.monotonic() - started, 1), f"export_{fmt}_bytes": out["bytes"]})
@@ -73,8 +75,8 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 def sif_export(folder: Path) -> dict:
     """`envkit export --site local --format sif` (building the image first when missing), gzip level 1 for
     CI's time (the level changes the size, not the format)."""
-    os.environ.setdefault("ENVKIT_SQUASHFS_LEVEL", "1")
-    return _export(folder, "sif", "envkit-local.sif")
+    return _export(folder, "sif", "envkit-local.sif",
+                   {"ENVKIT_SQUASHFS_LEVEL": os.environ.get("ENVKIT_SQUASHFS_LEVEL", "1")})
 
 
 @pytest.fixture(scope="module")
