@@ -122,7 +122,7 @@ def pull_sif(ref: str, out: Path, plain_http: bool | None = None) -> Path:
         os.replace(tmp, out)
     from envkit.fsutil import atomic_write_text
 
-    atomic_write_text(out.with_name(out.name + ".sha256"), f"{got.split(':', 1)[1]}  {out.name}\n")
+    atomic_write_text(out.with_name(out.name + ".sha256"), f"{got.split(':', 1)[1]}  {out.name}\n", mode=0o644)
     return out
 
 

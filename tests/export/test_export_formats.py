@@ -49,6 +49,8 @@ def test_sif_objects_and_layout(tiny_source: ImageSource, tmp_path: Path) -> Non
     assert owners == {"root/root"}
     sha_line = (result.path.parent / "tiny.sif.sha256").read_text()
     assert sha_line == f"{result.sha256}  tiny.sif\n"
+    assert (result.path.parent / "tiny.sif.sha256").stat().st_mode & 0o777 == 0o644     # shareable as the SIF
+    assert result.sbom.stat().st_mode & 0o777 == 0o644
     proc = subprocess.run(["sha256sum", "--check", "tiny.sif.sha256"], cwd=result.path.parent, capture_output=True)
     assert proc.returncode == 0
     assert result.path.read_bytes()[:31] == b"#!/usr/bin/env run-singularity\n"
