@@ -99,14 +99,17 @@ def sbom_document(manifest: dict[str, Any]):  # type: ignore[no-untyped-def]
     for name, version in sorted((manifest.get("dpkg") or {}).items()):
         packages.append(package("deb", name, version, _purl("deb", f"debian/{name}", version, arch=arch,
                                                                distro=distro)))
+    torch = manifest.get("torch") or {}
     for name, version in sorted((manifest.get("pip") or {}).items()):
-        packages.append(package("pypi", name, version, _purl("pypi", name.lower(), version)))
+        note = None
+        if name == "torch" and torch.get("version"):   # the build's own version says more (e.g. 2.14.1+cu130)
+            note = f"torch.__version__ {torch['version']}; CUDA {torch.get('cuda') or 'none'}"
+        packages.append(package("pypi", name, version, _purl("pypi", name.lower(), version), comment=note))
     mpi = manifest.get("mpi") or {}
     vendor, version = mpi_vendor(mpi.get("mpirun", "")), mpi_version(mpi.get("mpirun", ""))
     if vendor and version:
         packages.append(package("mpi", vendor, version, None,
                                 comment=f"MPI: {mpi.get('mpirun')}; library: {mpi.get('library', '-')}"))
-    torch = manifest.get("torch") or {}
     if torch.get("cuda"):
         packages.append(package("cuda", "cuda", str(torch["cuda"]), None, comment=(
             f"CUDA runtime torch was built with; cuDNN {torch.get('cudnn')}, NCCL {torch.get('nccl')}")))

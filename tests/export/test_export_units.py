@@ -112,6 +112,8 @@ def test_sbom_is_spdx_23_with_the_manifest_versions() -> None:
     assert "profile_hash=5e867c39bf094198" in data["comment"]
     purls = [ref["referenceLocator"] for p in data["packages"] for ref in p.get("externalRefs", [])]
     assert "pkg:pypi/torch@2.14.1" in purls
+    (torch,) = [p for p in data["packages"] if p["SPDXID"] == "SPDXRef-pypi-torch"]
+    assert torch["comment"] == "torch.__version__ 2.14.1; CUDA none"
     assert sbom_json(MANIFEST) == text                    # a pure function of the manifest
 
 
