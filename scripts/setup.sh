@@ -31,6 +31,7 @@ if [ "$light" -eq 0 ]; then
     slurm-wlm munge libpmix-dev \
     chromium \
     python3 python3-venv python3-pip \
+    siftool umoci skopeo squashfuse fuse3 docker-registry \
     >/dev/null
   # ch-image runs under the first python3 on PATH and needs lark there.
   quiet python3 -m pip install -q lark
@@ -52,7 +53,7 @@ else
   # torch/torchvision: this pairing runs on the CPU and is what timm and torchvision need (see README).
   say "torch, envkit (editable) and its test, train and data extras into .venv (pip; first time: minutes)"
   quiet .venv/bin/python -m pip install -q --disable-pip-version-check "torch==2.14.1" "torchvision==0.29.1"
-  quiet .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test,train,data]"
+  quiet .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test,train,data,export]"
 fi
 quiet .venv/bin/envkit --help
 rm -f "$log"

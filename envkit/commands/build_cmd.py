@@ -82,7 +82,8 @@ def _summary(plan: Any, commands: list[str] | None = None) -> dict[str, Any]:
 
 
 def inspect_cmd(site: SiteOpt, workload: WorkloadOpt = None, engine: EngineOpt = None, as_json: JsonOpt = False,
-                store: StoreOpt = None) -> None:
+                store: StoreOpt = None,
+                sbom: Annotated[bool, typer.Option("--sbom", help="Print the SPDX 2.3 SBOM (JSON).")] = False) -> None:
     """Show what is inside a site's image (recorded from inside it at build time).
 
     Example: envkit inspect --site local --json
@@ -91,6 +92,11 @@ def inspect_cmd(site: SiteOpt, workload: WorkloadOpt = None, engine: EngineOpt =
     from envkit.engines.manifest import summary
 
     _plan, _lp, manifest = load_manifest(_options(site, engine, store, workload))
+    if sbom:
+        from envkit.export.sbom import sbom_json
+
+        _out(sbom_json(manifest))
+        return
     if as_json:
         _out(json.dumps({**summary(manifest), "manifest": manifest}, indent=2, sort_keys=True) + "\n")
         return
@@ -98,13 +104,24 @@ def inspect_cmd(site: SiteOpt, workload: WorkloadOpt = None, engine: EngineOpt =
         _out(f"{key:<14} {value}\n")
 
 
-def verify_cmd(site: SiteOpt, workload: WorkloadOpt = None, engine: EngineOpt = None, as_json: JsonOpt = False,
-               store: StoreOpt = None) -> None:
+def verify_cmd(site: Annotated[str | None, typer.Option("--site", "-s", help="Site profile name or path.")] = None,
+               workload: WorkloadOpt = None, engine: EngineOpt = None, as_json: JsonOpt = False,
+               store: StoreOpt = None,
+               artifact: Annotated[Path | None, typer.Argument(help="An exported SIF or OCI archive.")] = None) -> None:
     """Re-read the image from inside and compare it with its manifest and the current render; exit 1 on drift.
 
-    Example: envkit verify --site local
+    Example: envkit verify --site local   (or: envkit verify envkit-local.sif)
     """
     from envkit.build.inspect import verify
+
+    if artifact is not None:
+        from envkit.commands.export_cmd import verify_artifact_cmd
+
+        return verify_artifact_cmd(artifact, as_json)
+    if site is None:
+        from envkit.errors import EnvkitError
+
+        raise EnvkitError("give --site SITE (the built image) or a FILE (an exported artifact)")
 
     report = verify(_options(site, engine, store, workload))
     if as_json:

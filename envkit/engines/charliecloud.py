@@ -184,6 +184,10 @@ class Charliecloud(Engine):
     def run(self, image: str, command: Sequence[str], *, binds: Sequence[str] = (),
             env: Sequence[tuple[str, str]] = (), gpu: bool = False,
             timeout: float = 900) -> subprocess.CompletedProcess[str]:
+        if Path(image).is_file():   # an exported .sif or .sqfs (envkit export): mounted or unpacked, then run
+            from envkit.export.mount import run_artifact
+
+            return run_artifact(self, Path(image), command, binds=binds, env=env, timeout=timeout)
         basics = [(k, os.environ[k]) for k in ("HOME", "USER", "TERM", "LANG") if os.environ.get(k)]
         return run_capture(self.exec_argv(image, command, binds=binds, env=[*basics, *env], gpu=gpu),
                            timeout=timeout)
