@@ -24,14 +24,14 @@ from typing import Any
 
 import torch
 
-from envkit.train import checkpoint, metrics, sources
+from envkit.train import checkpoint, metrics, sources, weights
 from envkit.train import dist as distmod
 from envkit.train import workload as wlmod
 from envkit.train.config import RunConfig, parse_args
 from envkit.train.progress import Progress
 from envkit.train.schedule import Schedule, scaled_lr
 
-USER_ERRORS = (wlmod.WorkloadError, sources.SourceError, distmod.DistError)
+USER_ERRORS = (wlmod.WorkloadError, sources.SourceError, distmod.DistError, weights.WeightsError)
 DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 
 
@@ -114,7 +114,13 @@ class _Trainer:
         self.ckpt_path = self.results_dir / checkpoint.FILENAME
 
         checkpoint.seed_all(cfg.seed)  # same initial weights on every rank
-        self.raw = wl.module.build_model(hp).to(self.device)
+        self.raw = wl.module.build_model(hp)
+        if cfg.weights:
+            reinit = weights.load_into(self.raw, weights.read(cfg.weights), getattr(wl.module, "HEAD", ()),
+                                       f"--weights {cfg.weights}")
+            if reinit:
+                self.log.message(f"--weights {cfg.weights}: classifier head re-initialised ({', '.join(reinit)})")
+        self.raw = self.raw.to(self.device)
         self.channels_last = cfg.channels_last
         if cfg.channels_last:
             try:
@@ -145,12 +151,17 @@ class _Trainer:
         self.history: list[dict[str, Any]] = []
         self.loss_start: float | None = None
         self.resumed_from: int | None = None
-        self._restore_or_seed()
+        ck = self._restore_or_seed()
         self.micro_batches = int(hp.get("micro_batches") or 1)
         if self.micro_batches < 1 or self.batch % self.micro_batches:
             raise wlmod.WorkloadError(f"micro_batches ({self.micro_batches}) must divide the batch per device "
                                       f"({self.batch})")
+        self.bn_samples = micro_batch_norm(self.raw, self.micro_batches, self.batch)
         self.opt = ctx.wrap_optimizer(self.opt, self.raw, self.micro_batches)
+        if ck is not None:
+            # after wrapping: Horovod's DistributedOptimizer is a new optimizer built from param_groups,
+            # which would drop state loaded into the raw one (Adam moments, momentum buffers)
+            self.opt.load_state_dict(ck["optimizer"])
         self.model = ctx.wrap_model(self.raw)
         self.forward_model: torch.nn.Module = self.model
         self.compiled = False
@@ -166,12 +177,21 @@ class _Trainer:
         self.log = Progress(self.total, enabled=ctx.is_root, every=self.log_every)
 
     # ------------------------------------------------------------------ state
-    def _restore_or_seed(self) -> None:
+    def _restore_or_seed(self) -> dict[str, Any] | None:
+        """Model, schedule, scaler, history and RNG from the checkpoint when resuming (the optimizer state
+        is loaded by the caller, after wrapping); returns the checkpoint, or None for a fresh start."""
         ctx, cfg = self.ctx, self.cfg
         if cfg.resume and self.ckpt_path.is_file():
             ck = checkpoint.load(self.ckpt_path)
+            old_global = ck.get("global_batch")
+            if old_global is not None and int(old_global) != self.global_batch:
+                raise RunError(
+                    f"{self.ckpt_path}: written with a global batch of {old_global} ({ck.get('world_size')} "
+                    f"ranks), now {self.global_batch} ({ctx.world_size} x {self.batch}): step {ck['step']} "
+                    f"would mean other samples and another schedule; resume with --batch "
+                    f"{int(old_global) // ctx.world_size if int(old_global) % ctx.world_size == 0 else 'N'} "
+                    "so the global batch is the same, or start a new run")
             self.raw.load_state_dict(ck["model"])
-            self.opt.load_state_dict(ck["optimizer"])
             self.sched.load_state_dict(ck["schedule"])
             if self.scaler is not None and ck.get("scaler"):
                 self.scaler.load_state_dict(ck["scaler"])
@@ -185,17 +205,19 @@ class _Trainer:
                 self.log.message(f"warning: checkpoint from {len(rngs)} ranks, now {ctx.world_size}: "
                                  "random streams reseeded")
             self.log.message(f"resumed {self.run_id} at step {self.step}")
-        else:
-            if cfg.resume:
-                self.log.message(f"no checkpoint in {self.results_dir}: starting from step 0")
-            checkpoint.seed_all(cfg.seed * 1000 + 7919 * ctx.rank + 1)  # independent dropout per rank
+            return ck
+        if cfg.resume:
+            self.log.message(f"no checkpoint in {self.results_dir}: starting from step 0")
+        checkpoint.seed_all(cfg.seed * 1000 + 7919 * ctx.rank + 1)  # independent dropout per rank
+        return None
 
     def save_checkpoint(self) -> None:
         rngs = self.ctx.all_gather_object(checkpoint.rng_state())
         if self.ctx.is_root:
             checkpoint.save(self.ckpt_path, {
                 "version": 1, "step": self.step, "workload": self.wl.name, "preset": self.hp["preset"],
-                "world_size": self.ctx.world_size, "model": self.raw.state_dict(),
+                "world_size": self.ctx.world_size, "global_batch": self.global_batch,
+                "model": self.raw.state_dict(),
                 "optimizer": self.opt.state_dict(), "schedule": self.sched.state_dict(),
                 "scaler": self.scaler.state_dict() if self.scaler is not None else None, "rng": rngs,
                 "history": self.history, "loss_start": self.loss_start})
@@ -262,9 +284,8 @@ class _Trainer:
         raw.eval()
         sums: dict[str, torch.Tensor] = {}
         count = 0
-        limit = self.hp.get("eval_batches")
-        with torch.no_grad(), self.amp():
-            for x, y in sources.limit(self.val_src.batches(0), int(limit) if limit else None):
+        with torch.no_grad(), self.amp():  # every sample once (or the preset's seeded subset), any rank count
+            for x, y in self.val_src.batches(0):
                 out = raw(x)
                 batch_sums = dict(module.evaluate(out, y))
                 batch_sums["val_loss"] = module.loss(out, y).float() * len(y)
@@ -401,7 +422,8 @@ class _Trainer:
         dev_name = torch.cuda.get_device_name(self.device) if self.device.type == "cuda" else "cpu"
         summary = {
             "workload": self.wl.name, "preset": self.hp["preset"], "site": cfg.site, "engine": cfg.engine,
-            "world_size": ctx.world_size, "dist": ctx.kind, "throughput": round(total_mean, 3),
+            "world_size": ctx.world_size, "dist": ctx.kind,
+            "throughput": round(total_mean, 3) if total_mean is not None else None,
             "throughput_per_device": per["mean"], "throughput_unit": "samples/s",
             "loss_start": self.loss_start, "loss_end": last_loss, "metric": self.wl.metric,
             "metric_value": metric_value, "precision": cfg.precision, "steps": self.step,
@@ -414,11 +436,13 @@ class _Trainer:
             "device": str(self.device), "device_name": dev_name, "torch": torch.__version__,
             "precision": cfg.precision, "channels_last": self.channels_last, "compile": self.compiled,
             "batch_per_device": self.batch, "global_batch": self.global_batch, "lr": self.lr,
+            "micro_batches": self.micro_batches, "batchnorm_samples": self.bn_samples,
             "steps": self.step, "total_steps": self.total, "steps_per_epoch": self.spe,
             "resumed_from": self.resumed_from, "data": cfg.data or "synthetic", "seed": cfg.seed,
             "hyperparameters": self.hp,
             "throughput": {"unit": "samples/s", "per_device": per,
-                           "total": {"mean": round(total_mean, 3), "ci95": round(per["ci95"] * ctx.world_size, 3)}},
+                           "total": {"mean": round(total_mean, 3) if total_mean is not None else None,
+                                     "ci95": round(per["ci95"] * ctx.world_size, 3)}},
             "time_per_epoch_s": [h["time_s"] for h in self.history],
             "loss_start": self.loss_start, "loss_end": last_loss,
             "metric": {"name": self.wl.metric, "value": metric_value, "mode": self.wl.metric_mode},
@@ -426,12 +450,35 @@ class _Trainer:
             "summary": summary,
         }
 
-    def _total(self, per_device: float) -> float:
-        if not math.isfinite(per_device):
-            per_device = 0.0
-        t = torch.tensor([per_device], dtype=torch.float64, device=self.device if self.ctx.kind == "ddp"
-                         and self.device.type == "cuda" else "cpu")
-        return float(self.ctx.all_reduce_sum(t).item())
+    def _total(self, per_device: float) -> float | None:
+        """Sum of the ranks' mean rates; None (null in metrics.json) when some rank timed no interval."""
+        timed = 1.0 if math.isfinite(per_device) else 0.0
+        t = torch.tensor([per_device if timed else 0.0, timed], dtype=torch.float64,
+                         device=self.device if self.ctx.kind == "ddp" and self.device.type == "cuda" else "cpu")
+        total, ranks_timed = self.ctx.all_reduce_sum(t).tolist()
+        return float(total) if int(ranks_timed) == self.ctx.world_size else None
+
+
+def micro_batch_norm(model: torch.nn.Module, micro_batches: int, batch: int) -> int | None:
+    """Samples each BatchNorm normalises over (None when the model has none), after keeping the
+    running statistics' decay per optimizer step when a step runs `micro_batches` forward passes.
+
+    Each micro-batch normalises over batch / micro_batches samples (ghost batch normalisation: not the
+    whole batch's statistics, stated in metrics.json as `batchnorm_samples`) and updates the running
+    statistics once; a momentum m' = 1 - (1 - m) ** (1 / k) makes k updates decay the old statistics
+    as one update with m did.
+
+    >>> bn = torch.nn.BatchNorm1d(2); micro_batch_norm(bn, 2, 64), round(bn.momentum, 4)
+    (32, 0.0513)
+    """
+    norms = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    if not norms:
+        return None
+    if micro_batches > 1:
+        for m in norms:
+            if m.momentum is not None:
+                m.momentum = 1.0 - (1.0 - m.momentum) ** (1.0 / micro_batches)
+    return batch // micro_batches
 
 
 def _short(exc: BaseException) -> str:
@@ -444,7 +491,7 @@ def _summary_line(record: dict[str, Any]) -> str:
     thr = record["throughput"]["per_device"]
     metric = f" {s['metric']} {s['metric_value']:.4g}" if isinstance(s["metric_value"], float) else ""
     rate = (f"{thr['mean']:.1f} +- {thr['ci95']:.1f} samples/s/device, {s['throughput']:.1f} total"
-            if thr["intervals"] else "too few steps to time")
+            if s["throughput"] is not None else "too few steps to time (throughput null)")
     loss = f"{s['loss_start']:.4g} -> {s['loss_end']:.4g}" if s["loss_start"] is not None else "n/a"
     return (f"done: {s['steps']} steps, loss {loss},{metric} {rate} on {s['world_size']}; "
             f"{s['results_dir']}/metrics.json")
@@ -462,7 +509,6 @@ def run(cfg: RunConfig) -> dict[str, Any]:
     if cfg.weights:
         if not Path(cfg.weights).is_file():
             raise RunError(f"--weights {cfg.weights}: no such file")
-        hp["weights"] = cfg.weights
     ctx = distmod.setup(cfg.dist, cfg.device)
     ok = False
     try:

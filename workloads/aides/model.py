@@ -20,6 +20,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 CLASSES = ("spiral", "elliptical")
+HEAD = ("net.fc.",)  # re-initialised when --weights comes from another task (ImageNet's 1,000 classes)
 
 
 class GalaxyNet(nn.Module):
@@ -43,13 +44,6 @@ def build_model(hp: dict[str, Any]) -> nn.Module:
 
     net = timm.create_model(str(hp.get("arch", "legacy_xception")), pretrained=False,
                             num_classes=int(hp.get("num_classes", 2)))
-    if hp.get("weights"):
-        state = torch.load(hp["weights"], map_location="cpu", weights_only=True)
-        state = state.get("state_dict", state) if isinstance(state, dict) else state
-        state = {k.removeprefix("net.").removeprefix("module."): v for k, v in state.items()}
-        own = net.state_dict()
-        net.load_state_dict({k: v for k, v in state.items() if k in own and own[k].shape == v.shape},
-                            strict=False)
     return GalaxyNet(net)
 
 

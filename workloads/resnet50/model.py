@@ -18,6 +18,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+HEAD = ("fc.",)  # re-initialised when --weights has another number of classes
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 
 
@@ -31,11 +32,6 @@ def build_model(hp: dict[str, Any]) -> nn.Module:
 
     model = torchvision.models.resnet50(weights=None, num_classes=int(hp.get("num_classes", 1000)),
                                         zero_init_residual=bool(hp.get("zero_init_residual", True)))
-    if hp.get("weights"):
-        state = torch.load(hp["weights"], map_location="cpu", weights_only=True)
-        own = model.state_dict()
-        model.load_state_dict({k: v for k, v in state.items() if k in own and own[k].shape == v.shape},
-                              strict=False)
     return model
 
 
