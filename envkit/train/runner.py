@@ -72,6 +72,24 @@ def make_optimizer(model: torch.nn.Module, hp: dict[str, Any], lr: float,
     return cls(params, lr=lr, **kw)
 
 
+def batch_per_device(batch: int | None, hp: dict[str, Any], world_size: int) -> int:
+    """--batch, else the preset's `global_batch` shared over the ranks (a published global batch, the
+    same on any rank count), else its per-device `batch`.
+
+    >>> batch_per_device(None, {"global_batch": 128}, 64), batch_per_device(None, {"batch": 8}, 4)
+    (2, 8)
+    """
+    if batch:
+        return batch
+    if hp.get("global_batch"):
+        g = int(hp["global_batch"])
+        if g % world_size:
+            raise RunError(f"preset {hp.get('preset')}: global_batch {g} does not divide over {world_size} "
+                           "ranks; pass --batch (per device) to choose another global batch")
+        return g // world_size
+    return int(hp.get("batch", 32))
+
+
 def total_steps(cfg: RunConfig, hp: dict[str, Any], steps_per_epoch: int) -> int:
     """--steps, else --epochs x steps per epoch, else the preset's steps or epochs."""
     if cfg.steps:
@@ -102,7 +120,7 @@ class _Trainer:
         self.device = ctx.device
         self.log = Progress(0, enabled=ctx.is_root)
         configure_backends(self.device, ctx.place.local_size)
-        self.batch = int(cfg.batch or hp.get("batch", 32))
+        self.batch = batch_per_device(cfg.batch, hp, ctx.world_size)
         self.global_batch = self.batch * ctx.world_size
         prefix = f"{wl.name}-{hp['preset']}"
         run_id = cfg.run_id
@@ -401,16 +419,48 @@ class _Trainer:
                 self.log.message(f"early stopping after epoch {epoch} (no better {self.monitor} in "
                                  f"{hp.get('early_stop_patience')} epochs)")
         self.log.close()
-        if final_eval is None:
+        if final_eval is None:  # the run ended inside an epoch: evaluate and record it as a partial epoch
             final_eval = self.evaluate()
+            if epoch_n:
+                t_train = time.perf_counter() - epoch_t0
+                mean = self._mean_over_ranks(epoch_loss / epoch_n)
+                self.history.append({
+                    "epoch": self.step // self.spe if self.step % self.spe else self.step // self.spe - 1,
+                    "steps": epoch_n, "partial": True, "time_s": round(t_train, 3),
+                    "samples_per_s_per_device": round(epoch_n * self.batch / t_train, 3),
+                    "train_loss": mean, "lr": self.sched.lr(max(self.step - 1, 0)), **final_eval})
         if cfg.checkpoint_every and steps_run and self.step % cfg.checkpoint_every != 0:
             self.save_checkpoint()
         record = self.record(thr, last_loss, final_eval, started, "finished")
+        test = self.test_split(record)
         if ctx.is_root:
+            if test is not None:
+                record["test"] = {k: test[k] for k in ("source", "n", "metrics") if k in test}
+                record["summary"]["test_metric"] = test["metrics"].get(self.wl.metric,
+                                                                       test["metrics"].get("loss"))
             checkpoint.save(self.results_dir / "model_final.pt", self.raw.state_dict())
             metrics.write(self.results_dir, record)
+            if test is not None:
+                self.log.message(_test_line(test))
             self.log.message(_summary_line(record))
         return record["summary"]
+
+    def test_split(self, record: dict[str, Any]) -> dict[str, Any] | None:
+        """The held-out test split after training (a collective); the evaluation dict on rank 0."""
+        from envkit.evaluate import run as evaluation
+
+        if self.hp.get("test_at_end", True) is False:
+            return None
+        src, source = sources.test_source(self.cfg.data, self.wl.module, self.hp, self.batch, self.ctx.rank,
+                                          self.ctx.world_size, self.cfg.seed, self.device)
+        if src is None:
+            self.log.message(f"no test split: {source}")
+            return None
+        gathered = evaluation.collect(self.raw, self.wl.module, src, self.ctx, self.amp)
+        if gathered is None:
+            return None
+        self.results_dir.mkdir(parents=True, exist_ok=True)
+        return evaluation.finish(self.wl.module, self.hp, gathered, self.results_dir, record, source)
 
     def record(self, thr: metrics.Throughput, last_loss: float, ev: dict[str, float], started: float,
                status: str) -> dict[str, Any]:
@@ -439,6 +489,7 @@ class _Trainer:
             "micro_batches": self.micro_batches, "batchnorm_samples": self.bn_samples,
             "steps": self.step, "total_steps": self.total, "steps_per_epoch": self.spe,
             "resumed_from": self.resumed_from, "data": cfg.data or "synthetic", "seed": cfg.seed,
+            "workload_path": str(self.wl.path),
             "hyperparameters": self.hp,
             "throughput": {"unit": "samples/s", "per_device": per,
                            "total": {"mean": round(total_mean, 3) if total_mean is not None else None,
@@ -484,6 +535,17 @@ def micro_batch_norm(model: torch.nn.Module, micro_batches: int, batch: int) -> 
 def _short(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
     return text[:200]
+
+
+def _test_line(test: dict[str, Any]) -> str:
+    shown = " ".join(f"{k} {v:.4g}" for k, v in test["metrics"].items() if isinstance(v, float))
+    extra = ""
+    rep = test.get("report") or {}
+    if "overlap" in rep and rep["overlap"].get("mean") is not None:
+        extra = f", overlap mean {rep['overlap']['mean']:.4f} (n {rep['overlap']['n']})"
+    if "auc" in rep:
+        extra = f", AUC {rep['auc']:.4f}, confusion {rep['confusion']['counts']}"
+    return f"test split ({test['n']} samples, {test['source']}): {shown}{extra}; evaluation.json"
 
 
 def _summary_line(record: dict[str, Any]) -> str:

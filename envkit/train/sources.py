@@ -239,3 +239,32 @@ def limit(batches: Iterator[Batch], n: int | None) -> Iterator[Batch]:
         yield b
 
 
+
+
+def test_source(data: str | None, module: Any, hp: dict[str, Any], batch: int, rank: int, world: int, seed: int,
+                device: torch.device, workers: int = 0) -> tuple[Any | None, str]:
+    """(the held-out test split, what it is) for `--data`: synthetic (seed + 2), DIR/test.h5 (what
+    `envkit data` writes), or an image tree's test/ folder, else its val/ folder (ImageNet's labelled
+    validation set is what the field reports on); (None, why) when there is none. Every sample once,
+    in file order, shared over the ranks."""
+    if not data:
+        x, y = test_set(module, hp, seed)
+        return (DeviceSource(x.to(device), y.to(device), batch, rank, world, seed, shuffle=False, drop_last=False),
+                f"synthetic, seed {seed + 2}")
+    root = Path(data)
+    if root.is_file():
+        root = root.parent
+    if (root / "test.h5").is_file():
+        loader = h5_loader(root / "test.h5", batch, rank, world, seed, shuffle=False, workers=workers,
+                           pin_memory=device.type == "cuda", drop_last=False)
+        return LoaderSource(loader, device), str(root / "test.h5")
+    for name in ("test", "val"):
+        if (root / name).is_dir() and hasattr(module, "image_transforms"):
+            from torch.utils.data import DataLoader
+            from torchvision.datasets import ImageFolder
+
+            ds = ImageFolder(str(root / name), transform=module.image_transforms(hp, False))
+            loader = DataLoader(ds, batch_sampler=_val_sampler(len(ds), batch, rank, world), num_workers=workers,
+                                pin_memory=device.type == "cuda")
+            return LoaderSource(loader, device), str(root / name)
+    return None, f"{data}: no test.h5 and no test/ or val/ image folder"

@@ -73,3 +73,15 @@ def image_transforms(hp: dict[str, Any], train: bool) -> Any:
     if train:
         return T.Compose([T.RandomResizedCrop(size), T.RandomHorizontalFlip(), T.ToTensor(), norm])
     return T.Compose([T.Resize(int(size * 256 / 224)), T.CenterCrop(size), T.ToTensor(), norm])
+
+
+def predictions(outputs: torch.Tensor) -> torch.Tensor:
+    """Per sample the five highest-scoring classes, best first (a compact summary of 1,000 logits)."""
+    return outputs.topk(min(5, outputs.shape[1]), dim=1).indices
+
+
+def report(pred: Any, target: Any, out_dir: Any, hp: dict[str, Any], title: str = "") -> dict[str, Any]:
+    """Top-1 and top-5 accuracy over the whole split (envkit.evaluate.classify)."""
+    from envkit.evaluate import classify
+
+    return classify.topk_report(pred.astype("int64"), target.astype("int64"))
