@@ -8,7 +8,8 @@ these stamps stand in for them (DES pixel scale 0.263", Moffat PSF, Gaussian noi
   face-on arm pattern is drawn in numpy and fed to `InterpolatedImage`), inclined (cos i in [0.3, 1]),
   rotated, plus a small de Vaucouleurs bulge (5-25 % of the flux).
 
-Sizes scale with the stamp so `size=64` (smoke) and `size=299` (paper, Xception's input) look alike.
+Sizes scale with the stamp so `size=64` (smoke) and `size=299` (paper, Xception's input) look alike, and both classes
+draw their half-light radius from the same range (0.06-0.16 x the stamp): they differ in morphology, not size.
 Each stamp is divided by its maximum. Classes are balanced in every split (label = index % 2).
 
 Example:
@@ -33,7 +34,8 @@ from envkit.data.atomic import atomic_path, write_json
 CLASSES = ("spiral", "elliptical")
 PIXEL_SCALE = 0.263  # arcsec per pixel (DES)
 SPLITS = (("train", 0.8), ("val", 0.1), ("test", 0.1))
-PARAMS = ("size_pix", "shape", "angle", "snr", "psf_fwhm")  # shape: ellipticity or cos(inclination)
+PARAMS = ("size_pix", "shape", "angle", "snr", "psf_fwhm")  # size_pix: half-light radius (elliptical) or disk
+# scale length (spiral; half-light radius = 1.678 x it); shape: ellipticity or cos(inclination)
 
 
 def _spiral_face_on(n: int, h: float, rng: np.random.Generator) -> np.ndarray:
@@ -66,7 +68,9 @@ def _draw(label: int, size: int, rng: np.random.Generator) -> tuple[np.ndarray, 
         gal = galsim.DeVaucouleurs(half_light_radius=hlr * scale, flux=1.0)
         gal = gal.shear(e=shape, beta=angle * galsim.radians)
     else:
-        hlr = rng.uniform(0.08, 0.16) * size  # disk scale length, pixels
+        # the same half-light radius distribution as the ellipticals: the classes differ in morphology
+        # (arms, disk profile, bulge), not in size; an exponential disk's half-light radius is 1.678 h
+        hlr = rng.uniform(0.06, 0.16) * size / 1.678  # disk scale length h, pixels
         shape = rng.uniform(0.3, 1.0)  # cos(inclination)
         n = 2 * size
         face = galsim.Image(_spiral_face_on(n, hlr, rng), scale=scale)

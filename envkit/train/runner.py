@@ -30,8 +30,9 @@ from envkit.train import workload as wlmod
 from envkit.train.config import RunConfig, parse_args
 from envkit.train.progress import Progress
 from envkit.train.schedule import Schedule, scaled_lr
+from envkit.train.stages import StageError, Stages
 
-USER_ERRORS = (wlmod.WorkloadError, sources.SourceError, distmod.DistError, weights.WeightsError)
+USER_ERRORS = (wlmod.WorkloadError, sources.SourceError, distmod.DistError, weights.WeightsError, StageError)
 DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 
 
@@ -150,6 +151,9 @@ class _Trainer:
             cfg.data, wl.module, hp, self.batch, ctx.rank, ctx.world_size, cfg.seed, self.device,
             self.channels_last, cfg.workers)
         self.spe = self.train_src.steps_per_epoch
+        self.stages = Stages(list(hp["stages"]), self.raw) if hp.get("stages") else None
+        if self.stages is not None and not hp.get("epochs"):
+            hp["epochs"] = self.stages.total_epochs
         self.total = total_steps(cfg, hp, self.spe)
         base = float(hp.get("lr", 0.01))
         self.lr = scaled_lr(base, self.global_batch, hp.get("ref_batch")) if hp.get("scale_lr", True) else base
@@ -180,6 +184,8 @@ class _Trainer:
             # after wrapping: Horovod's DistributedOptimizer is a new optimizer built from param_groups,
             # which would drop state loaded into the raw one (Adam moments, momentum buffers)
             self.opt.load_state_dict(ck["optimizer"])
+            if self.stages is not None:
+                self.stages.resume(self.step // self.spe)
         self.model = ctx.wrap_model(self.raw)
         self.forward_model: torch.nn.Module = self.model
         self.compiled = False
@@ -263,6 +269,8 @@ class _Trainer:
             with self.amp():
                 loss = self.wl.module.loss(model(x), y)
             (loss if self.scaler is None else self.scaler.scale(loss)).backward()
+        if self.stages is not None:
+            self.stages.drop_frozen_grads()
         if self.scaler is None:
             self.opt.step()
         else:
@@ -311,6 +319,8 @@ class _Trainer:
                     sums[k] = sums[k] + v.float() if k in sums else v.float()
                 count += len(y)
         raw.train()
+        if self.stages is not None:
+            self.stages.set_modes()
         keys = sorted(sums)
         local = dict(zip(keys, torch.stack([sums[k] for k in keys]).tolist(), strict=True)) if keys else {}
         total: dict[str, float] = {}
@@ -354,6 +364,9 @@ class _Trainer:
         while self.step < self.total and not stop:
             epoch, pos = divmod(self.step, self.spe)
             for x, y in self.train_src.batches(epoch, pos):
+                if self.stages is not None and self.stages.enter(self.step // self.spe, self.opt):
+                    self.log.message(f"stage {self.stages.current + 1}/{len(self.stages.bounds)}: "
+                                     f"{len(self.stages.frozen(self.stages.current))} parameter tensors frozen")
                 lr = self.sched.lr(self.step)
                 for group in self.opt.param_groups:
                     group["lr"] = lr

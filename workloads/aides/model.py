@@ -39,11 +39,19 @@ class GalaxyNet(nn.Module):
 
 
 def build_model(hp: dict[str, Any]) -> nn.Module:
-    """legacy_xception with `num_classes` outputs, optionally initialised from a local file."""
+    """legacy_xception with `num_classes` outputs; `head: dl_des` puts the published head on top of the
+    global average pooling: Dense 1024 -> Dropout 0.7 -> Dense 1024 -> classes (ReLU between: the
+    activations are an envkit assumption). Initial weights come from `--weights` (the runner loads them)."""
     import timm
 
-    net = timm.create_model(str(hp.get("arch", "legacy_xception")), pretrained=False,
-                            num_classes=int(hp.get("num_classes", 2)))
+    classes = int(hp.get("num_classes", 2))
+    net = timm.create_model(str(hp.get("arch", "legacy_xception")), pretrained=False, num_classes=classes)
+    if hp.get("head") == "dl_des":
+        width = net.get_classifier().in_features
+        net.fc = nn.Sequential(nn.Linear(width, 1024), nn.ReLU(), nn.Dropout(0.7), nn.Linear(1024, 1024), nn.ReLU(),
+                               nn.Linear(1024, classes))
+    elif hp.get("head") not in (None, "linear"):
+        raise ValueError(f"head {hp.get('head')!r}: choose linear or dl_des")
     return GalaxyNet(net)
 
 
@@ -89,13 +97,21 @@ def synthetic(hp: dict[str, Any], n: int, generator: torch.Generator) -> tuple[t
 
 
 def image_transforms(hp: dict[str, Any], train: bool) -> Any:
-    """For real cutouts in an ImageFolder tree: resize to the preset's size, flips when training."""
+    """For real cutouts in an ImageFolder tree: resize to the preset's size; when training, the preset's
+    `augment` (the published recipe: flips, rotation 45 degrees, zoom and shift 0.3, as Keras'
+    ImageDataGenerator), else flips only."""
     from torchvision import transforms as T
 
     size = int(hp.get("image_size", 299))
-    steps = [T.Resize((size, size))]
+    aug = dict(hp.get("augment") or {"flip": True})
+    steps: list[Any] = [T.Resize((size, size))]
     if train:
-        steps += [T.RandomHorizontalFlip(), T.RandomVerticalFlip()]
+        if aug.get("flip"):
+            steps += [T.RandomHorizontalFlip(), T.RandomVerticalFlip()]
+        if aug.get("rotation") or aug.get("zoom") or aug.get("shift"):
+            zoom, shift = float(aug.get("zoom", 0.0)), float(aug.get("shift", 0.0))
+            steps.append(T.RandomAffine(float(aug.get("rotation", 0.0)), translate=(shift, shift) if shift else None,
+                                        scale=(1 - zoom, 1 + zoom) if zoom else None))
     return T.Compose([*steps, T.ToTensor(), T.Normalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))])
 
 
