@@ -82,13 +82,17 @@ def test_same_weights_same_metrics_on_one_and_two_ranks(tmp_path, tiny):
     capped = ["--set", "eval_batches=1", "--set", "val_samples=16"]
     run(train_cmd(tiny, *common, *capped, "--run-id", "cap1"))
     run(_torchrun(2, tiny, "--dist", "ddp", *common, *capped, "--run-id", "cap2"))
+    _assert_same_eval(tmp_path / "cap1", tmp_path / "cap2")  # was: 4 samples on 1 rank, 8 on 2
     run(train_cmd(tiny, *common, "--data", str(data), "--run-id", "h51"))
     run(_torchrun(2, tiny, "--dist", "ddp", *common, "--data", str(data), "--run-id", "h52"))
-    for one, two in (("cap1", "cap2"), ("h51", "h52")):
-        e1, e2 = _metrics(tmp_path / one)["eval"], _metrics(tmp_path / two)["eval"]
-        assert _metrics(tmp_path / two)["world_size"] == 2 and set(e1) == set(e2) == {"val_loss", "mae"}
-        for k in e1:
-            assert e2[k] is not None and math.isclose(e1[k], e2[k], rel_tol=1e-5), (one, k, e1[k], e2[k])
+    _assert_same_eval(tmp_path / "h51", tmp_path / "h52")
+
+
+def _assert_same_eval(one, two) -> None:
+    e1, e2 = _metrics(one)["eval"], _metrics(two)["eval"]
+    assert _metrics(two)["world_size"] == 2 and set(e1) == set(e2) == {"val_loss", "mae"}
+    for k in e1:
+        assert e2[k] is not None and math.isclose(e1[k], e2[k], rel_tol=1e-5), (one.name, k, e1[k], e2[k])
 
 
 @pytest.mark.slow
