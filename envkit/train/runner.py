@@ -307,6 +307,7 @@ class _Trainer:
         if self.val_src is None:
             return {}
         raw, module = self.raw, self.wl.module
+        self.ctx.sync_buffers(raw)  # every rank scores with rank 0's running statistics
         raw.eval()
         sums: dict[str, torch.Tensor] = {}
         count = 0
@@ -469,6 +470,7 @@ class _Trainer:
         if src is None:
             self.log.message(f"no test split: {source}")
             return None
+        self.ctx.sync_buffers(self.raw)
         gathered = evaluation.collect(self.raw, self.wl.module, src, self.ctx, self.amp)
         if gathered is None:
             return None

@@ -84,3 +84,26 @@ def test_evaluate_errors_are_one_line(tmp_path):
     (tmp_path / "r").mkdir()
     out = CliRunner().invoke(app, ["evaluate", str(tmp_path / "r")])
     assert out.exit_code == 2 and "no metrics.json" in out.output
+
+
+@pytest.mark.slow
+def test_two_rank_test_metrics_equal_single_process_evaluation(tmp_path):
+    """AI-GW (64 BatchNorms) on 2 ranks: each rank's running statistics come from its own samples, so the
+    end-of-run test metrics must use rank 0's on every rank, as model_final.pt holds them; they then
+    equal a single-process `evaluate_run` of that file (they differed by 0.3 % before)."""
+    import subprocess
+    import sys
+
+    from wl_helpers import env
+
+    from envkit.evaluate.run import evaluate_run
+
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", "-m", "envkit.train",
+           "aigw", "--dist", "ddp", "--steps", "3", "--set", "synthetic_pool=16", "--set", "val_samples=8",
+           "--set", "overlap_samples=1", "--results", str(tmp_path), "--run-id", "r"]
+    proc = subprocess.run(cmd, env=env(), capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    at_end = json.loads((tmp_path / "r" / "metrics.json").read_text())["test"]["metrics"]
+    again = evaluate_run(tmp_path / "r")["metrics"]
+    for k in at_end:
+        assert again[k] == pytest.approx(at_end[k], rel=1e-5), (k, at_end[k], again[k])
