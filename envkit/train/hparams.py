@@ -81,6 +81,7 @@ class RunnerParams(BaseModel):
     loader_workers: int = Field(2, ge=0)
     read_block: PositiveInt = 16
     test_at_end: bool = True
+    bn_recalibrate: int = Field(0, ge=0)
     target_metric: TargetMetric | None = None
 
 

@@ -307,6 +307,7 @@ class _Trainer:
         if self.val_src is None:
             return {}
         raw, module = self.raw, self.wl.module
+        self.recalibrate_batchnorm()
         self.ctx.sync_buffers(raw)  # every rank scores with rank 0's running statistics
         raw.eval()
         sums: dict[str, torch.Tensor] = {}
@@ -335,6 +336,30 @@ class _Trainer:
         out = {"val_loss": total.pop("val_loss") / n}
         out.update(module.summarize(total, n))
         return out
+
+    def recalibrate_batchnorm(self) -> None:
+        """With `bn_recalibrate: N`, recompute BatchNorm's running statistics with the current weights
+        (a plain average over N training batches, no gradients) before evaluating: "precise BN" (Wu and
+        Johnson 2021, arXiv:2105.07576). In a short run the exponential averages lag far behind weights
+        that move fast, and an eval-mode model can score at chance while it fits its training batches."""
+        n = int(self.hp.get("bn_recalibrate") or 0)
+        norms = [m for m in self.raw.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+        if not n or not norms:
+            return
+        saved = [m.momentum for m in norms]
+        for m in norms:
+            m.reset_running_stats()
+            m.momentum = None  # cumulative average over the batches below
+        was = self.raw.training
+        self.raw.train()
+        with torch.no_grad(), self.amp():
+            for x, _ in sources.limit(self.train_src.batches(0), n):
+                self.raw(x)
+        self.raw.train(was)
+        if self.stages is not None:
+            self.stages.set_modes()
+        for m, momentum in zip(norms, saved, strict=True):
+            m.momentum = momentum
 
     def _mean_over_ranks(self, value: torch.Tensor) -> float:
         t = value.detach().float().reshape(1).clone()
@@ -470,6 +495,7 @@ class _Trainer:
         if src is None:
             self.log.message(f"no test split: {source}")
             return None
+        self.recalibrate_batchnorm()
         self.ctx.sync_buffers(self.raw)
         gathered = evaluation.collect(self.raw, self.wl.module, src, self.ctx, self.amp)
         if gathered is None:
