@@ -14,7 +14,12 @@ from envkit.data.atomic import atomic_path
 
 
 def pyplot() -> Any:
-    """matplotlib.pyplot on the non-interactive Agg backend (no display on compute nodes)."""
+    """matplotlib.pyplot on the non-interactive Agg backend (no display on compute nodes); its cache goes to
+    a temporary folder when the home folder is read-only (inside a container image)."""
+    if "MPLCONFIGDIR" not in os.environ and not os.access(os.path.expanduser("~"), os.W_OK):
+        import tempfile
+
+        os.environ["MPLCONFIGDIR"] = tempfile.mkdtemp(prefix="envkit-matplotlib-")
     import matplotlib
 
     matplotlib.use("Agg")
