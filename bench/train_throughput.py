@@ -45,7 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as results:
         args = [a.workload, "--preset", a.preset, "--device", a.device, "--precision", a.precision,
                 "--steps", str(total), "--log-every", str(a.steps), "--dist", a.dist, "--results", results,
-                "--run-id", "bench", "--set", f"warmup_iters={warm}", "--set", "eval_batches=1"]
+                "--run-id", "bench", "--set", f"warmup_iters={warm}", "--set", "eval_batches=1",
+                "--set", "test_at_end=false"]  # throughput only: no test split, no overlaps
         args += ["--batch", str(a.batch)] if a.batch else []
         args += ["--compile"] if a.compile else []
         args += ["--channels-last"] if a.channels_last else []

@@ -11,8 +11,9 @@ Example:
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -33,6 +34,24 @@ def _check_out(out: Path) -> None:
         _fail(f"--out {out}: exists and is not a folder")
 
 
+IgnoreDiskOpt = Annotated[bool, typer.Option("--ignore-disk", help="Start even when the free disk looks short.")]
+
+
+def _plan(estimate: Callable[[float | None], Any], out: Path, ignore_disk: bool) -> None:
+    """Refuse (exit 2) when the free disk is short, unless told to go on (sizes are known without timing
+    anything); then print the disk and time estimate (`estimate(None)` times two examples)."""
+    from envkit.data import plan
+
+    sized = estimate(0.0)
+    already = sum(f.stat().st_size for f in out.rglob("*") if f.is_file()) if out.is_dir() else 0
+    reason = plan.short_of_disk(sized, out, already)
+    if reason and not ignore_disk:
+        _fail(reason)
+    if reason:
+        sys.stderr.write(f"warning: {reason.split('; ')[0]}; going on (--ignore-disk)\n")
+    print(estimate(None).text(), flush=True)
+
+
 @app.command("aigw")
 def aigw_cmd(
     n: Annotated[int, typer.Option("--n", help="Number of waveforms (split 80/10/10).")],
@@ -42,6 +61,7 @@ def aigw_cmd(
     seed: Annotated[int, typer.Option(help="Seed of the parameter draw and the noise.")] = 0,
     noise: Annotated[bool, typer.Option("--noise", help="Whiten with the aLIGO PSD and add noise.")] = False,
     chunk: Annotated[int, typer.Option(help="Waveforms per resumable chunk.")] = 64,
+    ignore_disk: IgnoreDiskOpt = False,
 ) -> None:
     """IMRPhenomXAS (2,2)-mode waveforms in geometric units with targets q, s1, s2, chi_eff, S_eff.
 
@@ -58,6 +78,9 @@ def aigw_cmd(
     if chunk < 1:
         _fail(f"--chunk must be at least 1, got {chunk}")
     _check_out(out)
+    from envkit.data import plan
+
+    _plan(lambda per: plan.aigw_estimate(n, preset, workers, per), out, ignore_disk)
     try:
         m = aigw.generate(n, out, preset=preset, workers=workers, seed=seed, noise=noise, chunk=chunk)
     except (ValueError, RuntimeError, OSError) as exc:
@@ -74,6 +97,7 @@ def aides_cmd(
     seed: Annotated[int, typer.Option(help="Seed.")] = 0,
     workers: Annotated[int | None, typer.Option(help="Processes (default: all cores).")] = None,
     preview: Annotated[Path | None, typer.Option(help="Write a PNG grid of examples of each class.")] = None,
+    ignore_disk: IgnoreDiskOpt = False,
 ) -> None:
     """GalSim spiral and elliptical galaxy stamps (Moffat PSF, Gaussian noise) with labels.
 
@@ -90,6 +114,9 @@ def aides_cmd(
     if preview is not None and preview.suffix.lower() != ".png":
         _fail(f"--preview {preview}: expected a .png file name")
     _check_out(out)
+    from envkit.data import plan
+
+    _plan(lambda per: plan.aides_estimate(n, size, workers, per), out, ignore_disk)
     try:
         m = aides.generate(n, out, size=size, seed=seed, workers=workers, preview=preview)
     except (ValueError, RuntimeError, OSError) as exc:

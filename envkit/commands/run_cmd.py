@@ -152,8 +152,9 @@ def check_run_args(np_: int | None, nodes: int, results: Path, run_id: str | Non
 
 def _line(s: dict[str, Any]) -> str:
     loss = f"{s['loss_start']:.4g} -> {s['loss_end']:.4g}" if s.get("loss_start") is not None else "n/a"
-    return (f"{s['workload']} on {s['site']} ({s['engine']}, {s['world_size']} ranks): {s['throughput']:.1f} "
-            f"{s['throughput_unit']}, loss {loss}; results in {s['results_dir']}\n")
+    rate = f"{s['throughput']:.1f} {s['throughput_unit']}" if s.get("throughput") is not None else "throughput n/a"
+    return (f"{s['workload']} on {s['site']} ({s['engine']}, {s['world_size']} ranks): {rate}, "
+            f"loss {loss}; results in {s['results_dir']}\n")
 
 
 def _container(site: str, workload: str, engine: str | None, store: Path | None,

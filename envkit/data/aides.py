@@ -8,7 +8,8 @@ these stamps stand in for them (DES pixel scale 0.263", Moffat PSF, Gaussian noi
   face-on arm pattern is drawn in numpy and fed to `InterpolatedImage`), inclined (cos i in [0.3, 1]),
   rotated, plus a small de Vaucouleurs bulge (5-25 % of the flux).
 
-Sizes scale with the stamp so `size=64` (smoke) and `size=299` (paper, Xception's input) look alike.
+Sizes scale with the stamp so `size=64` (smoke) and `size=299` (paper, Xception's input) look alike, and both classes
+draw their half-light radius from the same range (0.06-0.16 x the stamp): they differ in morphology, not size.
 Each stamp is divided by its maximum. Classes are balanced in every split (label = index % 2).
 
 Example:
@@ -23,7 +24,7 @@ import json
 import math
 import multiprocessing as mp
 import os
-from collections.abc import Iterator
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,8 @@ from envkit.data.atomic import atomic_path, write_json
 CLASSES = ("spiral", "elliptical")
 PIXEL_SCALE = 0.263  # arcsec per pixel (DES)
 SPLITS = (("train", 0.8), ("val", 0.1), ("test", 0.1))
-PARAMS = ("size_pix", "shape", "angle", "snr", "psf_fwhm")  # shape: ellipticity or cos(inclination)
+PARAMS = ("size_pix", "shape", "angle", "snr", "psf_fwhm")  # size_pix: half-light radius (elliptical) or disk
+# scale length (spiral; half-light radius = 1.678 x it); shape: ellipticity or cos(inclination)
 
 
 def _spiral_face_on(n: int, h: float, rng: np.random.Generator) -> np.ndarray:
@@ -67,7 +69,9 @@ def _draw(label: int, size: int, rng: np.random.Generator) -> tuple[np.ndarray, 
         gal = galsim.DeVaucouleurs(half_light_radius=hlr * scale, flux=1.0)
         gal = gal.shear(e=shape, beta=angle * galsim.radians)
     else:
-        hlr = rng.uniform(0.08, 0.16) * size  # disk scale length, pixels
+        # the same half-light radius distribution as the ellipticals: the classes differ in morphology
+        # (arms, disk profile, bulge), not in size; an exponential disk's half-light radius is 1.678 h
+        hlr = rng.uniform(0.06, 0.16) * size / 1.678  # disk scale length h, pixels
         shape = rng.uniform(0.3, 1.0)  # cos(inclination)
         n = 2 * size
         face = galsim.Image(_spiral_face_on(n, hlr, rng), scale=scale)
@@ -87,9 +91,8 @@ def _draw(label: int, size: int, rng: np.random.Generator) -> tuple[np.ndarray, 
     return arr, [hlr, shape, angle, snr, fwhm]
 
 
-def _chunk(args: tuple[int, int, int, int]) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
-    """Worker: stamps [start, stop) for a seed."""
-    start, stop, size, seed = args
+def _chunk_rows(start: int, stop: int, size: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Stamps [start, stop) for a seed (stamp i depends on (seed, i) alone)."""
     x = np.empty((stop - start, size, size), np.float32)
     y = np.empty(stop - start, np.int64)
     p = np.empty((stop - start, len(PARAMS)), np.float32)
@@ -97,7 +100,18 @@ def _chunk(args: tuple[int, int, int, int]) -> tuple[int, np.ndarray, np.ndarray
         y[j] = i % 2
         x[j], params = _draw(int(y[j]), size, np.random.default_rng([seed, i]))
         p[j] = params
-    return start, x, y, p
+    return x, y, p
+
+
+def _write_chunk(args: tuple[int, int, int, int, str]) -> int:
+    """Worker: stamps [start, stop) into `path` (temp name, then rename)."""
+    import h5py
+
+    start, stop, size, seed, path = args
+    x, y, p = _chunk_rows(start, stop, size, seed)
+    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+        f["x"], f["y"], f["params"] = x, y, p
+    return len(x)
 
 
 def _split_sizes(n: int) -> dict[str, int]:
@@ -112,7 +126,10 @@ def generate(n: int, out_dir: str | os.PathLike[str], size: int = 64, seed: int 
     """Generate `n` stamps into `out_dir`/{train,val,test}.h5 (80/10/10) and manifest.json.
 
     Each HDF5 file holds `x` (N, size, size) float32, `y` (N,) int64 (0 spiral, 1 elliptical) and
-    `params` (N, 5). `preview` writes a PNG grid with a row of examples per class.
+    `params` (N, 5). Work is split in chunks of `chunk` stamps, each written under a temporary name then
+    renamed, so an interrupted run resumes where it stopped (same arguments) and memory holds one chunk
+    per process, never the whole set; the split files are then assembled chunk by chunk. `preview`
+    writes a PNG grid with a row of examples per class.
 
     >>> import tempfile
     >>> generate(20, tempfile.mkdtemp(), size=32, workers=1)["splits"]["val"]["n"]
@@ -125,44 +142,73 @@ def generate(n: int, out_dir: str | os.PathLike[str], size: int = 64, seed: int 
     if size < 16:
         raise ValueError("size must be at least 16 pixels")
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    jobs = [(s, min(s + chunk, n), size, seed) for s in range(0, n, chunk)]
-    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
-    x = np.empty((n, size, size), np.float32)
-    y = np.empty(n, np.int64)
-    p = np.empty((n, len(PARAMS)), np.float32)
-    results: Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray]]
+    plan = {"n": int(n), "size": int(size), "seed": int(seed), "chunk": int(chunk)}
+    manifest_path = out / "manifest.json"
+    if manifest_path.is_file():
+        done = json.loads(manifest_path.read_text())
+        if done.get("plan") == plan:
+            return done
+        raise ValueError(f"{out} already holds a different AI-DES data set (see {manifest_path})")
+    chunks_dir = out / "chunks"
+    chunks_dir.mkdir(parents=True, exist_ok=True)
+    plan_path = chunks_dir / "plan.json"
+    if plan_path.is_file() and json.loads(plan_path.read_text()) != plan:
+        raise ValueError(f"{chunks_dir} holds chunks of a different plan; remove it or use another folder")
+    write_json(plan_path, plan)
+    bounds = [(s, min(s + chunk, n)) for s in range(0, n, chunk)]
+    paths = [chunks_dir / f"chunk-{i:06d}.h5" for i in range(len(bounds))]
+    todo = [(a, b, size, seed, str(p)) for (a, b), p in zip(bounds, paths, strict=True) if not p.is_file()]
+    if len(todo) < len(bounds):
+        print(f"aides: resuming, {len(bounds) - len(todo)} of {len(bounds)} chunks already written",
+              file=sys.stderr, flush=True)
+    workers = max(1, min(workers or os.cpu_count() or 1, len(todo) or 1))
     if workers == 1:
-        results = map(_chunk, jobs)
+        for job in todo:
+            _write_chunk(job)
     else:
-        pool = mp.get_context("spawn").Pool(workers)
-        results = pool.imap_unordered(_chunk, jobs)
-    for start, cx, cy, cp in results:
-        x[start:start + len(cx)], y[start:start + len(cx)], p[start:start + len(cx)] = cx, cy, cp
-    if workers > 1:
-        pool.close()
-        pool.join()
+        with mp.get_context("spawn").Pool(workers) as pool:
+            for _ in pool.imap_unordered(_write_chunk, todo):
+                pass
     sizes = _split_sizes(n)
+    per_class: dict[str, list[int]] = {}
     begin = 0
     for split, k in sizes.items():
+        counts = np.zeros(2, np.int64)
         with atomic_path(out / f"{split}.h5") as tmp, h5py.File(tmp, "w") as f:
-            f.create_dataset("x", data=x[begin:begin + k], chunks=(min(16, k), size, size) if k else None)
-            f["y"], f["params"] = y[begin:begin + k], p[begin:begin + k]
+            x = f.create_dataset("x", (k, size, size), np.float32, chunks=(min(16, k), size, size) if k else None)
+            y = f.create_dataset("y", (k,), np.int64)
+            p = f.create_dataset("params", (k, len(PARAMS)), np.float32)
             f.attrs.update({"classes": json.dumps(CLASSES), "params": json.dumps(PARAMS),
                             "pixel_scale": PIXEL_SCALE, "size": size})
+            row = 0
+            for (c0, c1), path in zip(bounds, paths, strict=True):
+                lo, hi = max(c0, begin), min(c1, begin + k)
+                if lo >= hi:
+                    continue
+                with h5py.File(path, "r") as src:
+                    sl = slice(lo - c0, hi - c0)
+                    x[row:row + hi - lo], y[row:row + hi - lo] = src["x"][sl], src["y"][sl]
+                    p[row:row + hi - lo] = src["params"][sl]
+                    counts += np.bincount(src["y"][sl], minlength=2)
+                row += hi - lo
+        per_class[split] = counts.tolist()
         begin += k
+    if preview:
+        with h5py.File(paths[0], "r") as src:
+            save_preview(src["x"][:], src["y"][:], preview)
     import galsim
 
     manifest = {
-        "generator": "envkit.data.aides", "n": n, "size": size, "seed": seed, "classes": list(CLASSES),
-        "pixel_scale_arcsec": PIXEL_SCALE, "galsim": galsim.__version__, "params": list(PARAMS),
-        "splits": {s: {"file": f"{s}.h5", "n": k, "per_class": np.bincount(
-            y[sum(list(sizes.values())[:i]):][:k], minlength=2).tolist()}
-            for i, (s, k) in enumerate(sizes.items())},
+        "generator": "envkit.data.aides", "plan": plan, "n": n, "size": size, "seed": seed,
+        "classes": list(CLASSES), "pixel_scale_arcsec": PIXEL_SCALE, "galsim": galsim.__version__,
+        "params": list(PARAMS),
+        "splits": {s: {"file": f"{s}.h5", "n": k, "per_class": per_class[s]} for s, k in sizes.items()},
     }
-    write_json(out / "manifest.json", manifest)
-    if preview:
-        save_preview(x, y, preview)
+    write_json(manifest_path, manifest)
+    for path in paths:
+        path.unlink(missing_ok=True)
+    plan_path.unlink(missing_ok=True)
+    chunks_dir.rmdir()
     return manifest
 
 

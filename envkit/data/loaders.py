@@ -27,9 +27,16 @@ class ShardedBatchSampler:
     """Per-rank batches of indices: deterministic per epoch, resumable, equal count on every rank."""
 
     def __init__(self, n: int, batch: int, rank: int = 0, world_size: int = 1, seed: int = 0,
-                 shuffle: bool = True, block: int = 1, drop_last: bool = True) -> None:
+                 shuffle: bool = True, block: int = 1, drop_last: bool = True,
+                 subset: int | None = None) -> None:
         if batch < 1 or world_size < 1 or not 0 <= rank < world_size:
             raise ValueError(f"bad sharding: batch={batch}, rank={rank}, world_size={world_size}")
+        # evaluation on `subset` samples: the same seeded choice of samples on any rank count (not the
+        # first ones, which are class-sorted in an ImageFolder tree)
+        self.chosen: np.ndarray | None = None
+        if subset is not None and 0 < subset < n:
+            self.chosen = np.sort(np.random.default_rng([seed, 0x5EED]).permutation(n)[:subset])
+            n = subset
         self.n, self.batch, self.rank, self.world_size = n, batch, rank, world_size
         self.seed, self.shuffle, self.block, self.drop_last = seed, shuffle, max(1, block), drop_last
         self.epoch = 0
@@ -53,6 +60,10 @@ class ShardedBatchSampler:
 
     def order(self, epoch: int) -> np.ndarray:
         """The global sample order of `epoch`."""
+        order = self._positions(epoch)
+        return order if self.chosen is None else self.chosen[order]
+
+    def _positions(self, epoch: int) -> np.ndarray:
         if not self.shuffle:
             return np.arange(self.n)
         rng = np.random.default_rng([self.seed, epoch])
@@ -67,7 +78,9 @@ class ShardedBatchSampler:
         for step in range(self.start, self.steps_per_epoch):
             chunk = order[step * g:(step + 1) * g]
             if not self.drop_last and len(chunk) < g:  # last partial batch: split it evenly
-                yield np.sort(np.array_split(chunk, self.world_size)[self.rank])
+                part = np.array_split(chunk, self.world_size)[self.rank]
+                if len(part):  # fewer samples than ranks: some ranks get none (no empty batches)
+                    yield np.sort(part)
             else:
                 yield np.sort(chunk[self.rank * b:(self.rank + 1) * b])
 
@@ -144,7 +157,7 @@ class H5Batches:
 
 def h5_loader(path: str | os.PathLike[str], batch: int, rank: int = 0, world_size: int = 1, seed: int = 0,
               shuffle: bool = True, block: int = 16, workers: int = 2, pin_memory: bool = False,
-              drop_last: bool = True, keys: Sequence[str] = ("x", "y")) -> Any:
+              drop_last: bool = True, keys: Sequence[str] = ("x", "y"), subset: int | None = None) -> Any:
     """A DataLoader over an HDF5 file, sharded by rank; call `loader.sampler.set_epoch(e, start)` first.
 
     >>> # loader = h5_loader("train.h5", batch=64, rank=r, world_size=w)
@@ -154,7 +167,7 @@ def h5_loader(path: str | os.PathLike[str], batch: int, rank: int = 0, world_siz
     from torch.utils.data import DataLoader
 
     ds = H5Batches(path, keys)
-    sampler = ShardedBatchSampler(len(ds), batch, rank, world_size, seed, shuffle, block, drop_last)
+    sampler = ShardedBatchSampler(len(ds), batch, rank, world_size, seed, shuffle, block, drop_last, subset)
     gen = torch.Generator().manual_seed(seed)  # keeps the global RNG untouched by DataLoader
     return DataLoader(cast(Any, ds), sampler=sampler, batch_size=None, num_workers=workers, pin_memory=pin_memory,
                       generator=gen, persistent_workers=False, prefetch_factor=4 if workers else None)

@@ -199,6 +199,22 @@ class Context:
         return hvd.DistributedOptimizer(optimizer, named_parameters=model.named_parameters(),
                                         backward_passes_per_step=backward_passes)
 
+    def sync_buffers(self, model: torch.nn.Module) -> None:
+        """Rank 0's buffers (BatchNorm running statistics) on every rank, before evaluating: in training
+        each rank updates its own from its own samples, so without this rank 1 would score its share of
+        the validation set with other statistics than rank 0 (DDP only broadcasts them at a training
+        forward)."""
+        buffers = [b for b in model.buffers() if b.is_floating_point() or b.dtype == torch.long]
+        if not buffers or self.world_size == 1:
+            return
+        if self._ddp:
+            import torch.distributed as dist
+
+            for b in buffers:
+                dist.broadcast(b.data, src=0)
+        elif self.kind == "horovod":
+            self.hvd.broadcast_parameters(dict(model.named_buffers()), root_rank=0)
+
     def all_reduce_sum(self, tensor: torch.Tensor) -> torch.Tensor:
         """Sum over ranks (a new tensor for Horovod, in place for DDP)."""
         if self._ddp:

@@ -45,13 +45,13 @@ class DeviceSource:
 
     def __init__(self, x: torch.Tensor, y: torch.Tensor, batch: int, rank: int = 0, world_size: int = 1,
                  seed: int = 0, epoch_samples: int | None = None, shuffle: bool = True,
-                 channels_last: bool = False, drop_last: bool = True) -> None:
+                 channels_last: bool = False, drop_last: bool = True, subset: int | None = None) -> None:
         self.x, self.y = x, y
         if channels_last and x.dim() == 4:
             self.x = x.contiguous(memory_format=torch.channels_last)
         self.pool = len(x)
         self.sampler = ShardedBatchSampler(epoch_samples or self.pool, batch, rank, world_size, seed,
-                                           shuffle=shuffle, drop_last=drop_last)
+                                           shuffle=shuffle, drop_last=drop_last, subset=subset)
         self._epoch = -1
         self._order: torch.Tensor | None = None
 
@@ -93,27 +93,84 @@ class LoaderSource:
 
     def batches(self, epoch: int, start: int = 0) -> Iterator[Batch]:
         self.sampler.set_epoch(epoch, start)
+        if isinstance(self.loader.dataset, SeededSamples):
+            self.loader.dataset.set_epoch(epoch)  # workers get a copy with this epoch when iteration starts
         for x, y in self.loader:
             yield _to_device(x, self.device, self.channels_last), _to_device(y, self.device, False)
 
 
-def _val_sampler(n: int, batch: int, rank: int, world: int) -> ShardedBatchSampler:
-    return ShardedBatchSampler(n, batch, rank, world, shuffle=False, drop_last=False)
+class SeededSamples(torch.utils.data.Dataset):  # type: ignore[type-arg]
+    """A dataset whose random augmentation of sample i in epoch e is drawn from seed (seed, e, i).
+
+    So every rank draws different crops and flips (its own samples), the draws do not depend on the
+    rank count, the worker count or which worker reads a sample, and a resumed run (any step) augments
+    exactly as the uninterrupted one: there is no worker RNG state to save.
+
+    >>> ds = SeededSamples([0, 1, 2], seed=3)
+    >>> ds.set_epoch(1); ds[2]
+    2
+    """
+
+    def __init__(self, dataset: Any, seed: int) -> None:
+        self.dataset, self.seed, self.epoch = dataset, int(seed), 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = int(epoch)
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __getitem__(self, index: int) -> Any:
+        import random
+
+        import numpy as np
+
+        state = int(np.random.SeedSequence([self.seed, self.epoch, int(index)]).generate_state(1)[0])
+        saved = random.getstate()
+        try:
+            with torch.random.fork_rng(devices=[]):  # the caller's torch stream is left untouched
+                torch.manual_seed(state)
+                random.seed(state)
+                return self.dataset[index]
+        finally:
+            random.setstate(saved)
+
+
+def _val_sampler(n: int, batch: int, rank: int, world: int, seed: int = 0,
+                 subset: int | None = None) -> ShardedBatchSampler:
+    return ShardedBatchSampler(n, batch, rank, world, seed, shuffle=False, drop_last=False, subset=subset)
+
+
+def eval_subset(hp: dict[str, Any], batch: int) -> int | None:
+    """Validation samples in all when the preset caps them (`eval_batches` x the per-device batch, the
+    same seeded subset on any rank count), else None: the whole validation set."""
+    limit = hp.get("eval_batches")
+    return int(limit) * batch if limit else None
 
 
 def synthetic(module: Any, hp: dict[str, Any], batch: int, rank: int, world: int, seed: int,
               device: torch.device, channels_last: bool) -> tuple[DeviceSource, DeviceSource]:
-    """Train and validation pools from the workload's `synthetic(hp, n, generator)`, on the device."""
+    """Train and validation pools from the workload's `synthetic(hp, n, generator)`, on the device.
+
+    The pool is `synthetic_pool` samples on every rank whatever the rank count (an epoch's indices are
+    taken modulo the pool), so data memory per device does not grow with the number of devices.
+    """
     pool = int(hp.get("synthetic_pool", 256))
-    pool = max(pool, batch * world)
     gen = torch.Generator().manual_seed(seed)
     x, y = module.synthetic(hp, pool, gen)
     vx, vy = module.synthetic(hp, int(hp.get("val_samples", 64)), torch.Generator().manual_seed(seed + 1))
+    epoch_samples = int(hp.get("epoch_samples") or max(pool, batch * world))
     train = DeviceSource(x.to(device), y.to(device), batch, rank, world, seed,
-                         epoch_samples=int(hp.get("epoch_samples", pool)), channels_last=channels_last)
+                         epoch_samples=epoch_samples, channels_last=channels_last)
     val = DeviceSource(vx.to(device), vy.to(device), batch, rank, world, seed, shuffle=False,
-                       channels_last=channels_last, drop_last=False)
+                       channels_last=channels_last, drop_last=False, subset=eval_subset(hp, batch))
     return train, val
+
+
+def test_set(module: Any, hp: dict[str, Any], seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The synthetic held-out test set (seed + 2; train is seed, validation seed + 1)."""
+    n = int(hp.get("test_samples", hp.get("val_samples", 64)))
+    return module.synthetic(hp, n, torch.Generator().manual_seed(seed + 2))
 
 
 def _image_folder(module: Any, hp: dict[str, Any], root: Path, batch: int, rank: int, world: int,
@@ -129,9 +186,9 @@ def _image_folder(module: Any, hp: dict[str, Any], root: Path, batch: int, rank:
     pin = device.type == "cuda"
 
     def make(folder: Path, train: bool) -> LoaderSource:
-        ds = ImageFolder(str(folder), transform=module.image_transforms(hp, train))
+        ds = SeededSamples(ImageFolder(str(folder), transform=module.image_transforms(hp, train)), seed)
         sampler = ShardedBatchSampler(len(ds), batch, rank, world, seed, shuffle=train, drop_last=train) \
-            if train else _val_sampler(len(ds), batch, rank, world)
+            if train else _val_sampler(len(ds), batch, rank, world, seed, eval_subset(hp, batch))
         loader = DataLoader(ds, batch_sampler=cast(Any, sampler), num_workers=workers, pin_memory=pin,
                             generator=torch.Generator().manual_seed(seed))
         return LoaderSource(loader, device, channels_last)
@@ -169,7 +226,7 @@ def build(data: str | None, module: Any, hp: dict[str, Any], batch: int, rank: i
     val = None
     if val_file is not None:
         val = h5_loader(val_file, batch, rank, world, seed, shuffle=False, workers=min(workers, 1),
-                        pin_memory=pin, drop_last=False)
+                        pin_memory=pin, drop_last=False, subset=eval_subset(hp, batch))
     return LoaderSource(train, device, channels_last), (LoaderSource(val, device, channels_last)
                                                         if val is not None else None)
 
@@ -182,3 +239,32 @@ def limit(batches: Iterator[Batch], n: int | None) -> Iterator[Batch]:
         yield b
 
 
+
+
+def test_source(data: str | None, module: Any, hp: dict[str, Any], batch: int, rank: int, world: int, seed: int,
+                device: torch.device, workers: int = 0) -> tuple[Any | None, str]:
+    """(the held-out test split, what it is) for `--data`: synthetic (seed + 2), DIR/test.h5 (what
+    `envkit data` writes), or an image tree's test/ folder, else its val/ folder (ImageNet's labelled
+    validation set is what the field reports on); (None, why) when there is none. Every sample once,
+    in file order, shared over the ranks."""
+    if not data:
+        x, y = test_set(module, hp, seed)
+        return (DeviceSource(x.to(device), y.to(device), batch, rank, world, seed, shuffle=False, drop_last=False),
+                f"synthetic, seed {seed + 2}")
+    root = Path(data)
+    if root.is_file():
+        root = root.parent
+    if (root / "test.h5").is_file():
+        loader = h5_loader(root / "test.h5", batch, rank, world, seed, shuffle=False, workers=workers,
+                           pin_memory=device.type == "cuda", drop_last=False)
+        return LoaderSource(loader, device), str(root / "test.h5")
+    for name in ("test", "val"):
+        if (root / name).is_dir() and hasattr(module, "image_transforms"):
+            from torch.utils.data import DataLoader
+            from torchvision.datasets import ImageFolder
+
+            ds = ImageFolder(str(root / name), transform=module.image_transforms(hp, False))
+            loader = DataLoader(ds, batch_sampler=_val_sampler(len(ds), batch, rank, world), num_workers=workers,
+                                pin_memory=device.type == "cuda")
+            return LoaderSource(loader, device), str(root / name)
+    return None, f"{data}: no test.h5 and no test/ or val/ image folder"

@@ -1,6 +1,7 @@
 """Find a workload (by name or path), read its workload.yaml, load its model.py by path, merge a preset.
 
-A workload folder holds `workload.yaml` (name, description, dependencies, metric, presets) and
+A workload folder holds `workload.yaml` (name, description, dependencies, metric, model_keys: the preset
+keys its model reads, presets) and
 `model.py`, which defines:
 
 - `build_model(hp) -> nn.Module`
@@ -68,7 +69,8 @@ class Workload:
         return list(self.spec.get("presets", {}))
 
     def preset(self, name: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-        """The preset's hyperparameters with `overrides` applied (unknown keys are allowed)."""
+        """The preset's hyperparameters with `overrides` applied; keys neither the runner's nor in the
+        workload's `model_keys` are errors (envkit.train.hparams)."""
         presets = self.spec.get("presets") or {}
         if name not in presets:
             raise WorkloadError(f"workload {self.name} has no preset {name!r} "
@@ -76,7 +78,10 @@ class Workload:
         hp = dict(presets[name] or {})
         hp.update(overrides or {})
         hp["preset"] = name
-        return hp
+        from envkit.train import hparams
+
+        return hparams.check(hp, list(self.spec.get("model_keys") or []),
+                             f"{self.path / 'workload.yaml'} preset {name}")
 
 
 def _load_module(name: str, path: Path) -> ModuleType:

@@ -77,7 +77,7 @@ def test_bundled_workload_specs(name):
     assert isinstance(wl.spec["dependencies"]["pip"], list)
     for preset in ("smoke", "paper"):
         hp = wl.preset(preset)
-        assert hp["batch"] >= 1 and hp["lr"] > 0
+        assert (hp.get("batch") or hp["global_batch"]) >= 1 and hp["lr"] > 0
     x, y = wl.module.synthetic(wl.preset("smoke"), 4, torch.Generator().manual_seed(0))
     with torch.no_grad():
         out = wl.module.build_model(wl.preset("smoke")).eval()(x)

@@ -20,6 +20,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 CLASSES = ("spiral", "elliptical")
+HEAD = ("net.fc.",)  # re-initialised when --weights comes from another task (ImageNet's 1,000 classes)
 
 
 class GalaxyNet(nn.Module):
@@ -38,18 +39,19 @@ class GalaxyNet(nn.Module):
 
 
 def build_model(hp: dict[str, Any]) -> nn.Module:
-    """legacy_xception with `num_classes` outputs, optionally initialised from a local file."""
+    """legacy_xception with `num_classes` outputs; `head: dl_des` puts the published head on top of the
+    global average pooling: Dense 1024 -> Dropout 0.7 -> Dense 1024 -> classes (ReLU between: the
+    activations are an envkit assumption). Initial weights come from `--weights` (the runner loads them)."""
     import timm
 
-    net = timm.create_model(str(hp.get("arch", "legacy_xception")), pretrained=False,
-                            num_classes=int(hp.get("num_classes", 2)))
-    if hp.get("weights"):
-        state = torch.load(hp["weights"], map_location="cpu", weights_only=True)
-        state = state.get("state_dict", state) if isinstance(state, dict) else state
-        state = {k.removeprefix("net.").removeprefix("module."): v for k, v in state.items()}
-        own = net.state_dict()
-        net.load_state_dict({k: v for k, v in state.items() if k in own and own[k].shape == v.shape},
-                            strict=False)
+    classes = int(hp.get("num_classes", 2))
+    net = timm.create_model(str(hp.get("arch", "legacy_xception")), pretrained=False, num_classes=classes)
+    if hp.get("head") == "dl_des":
+        width = net.get_classifier().in_features
+        net.fc = nn.Sequential(nn.Linear(width, 1024), nn.ReLU(), nn.Dropout(0.7), nn.Linear(1024, 1024), nn.ReLU(),
+                               nn.Linear(1024, classes))
+    elif hp.get("head") not in (None, "linear"):
+        raise ValueError(f"head {hp.get('head')!r}: choose linear or dl_des")
     return GalaxyNet(net)
 
 
@@ -95,11 +97,32 @@ def synthetic(hp: dict[str, Any], n: int, generator: torch.Generator) -> tuple[t
 
 
 def image_transforms(hp: dict[str, Any], train: bool) -> Any:
-    """For real cutouts in an ImageFolder tree: resize to the preset's size, flips when training."""
+    """For real cutouts in an ImageFolder tree: resize to the preset's size; when training, the preset's
+    `augment` (the published recipe: flips, rotation 45 degrees, zoom and shift 0.3, as Keras'
+    ImageDataGenerator), else flips only."""
     from torchvision import transforms as T
 
     size = int(hp.get("image_size", 299))
-    steps = [T.Resize((size, size))]
+    aug = dict(hp.get("augment") or {"flip": True})
+    steps: list[Any] = [T.Resize((size, size))]
     if train:
-        steps += [T.RandomHorizontalFlip(), T.RandomVerticalFlip()]
+        if aug.get("flip"):
+            steps += [T.RandomHorizontalFlip(), T.RandomVerticalFlip()]
+        if aug.get("rotation") or aug.get("zoom") or aug.get("shift"):
+            zoom, shift = float(aug.get("zoom", 0.0)), float(aug.get("shift", 0.0))
+            steps.append(T.RandomAffine(float(aug.get("rotation", 0.0)), translate=(shift, shift) if shift else None,
+                                        scale=(1 - zoom, 1 + zoom) if zoom else None))
     return T.Compose([*steps, T.ToTensor(), T.Normalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))])
+
+
+def predictions(outputs: torch.Tensor) -> torch.Tensor:
+    """Per sample the class probabilities (softmax, float32)."""
+    return F.softmax(outputs.float(), dim=1)
+
+
+def report(pred: Any, target: Any, out_dir: Any, hp: dict[str, Any], title: str = "") -> dict[str, Any]:
+    """Confusion matrix, ROC and AUC, the p >= 0.9999 catalogue's size and purity, roc.png
+    (envkit.evaluate.classify)."""
+    from envkit.evaluate import classify
+
+    return classify.binary_report(pred, target.astype("int64"), CLASSES, out_dir, title)

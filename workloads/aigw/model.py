@@ -148,3 +148,17 @@ def synthetic(hp: dict[str, Any], n: int, generator: torch.Generator) -> tuple[t
     x = torch.cos(phase) * torch.exp(3.0 * t)[None]
     x = x + 0.05 * torch.randn(n, seq_len, generator=generator)
     return x.float(), torch.stack([q, s1, s2, chi, s_eff], dim=1).float()
+
+
+def predictions(outputs: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+    """Per sample [q, s1, s2, chi_eff, S_eff] as predicted (the two heads side by side)."""
+    return torch.cat([outputs[0], outputs[1]], dim=1)
+
+
+def report(pred: Any, target: Any, out_dir: Any, hp: dict[str, Any], title: str = "") -> dict[str, Any]:
+    """Per-parameter errors, errors binned over q and chi_eff, waveform overlaps of the true and the
+    predicted parameters (lalsimulation) and parameters.png (envkit.evaluate.gw)."""
+    from envkit.evaluate import gw
+
+    return gw.report(pred, target, int(hp.get("seq_len", 101_300)), out_dir,
+                     int(hp.get("overlap_samples", 32)), title)

@@ -18,6 +18,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+HEAD = ("fc.",)  # re-initialised when --weights has another number of classes
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 
 
@@ -31,11 +32,6 @@ def build_model(hp: dict[str, Any]) -> nn.Module:
 
     model = torchvision.models.resnet50(weights=None, num_classes=int(hp.get("num_classes", 1000)),
                                         zero_init_residual=bool(hp.get("zero_init_residual", True)))
-    if hp.get("weights"):
-        state = torch.load(hp["weights"], map_location="cpu", weights_only=True)
-        own = model.state_dict()
-        model.load_state_dict({k: v for k, v in state.items() if k in own and own[k].shape == v.shape},
-                              strict=False)
     return model
 
 
@@ -77,3 +73,15 @@ def image_transforms(hp: dict[str, Any], train: bool) -> Any:
     if train:
         return T.Compose([T.RandomResizedCrop(size), T.RandomHorizontalFlip(), T.ToTensor(), norm])
     return T.Compose([T.Resize(int(size * 256 / 224)), T.CenterCrop(size), T.ToTensor(), norm])
+
+
+def predictions(outputs: torch.Tensor) -> torch.Tensor:
+    """Per sample the five highest-scoring classes, best first (a compact summary of 1,000 logits)."""
+    return outputs.topk(min(5, outputs.shape[1]), dim=1).indices
+
+
+def report(pred: Any, target: Any, out_dir: Any, hp: dict[str, Any], title: str = "") -> dict[str, Any]:
+    """Top-1 and top-5 accuracy over the whole split (envkit.evaluate.classify)."""
+    from envkit.evaluate import classify
+
+    return classify.topk_report(pred.astype("int64"), target.astype("int64"))
