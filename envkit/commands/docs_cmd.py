@@ -74,7 +74,7 @@ def _check_output_dir(output: Path) -> None:
         raise EnvkitError(f"-o cannot be used: {getattr(exc, 'strerror', None) or exc}", file=text[:200]) from None
 
 
-def _writing(output: Path, *files: Path):  # type: ignore[no-untyped-def]
+def _writing(output: Path, *files: Path):
     """Undo a half-done -o on failure (new pages and a new folder removed) and make OSErrors one line."""
     import contextlib
 
@@ -82,7 +82,7 @@ def _writing(output: Path, *files: Path):  # type: ignore[no-untyped-def]
     from envkit.fsutil import undo_on_failure
 
     @contextlib.contextmanager
-    def guard():  # type: ignore[no-untyped-def]
+    def guard():
         try:
             with undo_on_failure(output, *files):
                 yield

@@ -95,7 +95,8 @@ def overlaps(pred: np.ndarray, true: np.ndarray, length: int, limit: int = 64) -
         cq, c1, c2 = float(np.clip(q, *aigw.Q_RANGE)), *(float(np.clip(s, *aigw.SPIN_RANGE)) for s in (s1, s2))
         clipped += (cq, c1, c2) != (q, s1, s2)
         try:
-            ht = aigw.mode22(*(float(v) for v in true[i, :3]), preset)
+            tq, ts1, ts2 = (float(v) for v in true[i, :3])
+            ht = aigw.mode22(tq, ts1, ts2, preset)
             hp = aigw.mode22(cq, c1, c2, preset)
         except (RuntimeError, ValueError):
             failed += 1

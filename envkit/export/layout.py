@@ -30,6 +30,7 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 APPTAINER_COMMIT = "05a391e0dc9a95872affd852e7cf04624d0ee0be"
 APPTAINER_SOURCES = (
@@ -89,10 +90,10 @@ DEFAULT_RUNSCRIPT = '#!/bin/sh\n\necho "There is no runscript defined for this c
 _SECTION = re.compile(r"^%([A-Za-z]+)\b.*$")
 
 
-def def_sections(text: str) -> dict:  # type: ignore[type-arg]
+def def_sections(text: str) -> dict[str, Any]:
     """Split a Singularity definition into {"header": {key: value}, section: body}, as Apptainer's parser does
     for the sections envkit renders (one of each; hand-written: spython is only a test dependency)."""
-    out: dict = {"header": {}}  # type: ignore[type-arg]
+    out: dict[str, Any] = {"header": {}}
     current: str | None = None
     for line in text.splitlines():
         match = _SECTION.match(line)

@@ -88,4 +88,4 @@ def run_artifact(engine: Any, artifact: Path, command: Sequence[str], *, binds: 
     Example: Charliecloud().run("envkit-local.sif", ["python3", "-V"]) comes here.
     """
     with opened(artifact) as root:
-        return engine.run(str(root), command, binds=binds, env=env, timeout=timeout)  # type: ignore[no-any-return]
+        return engine.run(str(root), command, binds=binds, env=env, timeout=timeout)

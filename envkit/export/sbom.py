@@ -56,7 +56,7 @@ def _created(manifest: dict[str, Any]) -> dt.datetime:
         .replace(tzinfo=None)
 
 
-def sbom_document(manifest: dict[str, Any]):  # type: ignore[no-untyped-def]
+def sbom_document(manifest: dict[str, Any]) -> Any:
     """The spdx-tools Document for an image manifest (see the module example)."""
     from spdx_tools.spdx.model import (
         Actor,

@@ -92,7 +92,7 @@ class _BoundedLoader(yaml.SafeLoader):
         self._nodes = 0
         self._path: list[str | int] = []
 
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:  # type: ignore[override]
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
         event = self.peek_event()
         line = event.start_mark.line + 1 if event.start_mark else None
         if isinstance(parent, yaml.MappingNode) and isinstance(index, yaml.ScalarNode):
@@ -112,7 +112,7 @@ class _BoundedLoader(yaml.SafeLoader):
             self._path.pop()
 
     def _compose_checked(self, event: yaml.Event, parent: yaml.Node | None, index: Any,
-                         line: int | None) -> yaml.Node:
+                         line: int | None) -> yaml.Node | None:
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
             raise _Refused("anchors and aliases (&name, *name) are not allowed in profiles "
                            "(copy the value, or use extends:)", line)
@@ -128,7 +128,7 @@ class _BoundedLoader(yaml.SafeLoader):
         try:
             if self._depth > MAX_DEPTH:
                 raise _Refused(f"nested more than {MAX_DEPTH} levels deep", line)
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            return super().compose_node(parent, index)
         finally:
             self._depth -= 1
 

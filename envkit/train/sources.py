@@ -99,7 +99,7 @@ class LoaderSource:
             yield _to_device(x, self.device, self.channels_last), _to_device(y, self.device, False)
 
 
-class SeededSamples(torch.utils.data.Dataset):  # type: ignore[type-arg]
+class SeededSamples(torch.utils.data.Dataset):
     """A dataset whose random augmentation of sample i in epoch e is drawn from seed (seed, e, i).
 
     So every rank draws different crops and flips (its own samples), the draws do not depend on the
@@ -264,7 +264,7 @@ def test_source(data: str | None, module: Any, hp: dict[str, Any], batch: int, r
             from torchvision.datasets import ImageFolder
 
             ds = ImageFolder(str(root / name), transform=module.image_transforms(hp, False))
-            loader = DataLoader(ds, batch_sampler=_val_sampler(len(ds), batch, rank, world), num_workers=workers,
-                                pin_memory=device.type == "cuda")
+            sampler = cast(Any, _val_sampler(len(ds), batch, rank, world))
+            loader = DataLoader(ds, batch_sampler=sampler, num_workers=workers, pin_memory=device.type == "cuda")
             return LoaderSource(loader, device), str(root / name)
     return None, f"{data}: no test.h5 and no test/ or val/ image folder"
