@@ -19,18 +19,12 @@ from typing import Annotated, Any
 
 import typer
 
-from envkit.commands.options import EngineOpt, JsonOpt, SiteOpt, StoreOpt, WorkloadOpt
+from envkit.commands.options import EngineOpt, JsonOpt, SiteOpt, StoreOpt, WorkloadOpt, build_options
 
 
 def _out(text: str) -> None:
     sys.stdout.write(text)
     sys.stdout.flush()
-
-
-def _options(site: str, engine: str | None, store: Path | None, workload: str | None, **kw: Any):
-    from envkit.build.pipeline import BuildOptions
-
-    return BuildOptions(site=site, engine=engine, store=store, workload=workload, **kw)
 
 
 def build_cmd(
@@ -52,7 +46,7 @@ def build_cmd(
     from envkit.build.pipeline import dry_run_lines, plan_build, run_build
     from envkit.build.progress import reporter_for
 
-    opts = _options(site, engine, store, workload, layer=layer, rebuild=rebuild, dry_run=dry_run, jobs=jobs)
+    opts = build_options(site, engine, store, workload, layer=layer, rebuild=rebuild, dry_run=dry_run, jobs=jobs)
     if dry_run:
         plan = plan_build(opts)
         if as_json:
@@ -91,7 +85,7 @@ def inspect_cmd(site: SiteOpt, workload: WorkloadOpt = None, engine: EngineOpt =
     from envkit.build.inspect import load_manifest
     from envkit.engines.manifest import summary
 
-    _plan, _lp, manifest = load_manifest(_options(site, engine, store, workload))
+    _plan, _lp, manifest = load_manifest(build_options(site, engine, store, workload))
     if sbom:
         from envkit.export.sbom import sbom_json
 
@@ -123,7 +117,7 @@ def verify_cmd(site: Annotated[str | None, typer.Option("--site", "-s", help="Si
 
         raise EnvkitError("give --site SITE (the built image) or a FILE (an exported artifact)")
 
-    report = verify(_options(site, engine, store, workload))
+    report = verify(build_options(site, engine, store, workload))
     if as_json:
         _out(json.dumps(report.as_dict(), indent=2) + "\n")
     else:
@@ -145,7 +139,7 @@ def doctor_cmd(site: SiteOpt, image: Annotated[Path | None, typer.Option("--imag
     """
     from envkit.build import doctor
 
-    opts = _options(site, engine, store, None)
+    opts = build_options(site, engine, store, None)
     profile, eng, manifest, image_ref = _doctor_image(opts, image)
     host = doctor.gather_host(eng)
     counter = None

@@ -18,7 +18,7 @@ from typing import Annotated
 
 import typer
 
-from envkit.commands.build_cmd import EngineOpt, JsonOpt, StoreOpt, WorkloadOpt, _options
+from envkit.commands.options import EngineOpt, JsonOpt, StoreOpt, WorkloadOpt, build_options
 
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="sif, oci, docker-archive, sqfs or tar.")]
 PlainOpt = Annotated[bool | None, typer.Option("--plain-http/--tls", help="Plain HTTP to the registry (default: "
@@ -47,7 +47,7 @@ def export_cmd(
     from envkit.build.progress import reporter_for
     from envkit.export.service import export_site
 
-    result = export_site(_options(site, engine, store, workload), fmt, output, reporter_for(True, False)
+    result = export_site(build_options(site, engine, store, workload), fmt, output, reporter_for(True, False)
                          if quiet or as_json else reporter_for(False, False))
     if as_json:
         _out(json.dumps(result.as_dict(), indent=2) + "\n")
@@ -85,8 +85,8 @@ def push_cmd(
             from envkit.build.progress import reporter_for
             from envkit.export.service import default_name, export_site
 
-            file = export_site(_options(site, engine, store, workload), fmt, Path(work) / default_name("image", fmt),
-                               reporter_for(True, False)).path
+            opts = build_options(site, engine, store, workload)
+            file = export_site(opts, fmt, Path(work) / default_name("image", fmt), reporter_for(True, False)).path
         assert file is not None
         if not file.is_file():
             raise EnvkitError(f"{file} does not exist")

@@ -7,9 +7,12 @@ Example:
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from envkit.build.pipeline import BuildOptions
 
 SiteOpt = Annotated[str, typer.Option("--site", "-s", help="Site profile name or path to a YAML file.")]
 OptionalSiteOpt = Annotated[str | None, typer.Option("--site", "-s", help="Site profile name or path to a YAML file.")]
@@ -19,3 +22,11 @@ StoreOpt = Annotated[Path | None, typer.Option("--store", help="Image store (def
                                                               "~/.local/share/envkit).")]
 WorkloadOpt = Annotated[str | None, typer.Option("--workload", help="Also the workload layer for this workload.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def build_options(site: str, engine: str | None, store: Path | None, workload: str | None,
+                  **kw: Any) -> BuildOptions:
+    """The build pipeline's options from the shared command-line values (build, inspect, verify, export)."""
+    from envkit.build.pipeline import BuildOptions
+
+    return BuildOptions(site=site, engine=engine, store=store, workload=workload, **kw)

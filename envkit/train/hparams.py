@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, ValidationError
 
-from envkit.train.workload import WorkloadError
+from envkit.train.errors import WorkloadError
 
 
 class Stage(BaseModel):

@@ -29,11 +29,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from envkit.train.errors import WorkloadError  # noqa: F401  (raised here, and re-exported)
+
 REQUIRED = ("build_model", "loss", "evaluate", "summarize", "synthetic")
-
-
-class WorkloadError(ValueError):
-    """A workload that cannot be found or read (printed as one line)."""
 
 
 def resolve(name_or_path: str) -> Path:

@@ -11,6 +11,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # wl_helpers, whatever
 
 from wl_helpers import FIXTURES  # noqa: E402
 
+# Workload fixtures are data for the tests (model.py files share a name), not test modules or doctests.
+collect_ignore = ["fixtures"]
+
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "slow: takes more than a few seconds (deselect with -m 'not slow')")
