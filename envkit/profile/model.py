@@ -169,7 +169,7 @@ class Scheduler(Section):
     partition: Name | None = None
     queue: Name | None = None
     walltime: Walltime | None = None
-    directives: list[Arg] = Field(default_factory=list)  # extra job-script lines, e.g. -l filesystems=home
+    directives: list[Text] = Field(default_factory=list)  # extra job-script lines: "-l filesystems=home"
     source: Text
 
 
