@@ -103,17 +103,9 @@ def _line(s: dict[str, Any]) -> str:
 def _container(site: str, workload: str, engine: str | None, store: Path | None,
                dry_run: bool):  # type: ignore[no-untyped-def]
     """(the workload's image, whether it was stale): built first (base, site, workload) when inputs changed."""
-    from envkit.build.pipeline import BuildOptions, plan_build, run_build
-    from envkit.build.progress import PlainReporter
-    from envkit.launch.run import container_for
+    from envkit.launch.run import prepare_container
 
-    opts = BuildOptions(site=site, workload=workload, layer="workload", engine=engine, store=store,
-                        dry_run=dry_run)
-    plan = plan_build(opts)
-    stale = any(lp.needs_build for lp in plan.layers)
-    if stale and not dry_run:
-        run_build(opts, PlainReporter(sys.stderr))  # stdout stays for the run's own lines and --json
-    return container_for(plan.profile, workload, engine, store), stale  # the launch model names the image
+    return prepare_container(site, workload, engine, store, dry_run)
 
 
 def register(app: typer.Typer) -> None:

@@ -177,6 +177,24 @@ def container_for(profile: Profile, workload: str, engine: str | None = None, st
                      gpu=profile.gpu.vendor == "nvidia", manifest_hash=manifest_hash)
 
 
+def prepare_container(site: str, workload: str, engine: str | None = None, store: Path | None = None,
+                      dry_run: bool = False) -> tuple[Container, bool]:
+    """(the workload's image, whether it was stale): built first (base, site, workload) when inputs changed,
+    unless dry_run; build progress goes to stderr so stdout stays for the command's own lines."""
+    import sys
+
+    from envkit.build.pipeline import BuildOptions, plan_build, run_build
+    from envkit.build.progress import PlainReporter
+
+    opts = BuildOptions(site=site, workload=workload, layer="workload", engine=engine, store=store,
+                        dry_run=dry_run)
+    plan = plan_build(opts)
+    stale = any(lp.needs_build for lp in plan.layers)
+    if stale and not dry_run:
+        run_build(opts, PlainReporter(sys.stderr))
+    return container_for(plan.profile, workload, engine, store), stale
+
+
 def read_summary(results: Path, run_id: str) -> dict[str, Any]:
     """The run's summary from results/RUN_ID/metrics.json, with results_dir as seen from the host."""
     path = results / run_id / "metrics.json"

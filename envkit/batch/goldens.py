@@ -1,0 +1,56 @@
+"""Golden job scripts: `python -m envkit.batch.goldens` writes containers/<site>/jobs/aigw-<N>n.sh for every
+shipped site with a scheduler; tests/run/test_job_scripts.py compares them.
+
+Paths are fixed (/scratch/envkit/...) and the run id is RUN_ID so the text is the same on every machine.
+
+Example:
+    >>> text = golden_script("summit", 4)
+    >>> "#BSUB -nnodes 4" in text
+    True
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from envkit.batch.jobs import JobOptions, job_script
+from envkit.launch.run import RunRequest, compose, container_for
+from envkit.profile import list_sites, load_profile
+from envkit.resources import home
+
+ROOT = Path("/scratch/envkit")
+NODES = (1, 2, 4)
+
+
+def golden_script(site: str, nodes: int, workload: str = "aigw") -> str:
+    """The job script for `site`, `nodes` nodes, with fixed paths and run id."""
+    profile = load_profile(site)
+    req = RunRequest(site=site, workload=workload, nodes=nodes, run_id="RUN_ID", results=ROOT / "results")
+    argv = compose(profile, req, container_for(profile, workload, store=ROOT / "store"))
+    return job_script(profile, req, JobOptions(), argv, workdir=ROOT)
+
+
+def golden_sites() -> list[str]:
+    """Shipped sites that have a batch scheduler."""
+    return [s for s in list_sites() if load_profile(s).scheduler.kind != "none"]
+
+
+def golden_path(site: str, nodes: int) -> Path:
+    return home() / "containers" / site / "jobs" / f"aigw-{nodes}n.sh"
+
+
+def main() -> None:
+    from envkit.fsutil import atomic_write_text
+
+    for site in golden_sites():
+        for nodes in NODES:
+            if nodes <= load_profile(site).nodes.count:
+                path = golden_path(site, nodes)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                atomic_write_text(path, golden_script(site, nodes))
+                sys.stderr.write(f"wrote {path.relative_to(home())}\n")
+
+
+if __name__ == "__main__":
+    main()
