@@ -70,6 +70,14 @@ def site_show(site: str, as_json: Annotated[bool, typer.Option("--json", help="P
     p = load_profile(site)
     data = p.model_dump(mode="json")
     data["profile_hash"] = profile_hash(p)
+    try:  # which base image and torch build the site gets, and why (envkit/recipe/bases.py choose_platform)
+        from envkit.recipe.bases import load_base
+
+        platform, why = load_base(p.base).choose_platform(p.cpu.arch, p.cuda.toolkit if p.cuda else None,
+                                                          p.cuda.driver if p.cuda else None)
+        data["base_platform"] = {"image": platform.image, "torch": platform.python.torch, "why": why}
+    except EnvkitError as exc:
+        data["base_platform"] = {"error": str(exc)}
     if as_json:
         out(json.dumps(data, indent=2, sort_keys=True) + "\n")
         return
