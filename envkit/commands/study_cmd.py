@@ -59,7 +59,7 @@ def scale_cmd(
         raise EnvkitError(f"--nodes has {len(nodes)} values but --ranks has {len(ranks)}")
     name = series or new_run_id(f"{workload_name(workload)}-scale")
     done: list[Path] = []
-    for np_, n in zip(ranks, nodes):
+    for np_, n in zip(ranks, nodes, strict=True):
         run_id = f"{name}-np{np_}"
         argv = [sys.executable, "-m", "envkit.cli", "submit" if submit else "run", "--site", site, workload,
                 "--np", str(np_), "--nodes", str(n), "--results", str(results), "--run-id", run_id]

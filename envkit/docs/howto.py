@@ -20,7 +20,7 @@ from envkit.docs.context import ENGINE_NAMES, DocContext
 from envkit.docs.model import Command, Fact, Section
 from envkit.errors import EnvkitError
 from envkit.launch.run import RunRequest, compose, container_for, rendezvous
-from envkit.recipe.layers import base_tag, site_tag, workload_tag
+from envkit.recipe.layers import base_tag, site_tag
 
 DEFAULT_WORKLOADS = ("aigw", "resnet50", "aides")
 CLI = "envkit CLI"

@@ -106,7 +106,7 @@ def plot(paths: list[Path], output: Path, title: str | None = None) -> Path:
                    color="tab:red", capsize=3, label="measured (mean ± 95 % CI)")
     right.plot(devices, [base.throughput / base.devices * d for d in devices], "--", color="0.5",
                label="ideal (linear)")
-    for p, s in zip(points, speed):
+    for p, s in zip(points, speed, strict=True):
         right.annotate(f"×{s:.2f}\n{s / p.devices:.0%}", (p.devices, p.throughput), textcoords="offset points",
                        xytext=(6, -22), fontsize=8)
     right.set_xscale("log", base=2)
