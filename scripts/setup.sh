@@ -17,6 +17,7 @@ if [ "$light" -eq 0 ]; then
   $SUDO apt-get install -y -qq --no-install-recommends \
     debootstrap charliecloud charliecloud-builders squashfs-tools \
     openmpi-bin libopenmpi-dev \
+    mpich \
     slurm-wlm munge libpmix-dev \
     chromium \
     >/dev/null
