@@ -101,7 +101,15 @@ def run(ctx: DocContext) -> Section:
         "With envkit (builds the image first if it is missing or stale)",
         shlex.join(["envkit", "run", "--site", p.name, "workloads/aigw", "--nodes", str(nodes), "--",
                     "--preset", "paper"]), "envkit/commands/run_cmd.py",
-        note="envkit run --dry-run prints the launcher line it will use; the lines below are what it runs.")]
+        note="envkit run --dry-run prints the launcher line it will use; the lines below are what it runs "
+             "(less the run id), with the images in this machine's store ($ENVKIT_STORE or "
+             "~/.local/share/envkit) and results under ./results.")]
+    if p.scheduler.kind != "none":
+        cmds.append(Command(
+            "As a batch job (writes the job script, submits it, records the job under results/RUN_ID)",
+            shlex.join(["envkit", "submit", "--site", p.name, "workloads/aigw", "--nodes", str(nodes), "--",
+                        "--preset", "paper"]) + "\n" + "envkit jobs && envkit results", "envkit/commands/submit_cmd.py",
+            note="envkit submit --dry-run prints the job script; the launch line in it is the one below."))
     for name, description in workloads():
         container = container_for(p, name)
         one = compose(p, RunRequest(site=p.name, workload=name, np=1, run_id=None), container)

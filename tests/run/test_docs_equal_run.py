@@ -40,7 +40,11 @@ def _without_run_id(line: str) -> list[str]:
     return argv
 
 
-@pytest.mark.parametrize("site", SHIPPED_SITES)
+PROFILES = Path(__file__).parent / "profiles"
+
+
+@pytest.mark.parametrize("site", [*SHIPPED_SITES, str(PROFILES / "pbs-polaris.yaml"),
+                                  str(PROFILES / "slurm-a100-cuda122.yaml")])
 def test_every_docs_launch_line_is_what_run_prints(site: str, tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ENVKIT_STORE", str(tmp_path / "store"))
