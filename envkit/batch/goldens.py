@@ -1,5 +1,5 @@
-"""Golden job scripts: `python -m envkit.batch.goldens` writes containers/<site>/jobs/aigw-<N>n.sh for every
-shipped site with a scheduler; tests/run/test_job_scripts.py compares them.
+"""Golden job scripts: containers/<site>/jobs/aigw-<N>n.sh for every shipped site with a scheduler, written
+and checked with the recipe goldens (`python -m envkit.recipe.goldens [--check]`).
 
 Paths are fixed (/scratch/envkit/...) and the run id is RUN_ID so the text is the same on every machine.
 
@@ -11,7 +11,6 @@ Example:
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from envkit.batch.jobs import JobOptions, job_script
@@ -40,17 +39,7 @@ def golden_path(site: str, nodes: int) -> Path:
     return home() / "containers" / site / "jobs" / f"aigw-{nodes}n.sh"
 
 
-def main() -> None:
-    from envkit.fsutil import atomic_write_text
-
-    for site in golden_sites():
-        for nodes in NODES:
-            if nodes <= load_profile(site).nodes.count:
-                path = golden_path(site, nodes)
-                path.parent.mkdir(parents=True, exist_ok=True)
-                atomic_write_text(path, golden_script(site, nodes))
-                sys.stderr.write(f"wrote {path.relative_to(home())}\n")
-
-
-if __name__ == "__main__":
-    main()
+def render_jobs() -> dict[str, str]:
+    """Every golden job script by path relative to containers/ (`python -m envkit.recipe.goldens` writes them)."""
+    return {golden_path(site, nodes).relative_to(home() / "containers").as_posix(): golden_script(site, nodes)
+            for site in golden_sites() for nodes in NODES if nodes <= load_profile(site).nodes.count}

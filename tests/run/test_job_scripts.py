@@ -52,8 +52,8 @@ CASES = [(s, n) for s in golden_sites() for n in NODES if n <= load_profile(s).n
 @pytest.mark.parametrize(("site", "nodes"), CASES)
 def test_job_script_golden(site: str, nodes: int) -> None:
     path = golden_path(site, nodes)
-    assert path.is_file(), f"missing golden {path}: run python -m envkit.batch.goldens"
-    assert golden_script(site, nodes) == path.read_text(), f"{path} differs: python -m envkit.batch.goldens"
+    assert path.is_file(), f"missing golden {path}: run python -m envkit.recipe.goldens"
+    assert golden_script(site, nodes) == path.read_text(), f"{path} differs: python -m envkit.recipe.goldens"
 
 
 @pytest.mark.parametrize("site", [*golden_sites(), str(PROFILES / "pbs-polaris.yaml")])
