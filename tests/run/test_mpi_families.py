@@ -81,3 +81,19 @@ def test_pmi_shim_runs_under_real_hydra() -> None:
     assert proc.returncode == 0, proc.stderr
     port = str(master_port(["--run-id", "x"]))
     assert sorted(proc.stdout.split("\n")[:2]) == [f"0 2 {port}", f"1 2 {port}"]
+
+
+def test_torchrun_rendezvous_from_slurm_pbs_and_lsf_node_lists(tmp_path: Path) -> None:
+    from envkit.launch.run import rendezvous
+
+    assert rendezvous({"SLURM_JOB_NODELIST": "gpu[003-005]"}) == "gpu003:29500"
+    pbs = tmp_path / "pbs_nodes"
+    pbs.write_text("x3001c0s1b0n0\nx3001c0s1b0n0\nx3002c0s1b0n0\n")
+    assert rendezvous({"PBS_NODEFILE": str(pbs)}) == "x3001c0s1b0n0:29500"
+    lsf = tmp_path / "lsf_hosts"
+    lsf.write_text("batch3\n" + "a01n01\n" * 6 + "a01n02\n" * 6)  # Summit: the launch node first, then 6 per node
+    assert rendezvous({"LSB_DJOB_HOSTFILE": str(lsf)}) == "a01n01:29500"
+    assert rendezvous({"ENVKIT_MASTER_ADDR": "h1", "SLURM_JOB_NODELIST": "gpu1"}) == "h1:29500"
+    argv = launch_argv(load_profile("local"), LaunchPlan(2, 2, CMD, rendezvous=rendezvous({"PBS_NODEFILE": str(pbs)})),
+                       launcher="torchrun")
+    assert "--rdzv-endpoint=x3001c0s1b0n0:29500" in argv
