@@ -40,6 +40,11 @@ def golden_path(site: str, nodes: int) -> Path:
 
 
 def render_jobs() -> dict[str, str]:
-    """Every golden job script by path relative to containers/ (`python -m envkit.recipe.goldens` writes them)."""
+    """Every golden job script by path relative to containers/ (`python -m envkit.recipe.goldens` writes them);
+    none when the tree has no aigw workload (a trimmed copy of envkit)."""
+    from envkit.recipe.workload_spec import list_workloads
+
+    if "aigw" not in list_workloads():
+        return {}
     return {golden_path(site, nodes).relative_to(home() / "containers").as_posix(): golden_script(site, nodes)
             for site in golden_sites() for nodes in NODES if nodes <= load_profile(site).nodes.count}
