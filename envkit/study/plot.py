@@ -75,6 +75,7 @@ def plot(paths: list[Path], output: Path, title: str | None = None) -> Path:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
 
     if output.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise EnvkitError(f"-o {output}: expected a .png, .svg or .pdf file name")
@@ -95,6 +96,9 @@ def plot(paths: list[Path], output: Path, title: str | None = None) -> Path:
     left.plot(devices, [t / 60 for t in ideal_epoch], "--", color="0.5", label="ideal strong scaling")
     left.set_xscale("log", base=2)
     left.set_yscale("log")
+    plain = FuncFormatter(lambda value, _pos: f"{value:g}")
+    left.yaxis.set_major_formatter(plain)
+    left.yaxis.set_minor_formatter(plain)
     left.set_xticks(devices, [str(d) for d in devices])
     left.set_xlabel(f"number of {unit_name}")
     how = "measured" if all(p.epoch_measured for p in points) else "samples per epoch / measured throughput"
