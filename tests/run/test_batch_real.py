@@ -61,6 +61,18 @@ def test_a_failing_job_is_reported_failed_with_its_log(slurm_env: dict[str, str]
 
 
 @pytest.mark.slow
+@pytest.mark.mpi
+@needs_mpich
+def test_local_mpich_two_ranks_with_hydra_native(tmp_path: Path) -> None:
+    proc = envkit("run", "--site", "local-mpich", "aigw", "--native", "--np", "2", "--json", "--results", str(tmp_path),
+                  "--", "--preset", "smoke", "--steps", "6")
+    summary = last_json(proc)
+    assert summary["world_size"] == 2 and summary["dist"] == "ddp" and summary["loss_end"] < summary["loss_start"]
+    assert "+ mpiexec.mpich -n 2 -ppn 2 " in proc.stderr and "envkit.launch.pmi_env" in proc.stderr
+    assert "[rank 0/2] step 6/6" in proc.stdout + proc.stderr  # plain, rank-tagged progress lines
+
+
+@pytest.mark.slow
 @pytest.mark.container
 @pytest.mark.mpi
 @needs_charliecloud
