@@ -72,6 +72,14 @@ def site_show(site: str, as_json: JsonOpt = False) -> None:
     p = load_profile(site)
     data = p.model_dump(mode="json")
     data["profile_hash"] = profile_hash(p)
+    try:  # which base image and torch build the site gets, and why (envkit/recipe/bases.py choose_platform)
+        from envkit.recipe.bases import load_base
+
+        platform, why = load_base(p.base).choose_platform(p.cpu.arch, p.cuda.toolkit if p.cuda else None,
+                                                          p.cuda.driver if p.cuda else None)
+        data["base_platform"] = {"image": platform.image, "torch": platform.python.torch, "why": why}
+    except EnvkitError as exc:
+        data["base_platform"] = {"error": str(exc)}
     if as_json:
         out(json.dumps(data, indent=2, sort_keys=True) + "\n")
         return
@@ -198,7 +206,7 @@ def _register_optional_commands() -> None:
     """Commands that live in their own modules (each cheap to import)."""
     import importlib
 
-    for module_name in ("docs_cmd", "build_cmd", "run_cmd", "export_cmd", "evaluate_cmd"):
+    for module_name in ("docs_cmd", "build_cmd", "run_cmd", "export_cmd", "evaluate_cmd", "submit_cmd", "study_cmd"):
         importlib.import_module(f"envkit.commands.{module_name}").register(app)
     from envkit.commands import data_cmd, train_cmd
 

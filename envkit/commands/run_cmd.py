@@ -160,25 +160,9 @@ def _line(s: dict[str, Any]) -> str:
 def _container(site: str, workload: str, engine: str | None, store: Path | None,
                dry_run: bool):
     """(the workload's image, whether it was stale): built first (base, site, workload) when inputs changed."""
-    import hashlib
+    from envkit.launch.run import prepare_container
 
-    from envkit.build.pipeline import BuildOptions, plan_build, run_build
-    from envkit.build.progress import PlainReporter
-    from envkit.launch.run import Container
-
-    opts = BuildOptions(site=site, workload=workload, layer="workload", engine=engine, store=store,
-                        dry_run=dry_run)
-    plan = plan_build(opts)
-    stale = any(lp.needs_build for lp in plan.layers)
-    if stale and not dry_run:
-        plan = run_build(opts, PlainReporter(sys.stderr))  # stdout stays for the run's own lines and --json
-    top = plan.top
-    try:
-        manifest_hash = hashlib.sha256(top.paths.manifest.read_bytes()).hexdigest()[:16]
-    except OSError:
-        manifest_hash = ""
-    return Container(engine=plan.engine, image=top.image, binds=tuple(plan.binds()), gpu=plan.gpu,
-                     manifest_hash=manifest_hash), stale
+    return prepare_container(site, workload, engine, store, dry_run)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,7 +1,8 @@
 """Sections about using the site: how to build the image and how to run each workload.
 
-Run lines come from envkit.launch and the engine's exec argv, the same code
-`envkit run` uses, so the page shows the exact command line.
+Run lines are read from the launch model (`envkit.launch.run.compose`, the function `envkit run` and
+`envkit submit` call), never rebuilt here: each line is what `envkit run --dry-run` prints for the same
+site, workload and node count, less the run id (without one the runner names the run itself).
 
 Example:
     >>> from envkit.profile import load_profile
@@ -18,7 +19,7 @@ import shlex
 from envkit.docs.context import ENGINE_NAMES, DocContext
 from envkit.docs.model import Command, Fact, Section
 from envkit.errors import EnvkitError
-from envkit.launch import LaunchPlan, launch_argv
+from envkit.launch.run import RunRequest, compose, container_for, rendezvous
 from envkit.recipe.layers import base_tag, site_tag, workload_tag
 
 DEFAULT_WORKLOADS = ("aigw", "resnet50", "aides")
@@ -44,11 +45,6 @@ def workloads() -> list[tuple[str, str]]:
 def image_file(ctx: DocContext, tag: str) -> str:
     """The image a tag is stored as: `<tag>.sif` for Apptainer/Singularity, the tag for Charliecloud."""
     return ctx.image_file(tag)
-
-
-def run_binds(ctx: DocContext) -> list[str]:
-    """What a run binds: the site's binds, then the host MPI tree, each once."""
-    return ctx.profile.binds
 
 
 def build(ctx: DocContext) -> Section:
@@ -99,21 +95,28 @@ def run(ctx: DocContext) -> Section:
     p = ctx.profile
     nodes = min(2, p.nodes.count)
     per_node = p.tasks_per_node
-    gpus = 1 if ctx.gpu else 0
     unit = "GPU" if ctx.gpu else "rank"
     src = f"{ctx.src('launcher')}; envkit/launch and the {p.container.engine} engine's exec argv"
     cmds: list[Command] = [Command(
         "With envkit (builds the image first if it is missing or stale)",
         shlex.join(["envkit", "run", "--site", p.name, "workloads/aigw", "--nodes", str(nodes), "--",
                     "--preset", "paper"]), "envkit/commands/run_cmd.py",
-        note="envkit run --dry-run prints the launcher line it will use; the lines below are what it runs.")]
+        note="envkit run --dry-run prints the launcher line it will use; the lines below are what it runs "
+             "(less the run id), with the images in this machine's store ($ENVKIT_STORE or "
+             "~/.local/share/envkit) and results under ./results.")]
+    if p.scheduler.kind != "none":
+        cmds.append(Command(
+            "As a batch job (writes the job script, submits it, records the job under results/RUN_ID)",
+            shlex.join(["envkit", "submit", "--site", p.name, "workloads/aigw", "--nodes", str(nodes), "--",
+                        "--preset", "paper"]) + "\n" + "envkit jobs && envkit results", "envkit/commands/submit_cmd.py",
+            note="envkit submit --dry-run prints the job script; the launch line in it is the one below."))
     for name, description in workloads():
-        image = image_file(ctx, workload_tag(p, name))
-        wrapper = tuple(ctx.engine.exec_argv(image, [], binds=run_binds(ctx), gpu=ctx.gpu, host_env=True))
-        command = ("python", "-m", "envkit.train", name)
-        one = launch_argv(p, LaunchPlan(1, 1, command, gpus_per_task=gpus, wrapper=wrapper))
-        many = launch_argv(p, LaunchPlan(nodes, per_node, command, gpus_per_task=gpus, wrapper=wrapper))
+        container = container_for(p, name)
+        one = compose(p, RunRequest(site=p.name, workload=name, np=1, run_id=None), container)
         cmds.append(Command(f"{name} on one {unit}", shlex.join(one), src, note=description))
+        if nodes > 1 and p.launcher.kind == "torchrun" and rendezvous() is None:
+            continue  # torchrun across nodes needs the allocation's first host: only known inside a job
+        many = compose(p, RunRequest(site=p.name, workload=name, nodes=nodes, run_id=None), container)
         cmds.append(Command(f"{name} on {nodes} node(s) x {per_node} {unit}s", shlex.join(many), src))
     facts = (
         Fact("Launcher", f"{p.launcher.kind} {' '.join(p.launcher.args)}".strip(), ctx.src("launcher")),

@@ -103,6 +103,9 @@ def gpu_cuda(ctx: DocContext) -> Section:
         Fact("NVIDIA driver on the nodes", p.cuda.driver, ctx.src("cuda")),
         Fact("Driver check", driver_verdict(p.cuda.toolkit, p.cuda.driver), CUDA_NOTES),
         Fact("Minimum driver for the image's CUDA", min_driver(p.cuda.toolkit) or "unknown", CUDA_NOTES),
+        *([Fact("Base image chosen", f"{ctx.platform.image}: "
+                f"{ctx.base.choose_platform(p.cpu.arch, p.cuda.toolkit, p.cuda.driver)[1]}", ctx.base_src())]
+          if ctx.base and ctx.platform else []),
     ]
     if ctx.platform is not None:
         facts.append(Fact("Image starts from", ctx.platform.image, ctx.base_src()))

@@ -1,4 +1,5 @@
-"""Launch lines for each site: srun, jsrun, mpirun, torchrun.
+"""The launch model: launch lines for each site (srun, jsrun, mpirun, mpiexec, torchrun) and `compose`,
+the one function `envkit run`, `envkit submit` and the help-desk pages take their command lines from.
 
 Example:
     >>> from envkit.launch import LaunchPlan, launch_argv

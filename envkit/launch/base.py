@@ -1,8 +1,9 @@
-"""Launchers: each turns a launch plan into the argv a site uses to start ranks.
+"""Launchers: each turns a launch plan and the few site facts it needs into the argv a site uses.
 
-Launchers are small classes registered by name (as ReFrame does); each has one
-method that returns an argv list, never a shell string, so no profile value is
-ever parsed by a shell. `shlex.join` shows it to people.
+Launchers are small classes registered by name in one `Registry` (as ReFrame's backends are); each has
+one method that returns an argv list, never a shell string, so no profile value is ever parsed by a
+shell. `shlex.join` shows it to people. A launcher never sees the whole profile: `LaunchFacts` holds
+what launchers read (program, site arguments, how to ask for GPUs, partition, account, PMI).
 
 Example:
     >>> from envkit.profile import load_profile
@@ -46,13 +47,49 @@ class LaunchPlan:
         return self.nodes * self.tasks_per_node
 
 
+@dataclass(frozen=True)
+class LaunchFacts:
+    """The site facts a launcher reads, taken from a profile by `facts_for`.
+
+    args are the profile's own launcher arguments, given only to the profile's own launcher.
+
+    Example:
+        >>> LaunchFacts(program="mpiexec.mpich").program
+        'mpiexec.mpich'
+    """
+
+    program: str | None = None
+    args: tuple[str, ...] = ()
+    gpu_request: str = "none"
+    gres_type: str | None = None
+    cpus_per_task: int | None = None
+    partition: str | None = None
+    account: str | None = None
+    pmi: str = "none"
+
+
+def facts_for(profile: Profile, launcher: str) -> LaunchFacts:
+    """What `launcher` needs from `profile`; the site's program and arguments only for its own launcher."""
+    own = profile.launcher.kind == launcher
+    return LaunchFacts(
+        program=profile.launcher.program if own else None,
+        args=tuple(profile.launcher.args) if own else (),
+        gpu_request=profile.launcher.gpu_request,
+        gres_type=profile.launcher.gres_type,
+        cpus_per_task=profile.launcher.cpus_per_task,
+        partition=profile.scheduler.partition,
+        account=profile.scheduler.account,
+        pmi=profile.mpi.pmi,
+    )
+
+
 class Launcher(ABC):
-    """One way of starting ranks (srun, jsrun, mpirun, torchrun)."""
+    """One way of starting ranks (srun, jsrun, mpirun, mpiexec, torchrun)."""
 
     name: ClassVar[str]
 
     @abstractmethod
-    def argv(self, profile: Profile, plan: LaunchPlan) -> list[str]:
+    def argv(self, facts: LaunchFacts, plan: LaunchPlan) -> list[str]:
         """The full command line, container wrapper and rank command included."""
 
 
@@ -74,4 +111,5 @@ def launch_argv(profile: Profile, plan: LaunchPlan, launcher: str | None = None)
     """The site's launch line for `plan` (the profile's launcher unless one is named)."""
     if plan.nodes < 1 or plan.tasks_per_node < 1:
         raise EnvkitError("nodes and tasks per node must be >= 1")
-    return get_launcher(launcher or profile.launcher.kind).argv(profile, plan)
+    name = launcher or profile.launcher.kind
+    return get_launcher(name).argv(facts_for(profile, name), plan)

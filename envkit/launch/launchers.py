@@ -1,4 +1,11 @@
-"""The built-in launchers: srun (Slurm), jsrun (LSF), mpirun (Open MPI), torchrun.
+"""The built-in launchers, one small class per launcher and MPI family (ReFrame's mpirun-openmpi /
+mpirun-intelmpi split): srun (Slurm), jsrun (LSF), mpirun (Open MPI), mpiexec (MPICH Hydra: MPICH, Intel
+MPI, MVAPICH2), mpiexec-pals (HPE Cray PALS on PBS), torchrun.
+
+Option spellings: Slurm srun(1) (`--mpi=pmix|pmi2`); IBM jsrun docs (`-n -r -a -c -g`, `--smpiargs`);
+Open MPI mpirun(1) (`-np`, `--map-by ppr:K:node`, `-x VAR=val`); MPICH Hydra `mpiexec -n N -ppn K
+-genv VAR val` (mpich.org Using the Hydra Process Manager); ALCF Polaris running-jobs docs for PALS
+(`mpiexec -n N --ppn K --depth D --cpu-bind depth --env VAR=val`) [check the spelling at each site].
 
 Example:
     >>> from envkit.profile import load_profile
@@ -6,43 +13,49 @@ Example:
     >>> plan = LaunchPlan(nodes=1, tasks_per_node=2, command=("python", "-c", "pass"))
     >>> launch_argv(load_profile("local"), plan)[:4]
     ['mpirun', '-np', '2', '--map-by']
+    >>> launch_argv(load_profile("local-mpich"), plan)[:5]
+    ['mpiexec.mpich', '-n', '2', '-ppn', '2']
 """
 
 from __future__ import annotations
 
 from envkit.errors import EnvkitError
-from envkit.launch.base import Launcher, LaunchPlan, register_launcher
-from envkit.profile.model import Profile
+from envkit.launch.base import Launcher, LaunchFacts, LaunchPlan, register_launcher
+
+# Ranks started by an MPICH-family launcher only get PMI_RANK/PMI_SIZE; this module maps them to the
+# torchrun names (RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR/PORT) before running the rank's command.
+PMI_SHIM = "envkit.launch.pmi_env"
 
 
-def site_args(profile: Profile, launcher: str) -> list[str]:
-    """The profile's own launcher arguments, only when the profile's launcher is this one."""
-    return list(profile.launcher.args) if profile.launcher.kind == launcher else []
+def with_pmi_shim(command: tuple[str, ...]) -> list[str]:
+    """`python -m envkit.train ...` -> `python -m envkit.launch.pmi_env python -m envkit.train ...`."""
+    return [command[0], "-m", PMI_SHIM, *command] if command else []
 
 
 @register_launcher
 class Srun(Launcher):
-    """Slurm: one task per GPU, GPUs by --gres or --gpus-per-task as the site asks."""
+    """Slurm: one task per GPU, GPUs by --gres or --gpus-per-task as the site asks, --mpi from mpi.pmi."""
 
     name = "srun"
 
-    def argv(self, profile: Profile, plan: LaunchPlan) -> list[str]:
-        launcher, sched = profile.launcher, profile.scheduler
-        out = ["srun", f"--nodes={plan.nodes}", f"--ntasks-per-node={plan.tasks_per_node}"]
-        if launcher.cpus_per_task:
-            out.append(f"--cpus-per-task={launcher.cpus_per_task}")
-        if plan.gpus_per_task and launcher.gpu_request == "gres":
-            kind = f"gpu:{launcher.gres_type}" if launcher.gres_type else "gpu"
+    def argv(self, facts: LaunchFacts, plan: LaunchPlan) -> list[str]:
+        out = [facts.program or "srun", f"--nodes={plan.nodes}", f"--ntasks-per-node={plan.tasks_per_node}"]
+        if facts.cpus_per_task:
+            out.append(f"--cpus-per-task={facts.cpus_per_task}")
+        if plan.gpus_per_task and facts.gpu_request == "gres":
+            kind = f"gpu:{facts.gres_type}" if facts.gres_type else "gpu"
             out.append(f"--gres={kind}:{plan.gpus_per_task * plan.tasks_per_node}")
-        elif plan.gpus_per_task and launcher.gpu_request == "gpus-per-task":
+        elif plan.gpus_per_task and facts.gpu_request == "gpus-per-task":
             out.append(f"--gpus-per-task={plan.gpus_per_task}")
-        if sched.partition:
-            out.append(f"--partition={sched.partition}")
-        if sched.account:
-            out.append(f"--account={sched.account}")
+        if facts.partition:
+            out.append(f"--partition={facts.partition}")
+        if facts.account:
+            out.append(f"--account={facts.account}")
+        if facts.pmi != "none" and not any(a.startswith("--mpi") for a in facts.args):
+            out.append(f"--mpi={facts.pmi}")
         if plan.env:
             out.append("--export=ALL," + ",".join(f"{k}={v}" for k, v in plan.env))
-        return [*out, *site_args(profile, self.name), *plan.wrapper, *plan.command]
+        return [*out, *facts.args, *plan.wrapper, *plan.command]
 
 
 @register_launcher
@@ -51,27 +64,52 @@ class Jsrun(Launcher):
 
     name = "jsrun"
 
-    def argv(self, profile: Profile, plan: LaunchPlan) -> list[str]:
-        cpus = profile.launcher.cpus_per_task or 1
-        out = ["jsrun", *site_args(profile, self.name), f"-n{plan.world_size}", f"-r{plan.tasks_per_node}",
-               "-a1", f"-c{cpus}", f"-g{plan.gpus_per_task}"]
-        for key, value in plan.env:
-            out.append(f"--env={key}={value}")
+    def argv(self, facts: LaunchFacts, plan: LaunchPlan) -> list[str]:
+        out = [facts.program or "jsrun", *facts.args, f"-n{plan.world_size}", f"-r{plan.tasks_per_node}",
+               "-a1", f"-c{facts.cpus_per_task or 1}", f"-g{plan.gpus_per_task}"]
+        out += [f"--env={key}={value}" for key, value in plan.env]
         return [*out, *plan.wrapper, *plan.command]
 
 
 @register_launcher
-class Mpirun(Launcher):
-    """Open MPI's mpirun (the hybrid model: host mpirun, MPI in the image)."""
+class MpirunOpenMpi(Launcher):
+    """Open MPI's mpirun (the hybrid model: host mpirun, Open MPI in the image); -x forwards variables."""
 
     name = "mpirun"
 
-    def argv(self, profile: Profile, plan: LaunchPlan) -> list[str]:
-        out = ["mpirun", "-np", str(plan.world_size), "--map-by", f"ppr:{plan.tasks_per_node}:node",
-               *site_args(profile, self.name)]
+    def argv(self, facts: LaunchFacts, plan: LaunchPlan) -> list[str]:
+        out = [facts.program or "mpirun", "-np", str(plan.world_size), "--map-by",
+               f"ppr:{plan.tasks_per_node}:node", *facts.args]
         for key, value in plan.env:
             out += ["-x", f"{key}={value}"]
         return [*out, *plan.wrapper, *plan.command]
+
+
+@register_launcher
+class MpiexecHydra(Launcher):
+    """MPICH's Hydra mpiexec (MPICH, Intel MPI, MVAPICH2): -n, -ppn, -genv VAR val."""
+
+    name = "mpiexec"
+
+    def argv(self, facts: LaunchFacts, plan: LaunchPlan) -> list[str]:
+        out = [facts.program or "mpiexec", "-n", str(plan.world_size), "-ppn", str(plan.tasks_per_node)]
+        for key, value in plan.env:
+            out += ["-genv", key, value]
+        return [*out, *facts.args, *plan.wrapper, *with_pmi_shim(plan.command)]
+
+
+@register_launcher
+class MpiexecPals(Launcher):
+    """HPE Cray PALS mpiexec on PBS (Cray MPICH): -n, --ppn, --depth with --cpu-bind depth, --env VAR=val."""
+
+    name = "mpiexec-pals"
+
+    def argv(self, facts: LaunchFacts, plan: LaunchPlan) -> list[str]:
+        out = [facts.program or "mpiexec", "-n", str(plan.world_size), "--ppn", str(plan.tasks_per_node)]
+        if facts.cpus_per_task:
+            out += ["--depth", str(facts.cpus_per_task), "--cpu-bind", "depth"]
+        out += [f"--env={key}={value}" for key, value in plan.env]
+        return [*out, *facts.args, *plan.wrapper, *with_pmi_shim(plan.command)]
 
 
 @register_launcher
@@ -80,19 +118,19 @@ class Torchrun(Launcher):
 
     name = "torchrun"
 
-    def argv(self, profile: Profile, plan: LaunchPlan) -> list[str]:
+    def argv(self, facts: LaunchFacts, plan: LaunchPlan) -> list[str]:
         command = list(plan.command)
         if command and command[0] in ("python", "python3"):
             command = command[1:]
         out = [*plan.wrapper]
         if plan.env:
             out = ["env", *(f"{k}={v}" for k, v in plan.env), *out]
-        out += ["torchrun", f"--nnodes={plan.nodes}", f"--nproc_per_node={plan.tasks_per_node}"]
+        out += [facts.program or "torchrun", f"--nnodes={plan.nodes}", f"--nproc_per_node={plan.tasks_per_node}"]
         if plan.nodes == 1:
             out.append("--standalone")
         elif plan.rendezvous:
             out += ["--rdzv-backend=c10d", f"--rdzv-endpoint={plan.rendezvous}", "--rdzv-id=envkit"]
         else:
             raise EnvkitError("torchrun on more than one node needs a rendezvous host: run inside the job "
-                              "allocation (Slurm) or set ENVKIT_MASTER_ADDR to the first node's name")
-        return [*out, *site_args(profile, self.name), *command]
+                              "allocation (Slurm, LSF or PBS) or set ENVKIT_MASTER_ADDR to the first node's name")
+        return [*out, *facts.args, *command]

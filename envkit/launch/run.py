@@ -1,4 +1,7 @@
-"""Compose a workload run: the site's launcher around the engine's exec around the training runner.
+"""The launch model: the site's launcher around the engine's exec around the training runner.
+
+`compose` is the one function that turns a site and a request into a command line: `envkit run`, the batch
+scripts of `envkit submit` and the help-desk pages all call it, so they cannot disagree.
 
 Data flows one way: profile -> (built image) -> engine exec wrapper -> launcher argv -> ranks, each running
 `python -m envkit.train WORKLOAD --site ... --results ... --run-id ...`. Everything is an argv list; no
@@ -99,11 +102,13 @@ def runner_command(profile: Profile, req: RunRequest, world_size: int, engine: s
                    manifest_hash: str, python: str) -> list[str]:
     """The command each rank runs: the shared training runner with the run's identity.
 
-    DDP is chosen for you when there is more than one rank and the arguments name no --dist.
+    DDP is chosen for you when there is more than one rank and the arguments name no --dist; without a
+    run id the runner names the run itself.
     """
     name = workload_name(req.workload)
-    cmd = [python, "-m", "envkit.train", name, "--site", profile.name, "--engine", engine,
-           "--results", results, "--run-id", req.run_id or new_run_id(name)]
+    cmd = [python, "-m", "envkit.train", name, "--site", profile.name, "--engine", engine, "--results", results]
+    if req.run_id:  # without one (the help-desk pages) the runner names the run itself
+        cmd += ["--run-id", req.run_id]
     if manifest_hash:
         cmd += ["--manifest-hash", manifest_hash]
     if world_size > 1 and not any(a == "--dist" or a.startswith("--dist=") for a in req.args):
@@ -135,18 +140,58 @@ def compose(profile: Profile, req: RunRequest, container: Container | None = Non
 
 
 def rendezvous(env: dict[str, str] | None = None, port: int = 29500) -> str | None:
-    """HOST:PORT of the first node: $ENVKIT_MASTER_ADDR, else the first host of the Slurm allocation.
+    """HOST:PORT of the first node: $ENVKIT_MASTER_ADDR, else the allocation's first host (Slurm, PBS, LSF).
 
     >>> rendezvous({"SLURM_JOB_NODELIST": "hal[07-09]"})
     'hal07:29500'
     """
-    env = dict(os.environ) if env is None else env
-    host = env.get("ENVKIT_MASTER_ADDR")
-    if not host and env.get("SLURM_JOB_NODELIST"):
-        from envkit.launch.hosts import first_host
+    from envkit.launch.hosts import allocation_first_host
 
-        host = first_host(env["SLURM_JOB_NODELIST"])
+    env = dict(os.environ) if env is None else env
+    host = env.get("ENVKIT_MASTER_ADDR") or allocation_first_host(env)
     return f"{host}:{port}" if host else None
+
+
+def container_for(profile: Profile, workload: str, engine: str | None = None, store: Path | None = None) -> Container:
+    """The workload image a run of `profile` uses, where `envkit build` puts it (built or not).
+
+    The same path, binds and manifest hash as the build pipeline's plan, without rendering anything, so the
+    help-desk pages and batch scripts can name the image cheaply.
+    """
+    import hashlib
+
+    from envkit.build.store import LayerPaths, default_store, engine_root
+    from envkit.engines.base import get_engine
+    from envkit.recipe.layers import workload_tag
+
+    eng = get_engine(engine or profile.container.engine)
+    root = engine_root(store or default_store(), eng.name)
+    tag = workload_tag(profile, workload_name(workload))
+    try:
+        manifest_hash = hashlib.sha256(LayerPaths(root, tag).manifest.read_bytes()).hexdigest()[:16]
+    except OSError:
+        manifest_hash = ""
+    binds = tuple(dict.fromkeys([*profile.container.binds, *profile.mpi.bind_paths]))
+    return Container(engine=eng, image=str(eng.image_path(root, tag)), binds=binds,
+                     gpu=profile.gpu.vendor == "nvidia", manifest_hash=manifest_hash)
+
+
+def prepare_container(site: str, workload: str, engine: str | None = None, store: Path | None = None,
+                      dry_run: bool = False) -> tuple[Container, bool]:
+    """(the workload's image, whether it was stale): built first (base, site, workload) when inputs changed,
+    unless dry_run; build progress goes to stderr so stdout stays for the command's own lines."""
+    import sys
+
+    from envkit.build.pipeline import BuildOptions, plan_build, run_build
+    from envkit.build.progress import PlainReporter
+
+    opts = BuildOptions(site=site, workload=workload, layer="workload", engine=engine, store=store,
+                        dry_run=dry_run)
+    plan = plan_build(opts)
+    stale = any(lp.needs_build for lp in plan.layers)
+    if stale and not dry_run:
+        run_build(opts, PlainReporter(sys.stderr))
+    return container_for(plan.profile, workload, engine, store), stale
 
 
 def read_summary(results: Path, run_id: str) -> dict[str, Any]:

@@ -73,7 +73,7 @@ class Nodes(Section):
 class Gpu(Section):
     """GPUs per node; `vendor: none` for CPU-only systems."""
 
-    vendor: Literal["nvidia", "none"]
+    vendor: Literal["nvidia", "amd", "none"]  # amd: refused with one line (envkit.profile.mpi)
     model: Name | None = None
     memory_gb: int = Field(default=0, ge=0, le=1024)
     per_node: int = Field(default=0, ge=0, le=64)
@@ -175,6 +175,7 @@ class Scheduler(Section):
     partition: Name | None = None
     queue: Name | None = None
     walltime: Walltime | None = None
+    directives: list[Text] = Field(default_factory=list)  # extra job-script lines: "-l filesystems=home"
     source: Text
 
 
@@ -185,7 +186,8 @@ class Launcher(Section):
     `gpus-per-task` gives --gpus-per-task=1); ignored by other launchers.
     """
 
-    kind: Literal["srun", "jsrun", "mpirun", "torchrun"]
+    kind: Literal["srun", "jsrun", "mpirun", "mpiexec", "mpiexec-pals", "torchrun"]
+    program: Name | None = None  # the executable when it is not `kind` (e.g. mpiexec.mpich beside Open MPI)
     args: list[Arg] = Field(default_factory=list)
     gpu_request: Literal["gres", "gpus-per-task", "none"] = "none"
     gres_type: Name | None = None
@@ -253,6 +255,10 @@ class Profile(Section):
         if self.interconnect.transport == "psm2" and self.cpu.arch != "x86_64":
             raise AtKey("PSM2 (Omni-Path) exists for x86_64 only", "interconnect", "transport")
         check_profile(self)  # dangerous values (envkit.profile.safety)
+        from envkit.profile.mpi import check_profile as check_mpi  # MPI families, launchers, GPU vendors (one home)
+
+        for message, key_path in check_mpi(self)[:1]:
+            raise AtKey(message, *key_path)
         return self
 
     @property

@@ -85,16 +85,51 @@ class Base(_Strict):
     platforms: list[Platform] = Field(default_factory=list)
     extra: Extra = Field(default_factory=Extra)
 
-    def platform_for(self, arch: str, cuda: str | None) -> Platform:
-        """The platform for a site's arch and CUDA toolkit (matched on major.minor)."""
-        want = major_minor(cuda) if cuda else None
-        for platform in self.platforms:
-            have = major_minor(platform.cuda) if platform.cuda else None
-            if platform.arch == arch and have == want:
-                return platform
+    def platform_for(self, arch: str, cuda: str | None, driver: str | None = None) -> Platform:
+        """The platform for a site's arch and CUDA toolkit, chosen by compatibility (see `choose_platform`)."""
+        return self.choose_platform(arch, cuda, driver)[0]
+
+    def choose_platform(self, arch: str, cuda: str | None, driver: str | None = None) -> tuple[Platform, str]:
+        """(platform, why): the base image a site gets, from what its driver can run, not an exact match.
+
+        Each platform is a CUDA release with the torch build published for it. In order: the site's own
+        release; else the newest release of the same major that is not newer than the site's toolkit (a
+        driver that runs CUDA X.Y runs every X.y <= X.Y, NVIDIA's compatibility table); else the oldest
+        newer release of that major, which the driver runs by minor-version compatibility (a validated
+        profile's driver is above its major's floor, envkit/profile/cuda.py).
+
+        >>> base = load_base("envkit-base")
+        >>> p, why = base.choose_platform("x86_64", "12.2", "535.104.05")
+        >>> p.cuda, why.split(" (")[0]
+        ('12.1', 'CUDA 12.1')
+        """
+        from envkit.profile.cuda import driver_ok, version_tuple
+
+        same_arch = [p for p in self.platforms if p.arch == arch]
+        if cuda is None:
+            cpu = [p for p in same_arch if p.cuda is None]
+            if cpu:
+                return cpu[0], "CPU-only site: the platform without CUDA"
+        else:
+            want = version_tuple(major_minor(cuda))
+            gpu = sorted((p for p in same_arch if p.cuda and version_tuple(major_minor(p.cuda))[0] == want[0]),
+                         key=lambda p: version_tuple(major_minor(p.cuda or "0")))
+            exact = [p for p in gpu if version_tuple(major_minor(p.cuda or "0")) == want]
+            if exact:
+                return exact[0], f"CUDA {exact[0].cuda}: the site's own release"
+            older = [p for p in gpu if version_tuple(major_minor(p.cuda or "0")) < want]
+            if older:
+                p = older[-1]
+                return p, (f"CUDA {p.cuda} (newest published torch build not newer than the site's {cuda}): a "
+                           f"driver that runs {cuda} runs {p.cuda}; torch {' '.join(p.python.torch)}")
+            newer = [p for p in gpu if version_tuple(major_minor(p.cuda or "0")) > want]
+            if newer and (driver is None or driver_ok(newer[0].cuda or "", driver) != "too-old"):
+                p = newer[0]  # a validated profile's driver is above its major's minor-version floor
+                return p, (f"CUDA {p.cuda} (oldest published torch build above the site's {cuda}): the driver "
+                           f"{driver or ''} runs it by minor-version compatibility; torch {' '.join(p.python.torch)}")
         offered = ", ".join(f"{p.arch}/cuda-{p.cuda or 'none'}" for p in self.platforms) or "none"
-        raise EnvkitError(f"base {self.name!r} has no image for {arch} with CUDA {cuda or 'none'} "
-                          f"(it offers: {offered})")
+        raise EnvkitError(f"base {self.name!r} has no image for {arch} with CUDA {cuda or 'none'} that the site's "
+                          f"driver can run (it offers: {offered})")
 
 
 def base_path(name: str) -> Path:

@@ -72,6 +72,9 @@ def render_all() -> dict[str, str]:
                 files[f"{site}/{label}.def"] = definition
                 for name, text in render_layer(layer, "docker", site).items():
                     files[f"{site}/docker/{label}/{name}"] = text
+        from envkit.batch.goldens import render_jobs  # hook: the batch job scripts live beside the recipes
+
+        files.update(render_jobs())
     return dict(sorted(files.items()))
 
 

@@ -53,7 +53,9 @@ def _os_packages(profile: Profile, base: Base, platform: Platform) -> list[str]:
     if platform.python.installer == "venv":
         pkgs += ["python3", "python3-dev", "python3-venv"]
     if profile.mpi.install == "distro":
-        pkgs += ["openmpi-bin", "libopenmpi-dev"]
+        from envkit.profile.mpi import distro_packages  # hook: the vendor's own package, never another MPI
+
+        pkgs += distro_packages(profile.mpi.vendor)
     if profile.interconnect.transport in ("ucx", "verbs"):
         pkgs += ["libibverbs-dev", "librdmacm-dev"]
     if profile.interconnect.transport == "ucx":

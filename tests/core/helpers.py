@@ -16,7 +16,7 @@ HERE = Path(__file__).resolve().parent
 BAD_PROFILES = HERE / "bad_profiles"
 DATA = HERE / "data"
 
-SHIPPED_SITES = ("hal", "bridges-ai", "summit", "local", "delta", "bridges-2", "local-slurm")
+SHIPPED_SITES = ("hal", "bridges-ai", "summit", "local", "delta", "bridges-2", "local-slurm", "local-mpich")
 PPC64LE_SITES = ("hal", "summit")
 
 

@@ -59,7 +59,7 @@ def test_schema_is_json_schema_of_a_profile(schema: dict[str, Any]) -> None:
         re.compile(json.loads(pattern))
 
 
-@pytest.mark.parametrize("site", [s for s in SHIPPED_SITES if s != "local-slurm"])
+@pytest.mark.parametrize("site", [s for s in SHIPPED_SITES if s not in ("local-slurm", "local-mpich")])
 def test_shipped_profiles_conform_to_the_schema(site: str, schema: dict[str, Any]) -> None:
     doc = yaml.safe_load((REPO / "site-profiles" / f"{site}.yaml").read_text())
     errors = [f"{'.'.join(map(str, e.absolute_path))}: {e.message}" for e in _validator(schema).iter_errors(doc)]
@@ -222,7 +222,7 @@ def _plan(nodes: int, tpn: int, gpus: int = 1, **kw: Any) -> LaunchPlan:
 def test_srun_gres_hal() -> None:
     assert launch_argv(load_profile("hal"), _plan(2, 4, wrapper=WRAP, env=(("NCCL_DEBUG", "INFO"),))) == [
         "srun", "--nodes=2", "--ntasks-per-node=4", "--cpus-per-task=16", "--gres=gpu:v100:4", "--partition=gpu",
-        "--account=ACCOUNT", "--export=ALL,NCCL_DEBUG=INFO", *WRAP, *CMD]
+        "--account=ACCOUNT", "--mpi=pmix", "--export=ALL,NCCL_DEBUG=INFO", *WRAP, *CMD]
 
 
 def test_srun_gres_typed_bridges() -> None:
@@ -234,7 +234,7 @@ def test_srun_gres_typed_bridges() -> None:
 def test_srun_gpus_per_task_delta() -> None:
     assert launch_argv(load_profile("delta"), _plan(2, 4)) == [
         "srun", "--nodes=2", "--ntasks-per-node=4", "--cpus-per-task=16", "--gpus-per-task=1",
-        "--partition=gpuA100x4", "--account=ACCOUNT", *CMD]
+        "--partition=gpuA100x4", "--account=ACCOUNT", "--mpi=pmix", *CMD]
 
 
 def test_srun_cpu_only_local_slurm() -> None:

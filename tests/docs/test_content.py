@@ -20,7 +20,8 @@ def test_summit_names_spectrum_mpi_cuda_and_jsrun(envkit_cli) -> None:
     jsrun = [line for line in text.splitlines() if line.startswith("jsrun ")]
     assert jsrun and all("--smpiargs=-gpu" in line for line in jsrun)
     assert any(" -n12 -r6 " in line and "apptainer exec --nv" in line and "envkit-summit-aigw.sif" in line
-               and line.endswith("python -m envkit.train aigw") for line in jsrun)
+               and "python3 -m envkit.train aigw --site summit" in line and line.endswith("--dist ddp")
+               for line in jsrun)
     assert "docker-archive://" in text and "podman" in text
 
 

@@ -60,9 +60,10 @@ def test_html_is_self_contained() -> None:
 
 
 def test_missing_base_platform_still_renders(profile_dir: Path) -> None:
-    (profile_dir / "hal-cuda118.yaml").write_text(
-        "name: hal-cuda118\nextends: hal\ncuda:\n  toolkit: \"11.8\"\n  driver: \"520.61.05\"\n"
+    # 11.8 now gets the 11.7 platform (chosen by driver compatibility); no ppc64le base has any CUDA 12
+    (profile_dir / "hal-cuda122.yaml").write_text(
+        "name: hal-cuda122\nextends: hal\ncuda:\n  toolkit: \"12.2\"\n  driver: \"535.54.03\"\n"
     )
-    text = site_page("hal-cuda118", "md")
-    assert "Warning:" in text and "no image for ppc64le with CUDA 11.8" in text
+    text = site_page("hal-cuda122", "md")
+    assert "Warning:" in text and "no image for ppc64le with CUDA 12.2" in text
     assert "--gres=gpu:v100:" in text

@@ -1,4 +1,4 @@
-# envkit site layer for bridges-2 (profile hash a56647feb773e950)
+# envkit site layer for bridges-2 (profile hash c9c6a0b96bcc2792)
 set -eu
 mkdir -p /jet
 mkdir -p /ocean
@@ -71,6 +71,7 @@ os:
   version: '8'
 scheduler:
   account: ACCOUNT
+  directives: []
   kind: slurm
   partition: GPU
   source: '[check] partitions GPU and GPU-shared'
@@ -78,4 +79,4 @@ scheduler:
 status: active
 title: Bridges-2, Pittsburgh Supercomputing Center
 ENVKIT_SITE_YAML
-printf '%s\n' a56647feb773e950 > /opt/envkit/manifest/profile-hash.txt
+printf '%s\n' c9c6a0b96bcc2792 > /opt/envkit/manifest/profile-hash.txt

@@ -1,4 +1,4 @@
-# envkit site layer for bridges-ai (profile hash bb0aa116ef4e97a5)
+# envkit site layer for bridges-ai (profile hash b78de3df4ca65be3)
 set -eu
 mkdir -p /pylon5
 mkdir -p /opt/envkit/manifest
@@ -70,6 +70,7 @@ os:
   version: '7.6'
 scheduler:
   account: ACCOUNT
+  directives: []
   kind: slurm
   partition: GPU-AI
   source: '[check] Bridges partition GPU-AI'
@@ -77,4 +78,4 @@ scheduler:
 status: retired
 title: Bridges-AI, Pittsburgh Supercomputing Center
 ENVKIT_SITE_YAML
-printf '%s\n' bb0aa116ef4e97a5 > /opt/envkit/manifest/profile-hash.txt
+printf '%s\n' b78de3df4ca65be3 > /opt/envkit/manifest/profile-hash.txt

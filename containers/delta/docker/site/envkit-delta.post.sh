@@ -1,4 +1,4 @@
-# envkit site layer for delta (profile hash 2f4981b0f0e20106)
+# envkit site layer for delta (profile hash 1587659521a2e60a)
 set -eu
 mkdir -p /projects
 mkdir -p /scratch
@@ -69,6 +69,7 @@ os:
   version: '8.8'
 scheduler:
   account: ACCOUNT
+  directives: []
   kind: slurm
   partition: gpuA100x4
   source: '[check] partition gpuA100x4'
@@ -76,4 +77,4 @@ scheduler:
 status: active
 title: Delta, NCSA
 ENVKIT_SITE_YAML
-printf '%s\n' 2f4981b0f0e20106 > /opt/envkit/manifest/profile-hash.txt
+printf '%s\n' 1587659521a2e60a > /opt/envkit/manifest/profile-hash.txt

@@ -1,4 +1,4 @@
-# envkit site layer for hal (profile hash e01ef68dac87a4b1)
+# envkit site layer for hal (profile hash bcfbea36abfa62c4)
 set -eu
 mkdir -p /home
 mkdir -p /projects
@@ -72,6 +72,7 @@ os:
   version: '7.6'
 scheduler:
   account: ACCOUNT
+  directives: []
   kind: slurm
   partition: gpu
   source: '[read: ncsa/swsuite] swrun expands to srun --partition=gpu, jobs <= 4 h go to debug'
@@ -79,4 +80,4 @@ scheduler:
 status: active
 title: HAL, NCSA Hardware-Accelerated Learning cluster
 ENVKIT_SITE_YAML
-printf '%s\n' e01ef68dac87a4b1 > /opt/envkit/manifest/profile-hash.txt
+printf '%s\n' bcfbea36abfa62c4 > /opt/envkit/manifest/profile-hash.txt

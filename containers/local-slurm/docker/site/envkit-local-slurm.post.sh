@@ -1,4 +1,4 @@
-# envkit site layer for local-slurm (profile hash 044bbf572cbe26a0)
+# envkit site layer for local-slurm (profile hash 4379485b3f508fba)
 set -eu
 mkdir -p /opt/envkit/manifest
 # The validated profile, as the image was built for it (a quoted here-document expands nothing).
@@ -60,10 +60,11 @@ os:
   source: '[measured] /etc/os-release'
   version: '12'
 scheduler:
+  directives: []
   kind: slurm
   partition: debug
   source: '[measured] Debian slurm-wlm 22.05 on one node (machines.md)'
 status: local
 title: This machine with a one-node Slurm controller
 ENVKIT_SITE_YAML
-printf '%s\n' 044bbf572cbe26a0 > /opt/envkit/manifest/profile-hash.txt
+printf '%s\n' 4379485b3f508fba > /opt/envkit/manifest/profile-hash.txt

@@ -1,4 +1,4 @@
-# envkit site layer for local (profile hash 5e867c39bf094198)
+# envkit site layer for local (profile hash ac73702996ed68c5)
 set -eu
 mkdir -p /opt/envkit/manifest
 # The validated profile, as the image was built for it (a quoted here-document expands nothing).
@@ -60,9 +60,10 @@ os:
   source: '[measured] /etc/os-release'
   version: '12'
 scheduler:
+  directives: []
   kind: none
   source: '[measured] no batch system, see local-slurm for a one-node Slurm'
 status: local
 title: This machine (Debian 12, x86_64, CPU only)
 ENVKIT_SITE_YAML
-printf '%s\n' 5e867c39bf094198 > /opt/envkit/manifest/profile-hash.txt
+printf '%s\n' ac73702996ed68c5 > /opt/envkit/manifest/profile-hash.txt

@@ -1,4 +1,4 @@
-# envkit site layer for summit (profile hash 898e930439503fdc)
+# envkit site layer for summit (profile hash 288896c6cd387e9f)
 set -eu
 mkdir -p /ccs/home
 mkdir -p /gpfs/alpine
@@ -78,6 +78,7 @@ os:
   version: '8.2'
 scheduler:
   account: PROJECT
+  directives: []
   kind: lsf
   queue: batch
   source: '[read] LSF with jsrun'
@@ -85,4 +86,4 @@ scheduler:
 status: retired
 title: Summit, Oak Ridge Leadership Computing Facility
 ENVKIT_SITE_YAML
-printf '%s\n' 898e930439503fdc > /opt/envkit/manifest/profile-hash.txt
+printf '%s\n' 288896c6cd387e9f > /opt/envkit/manifest/profile-hash.txt

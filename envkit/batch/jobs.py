@@ -1,0 +1,183 @@
+"""Batch jobs: write a job script from the profile and the launch model, submit it, and read runs back.
+
+A job's folder is RESULTS/RUN_ID: job.sh (the script), job.json (job id, scheduler, site, workload, ...),
+job.log (the scheduler's output file), job-exit-code (written by the script when the launcher returns) and
+metrics.json (written by the training runner). The state of a run comes from its exit-code file once there
+is one, else from the scheduler's tools.
+
+Example:
+    >>> from envkit.profile import load_profile
+    >>> from envkit.launch.run import RunRequest
+    >>> req = RunRequest(site="hal", workload="aigw", nodes=2, run_id="r1", results=Path("/res"))
+    >>> text = job_script(load_profile("hal"), req, JobOptions(), argv=["srun", "x"])
+    >>> [line for line in text.splitlines() if line.startswith("#SBATCH --nodes")]
+    ['#SBATCH --nodes=2']
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from envkit.batch.schedulers import FINAL_STATES, JobSpec, get_scheduler
+from envkit.errors import EnvkitError
+from envkit.fsutil import atomic_write_text
+from envkit.launch.run import RunRequest, ranks, workload_name
+from envkit.profile.fields import Name, Walltime
+from envkit.profile.load import profile_hash
+from envkit.profile.model import Profile
+
+RECORD = "job.json"
+SCRIPT = "job.sh"
+LOG = "job.log"
+EXIT = "job-exit-code"
+
+
+@dataclass(frozen=True)
+class JobOptions:
+    """What `envkit submit` may override: wall time, account, partition or queue."""
+
+    time: str | None = None
+    account: str | None = None
+    queue: str | None = None
+
+
+def _checked(kind: Any, value: str | None, option: str) -> str | None:
+    if value is None:
+        return None
+    try:
+        return str(TypeAdapter(kind).validate_python(value))
+    except ValidationError:
+        raise EnvkitError(f"{option} {value!r} is not valid (expected e.g. "
+                          f"{'01:30:00' if kind is Walltime else 'a plain name such as gpu or PROJECT123'})") from None
+
+
+def job_spec(profile: Profile, req: RunRequest, opts: JobOptions, argv: list[str],
+             workdir: Path | None = None) -> JobSpec:
+    """The job's resources from the profile, the request and the options; argv from the launch model."""
+    nodes, per_node = ranks(profile, req)
+    sched = profile.scheduler
+    results = req.results.resolve()
+    run_dir = results / (req.run_id or "")
+    default_queue = sched.partition if sched.kind == "slurm" else sched.queue
+    return JobSpec(
+        site=profile.name, workload=workload_name(req.workload), run_id=req.run_id or "", nodes=nodes,
+        tasks_per_node=per_node, log=str(run_dir / LOG),
+        gpus_per_node=profile.gpu.per_node if profile.gpu.vendor == "nvidia" else 0,
+        cores_per_node=profile.cpu.cores_per_node, cpus_per_task=profile.launcher.cpus_per_task,
+        gpu_request=profile.launcher.gpu_request, gres_type=profile.launcher.gres_type,
+        time=_checked(Walltime, opts.time, "--time") or sched.walltime,
+        account=_checked(Name, opts.account, "--account") or sched.account,
+        queue=_checked(Name, opts.queue, "--queue") or default_queue,
+        extra=tuple(sched.directives), modules=tuple(profile.modules), argv=tuple(argv),
+        workdir=str(workdir or Path.cwd()), exit_file=str(run_dir / EXIT), profile_hash=profile_hash(profile))
+
+
+def job_script(profile: Profile, req: RunRequest, opts: JobOptions, argv: list[str],
+               workdir: Path | None = None) -> str:
+    """The job script text (recipes/jobs/<scheduler>.sh.j2), every value shell-quoted."""
+    from envkit.recipe.render import render_template
+
+    scheduler = get_scheduler(profile.scheduler.kind)
+    spec = job_spec(profile, req, opts, argv, workdir)
+    return render_template(f"jobs/{scheduler.name}.sh.j2",
+                           job=_Context(spec, scheduler.directives(spec)))
+
+
+@dataclass(frozen=True)
+class _Context:
+    spec: JobSpec
+    directives: list[str]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.spec, name)
+
+
+def submit(profile: Profile, req: RunRequest, script: str) -> dict[str, Any]:
+    """Write the script and record under RESULTS/RUN_ID, submit with the real scheduler, return the record."""
+    scheduler = get_scheduler(profile.scheduler.kind)
+    run_dir = req.results.resolve() / (req.run_id or "")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    path = run_dir / SCRIPT
+    atomic_write_text(path, script, mode=0o755)
+    argv, stdin = scheduler.submit_argv(str(path))
+    try:
+        proc = subprocess.run(argv, input=script if stdin else None, capture_output=True, text=True, timeout=120,
+                              check=False)
+    except FileNotFoundError:
+        raise EnvkitError(f"{argv[0]} not found on PATH: submit from a login node of the site "
+                          f"({profile.scheduler.kind}), or use --dry-run to see the script") from None
+    if proc.returncode != 0:
+        raise EnvkitError(f"{argv[0]} refused the job (exit {proc.returncode}): "
+                          f"{' '.join(proc.stderr.split())[:300]}")
+    record = {"job_id": scheduler.job_id(proc.stdout), "scheduler": scheduler.name, "site": profile.name,
+              "workload": workload_name(req.workload), "run_id": req.run_id, "script": str(path),
+              "log": str(run_dir / LOG), "results": str(run_dir), "nodes": req.nodes,
+              "submitted": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+    atomic_write_text(run_dir / RECORD, json.dumps(record, indent=2, sort_keys=True) + "\n")
+    return record
+
+
+def run_state(run_dir: Path, record: dict[str, Any] | None = None) -> str:
+    """COMPLETED / FAILED from the exit-code file, else the scheduler's word, else UNKNOWN.
+
+    A zero exit without metrics is FAILED too: the workload never reported.
+    """
+    try:
+        code = int((run_dir / EXIT).read_text().strip())
+    except (OSError, ValueError):
+        code = None
+    if code is not None:
+        return "COMPLETED" if code == 0 and (run_dir / "metrics.json").is_file() else "FAILED"
+    if record and record.get("job_id") and record.get("scheduler"):
+        state = get_scheduler(record["scheduler"]).state(str(record["job_id"]))
+        if state == "COMPLETED":  # done, yet no exit file: the script did not reach its end
+            return "COMPLETED" if (run_dir / "metrics.json").is_file() else "FAILED"
+        return state if state in (*FINAL_STATES, "PENDING", "RUNNING") else "UNKNOWN"
+    if (run_dir / "metrics.json").is_file():  # an `envkit run`, no job
+        status = json.loads((run_dir / "metrics.json").read_text()).get("status")
+        return "COMPLETED" if status == "finished" else "FAILED"
+    return "UNKNOWN"
+
+
+def log_tail(run_dir: Path, lines: int = 15) -> list[str]:
+    """The last lines of the job's log (empty when there is none)."""
+    try:
+        text = (run_dir / LOG).read_text(errors="replace")
+    except OSError:
+        return []
+    return text.splitlines()[-lines:]
+
+
+def list_runs(results: Path) -> list[Path]:
+    """Run folders under `results` that hold a job record or metrics, oldest first."""
+    if not results.is_dir():
+        return []
+    runs = [d for d in results.iterdir() if (d / RECORD).is_file() or (d / "metrics.json").is_file()]
+    return sorted(runs, key=lambda d: d.name)
+
+
+def describe(run_dir: Path) -> dict[str, Any]:
+    """One run: its record, state, metrics summary (when there are metrics) and, when it failed, its log tail."""
+    record: dict[str, Any] = {}
+    if (run_dir / RECORD).is_file():
+        record = json.loads((run_dir / RECORD).read_text())
+    out: dict[str, Any] = {"run_id": run_dir.name, "results": str(run_dir), **record}
+    out["state"] = run_state(run_dir, record)
+    metrics = run_dir / "metrics.json"
+    if metrics.is_file():
+        try:
+            data = json.loads(metrics.read_text())
+            out["metrics"] = data.get("summary") or {}
+            out["manifest_hash"] = data.get("manifest_hash") or (data.get("summary") or {}).get("manifest_hash")
+        except ValueError:
+            out["metrics"] = {}
+    if out["state"] in ("FAILED", "CANCELLED", "TIMEOUT"):
+        out["log_tail"] = log_tail(run_dir)
+    return out

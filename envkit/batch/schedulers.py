@@ -1,0 +1,247 @@
+"""Batch schedulers: one small registered class each (Slurm, LSF, PBS Pro) that writes directives, submits
+and asks for a job's state with the scheduler's own tools.
+
+Directive spellings: Slurm sbatch(1) (`--nodes --ntasks-per-node --gres|--gpus-per-node --time --account
+--partition --output`, `sbatch --parsable` prints the id), IBM LSF bsub (`-nnodes -W -P -q -J -o`, the script
+read from stdin), PBS Pro qsub (`-l select=N:ncpus=C:ngpus=G -l walltime= -A -q -N -o -j oe`).
+
+Example:
+    >>> spec = JobSpec(site="hal", workload="aigw", run_id="r1", nodes=2, tasks_per_node=4, gpus_per_node=4,
+    ...                cores_per_node=160, log="/r/r1/job.log")
+    >>> get_scheduler("slurm").directives(spec)[:3]
+    ['--job-name=envkit-aigw', '--nodes=2', '--ntasks-per-node=4']
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from envkit.errors import EnvkitError
+from envkit.registry import Registry
+
+# Normalised job states, whatever the scheduler calls them.
+FINAL_STATES = ("COMPLETED", "FAILED", "CANCELLED", "TIMEOUT")
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """What a job asks the scheduler for and what it runs (argv from the launch model)."""
+
+    site: str
+    workload: str
+    run_id: str
+    nodes: int
+    tasks_per_node: int
+    log: str
+    gpus_per_node: int = 0
+    cores_per_node: int = 1
+    cpus_per_task: int | None = None
+    gpu_request: str = "none"
+    gres_type: str | None = None
+    time: str | None = None
+    account: str | None = None
+    queue: str | None = None
+    extra: tuple[str, ...] = ()
+    modules: tuple[str, ...] = ()
+    argv: tuple[str, ...] = ()
+    workdir: str = "."
+    exit_file: str = "job-exit-code"
+    profile_hash: str = ""
+    meta: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return f"envkit-{self.workload}"
+
+
+def _run(argv: list[str]) -> str | None:
+    """stdout of a query tool, or None when it is missing or fails."""
+    if shutil.which(argv[0]) is None:
+        return None
+    try:
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return proc.stdout if proc.returncode == 0 else None
+
+
+class Scheduler(ABC):
+    """One batch system: its directives, how to submit a script, how to read a job's state."""
+
+    name: ClassVar[str]
+    program: ClassVar[str]
+
+    @abstractmethod
+    def directives(self, job: JobSpec) -> list[str]:
+        """The directive lines' text (without the `#SBATCH ` prefix), in order."""
+
+    @abstractmethod
+    def submit_argv(self, script: str) -> tuple[list[str], bool]:
+        """(argv, whether the script goes on stdin)."""
+
+    @abstractmethod
+    def job_id(self, stdout: str) -> str:
+        """The job id from the submit command's output."""
+
+    @abstractmethod
+    def state(self, job_id: str) -> str | None:
+        """The job's normalised state from the scheduler's tools, None when they cannot tell."""
+
+
+SCHEDULERS: Registry[type[Scheduler]] = Registry("scheduler", modules=("envkit.batch.schedulers",))
+
+
+def register_scheduler(cls: type[Scheduler]) -> type[Scheduler]:
+    """Class decorator: make a scheduler available under its `name`."""
+    return SCHEDULERS.register(cls.name)(cls)
+
+
+def get_scheduler(name: str) -> Scheduler:
+    """The scheduler registered under `name`; `none` is a one-line error saying to use `envkit run`."""
+    if name == "none":
+        raise EnvkitError("the site has no batch scheduler (scheduler.kind: none): use `envkit run` instead")
+    return SCHEDULERS.get(name)()
+
+
+SLURM_STATES = {"PENDING": "PENDING", "CONFIGURING": "PENDING", "RUNNING": "RUNNING", "COMPLETING": "RUNNING",
+                "COMPLETED": "COMPLETED", "FAILED": "FAILED", "NODE_FAIL": "FAILED", "OUT_OF_MEMORY": "FAILED",
+                "BOOT_FAIL": "FAILED", "CANCELLED": "CANCELLED", "PREEMPTED": "CANCELLED", "TIMEOUT": "TIMEOUT",
+                "DEADLINE": "TIMEOUT"}
+
+
+@register_scheduler
+class Slurm(Scheduler):
+    """Slurm: #SBATCH directives, `sbatch --parsable`, state from squeue, sacct or scontrol."""
+
+    name = "slurm"
+    program = "sbatch"
+
+    def directives(self, job: JobSpec) -> list[str]:
+        out = [f"--job-name={job.name}", f"--nodes={job.nodes}", f"--ntasks-per-node={job.tasks_per_node}"]
+        if job.cpus_per_task:
+            out.append(f"--cpus-per-task={job.cpus_per_task}")
+        if job.gpus_per_node and job.gpu_request == "gres":
+            kind = f"gpu:{job.gres_type}" if job.gres_type else "gpu"
+            out.append(f"--gres={kind}:{job.gpus_per_node}")
+        elif job.gpus_per_node:
+            out.append(f"--gpus-per-node={job.gpus_per_node}")
+        if job.time:
+            out.append(f"--time={job.time}")
+        if job.account:
+            out.append(f"--account={job.account}")
+        if job.queue:
+            out.append(f"--partition={job.queue}")
+        return [*out, f"--output={job.log}", *job.extra]
+
+    def submit_argv(self, script: str) -> tuple[list[str], bool]:
+        return ["sbatch", "--parsable", script], False
+
+    def job_id(self, stdout: str) -> str:
+        match = re.match(r"^\s*(\d+)", stdout)
+        if not match:
+            raise EnvkitError(f"sbatch printed no job id: {stdout.strip()[:200]!r}")
+        return match.group(1)
+
+    def state(self, job_id: str) -> str | None:
+        text = _run(["squeue", "-h", "-j", job_id, "-o", "%T"])
+        if text and text.strip():
+            return SLURM_STATES.get(text.split()[0], text.split()[0])
+        text = _run(["sacct", "-j", job_id, "-n", "-P", "-X", "--format=State"])
+        if text and text.strip():
+            return SLURM_STATES.get(text.split()[0].rstrip("+"), text.split()[0])
+        text = _run(["scontrol", "show", "job", job_id])  # accounting off: the controller still remembers it
+        match = re.search(r"JobState=(\w+)", text or "")
+        return SLURM_STATES.get(match.group(1), match.group(1)) if match else None
+
+
+@register_scheduler
+class Lsf(Scheduler):
+    """IBM LSF (Summit): #BSUB directives, `bsub < script`, state from bjobs."""
+
+    name = "lsf"
+    program = "bsub"
+
+    def directives(self, job: JobSpec) -> list[str]:
+        out = [f"-J {job.name}", f"-nnodes {job.nodes}"]
+        if job.time:
+            out.append(f"-W {lsf_walltime(job.time)}")
+        if job.account:
+            out.append(f"-P {job.account}")
+        if job.queue:
+            out.append(f"-q {job.queue}")
+        return [*out, f"-o {job.log}", *job.extra]
+
+    def submit_argv(self, script: str) -> tuple[list[str], bool]:
+        return ["bsub"], True
+
+    def job_id(self, stdout: str) -> str:
+        match = re.search(r"Job <(\d+)>", stdout)
+        if not match:
+            raise EnvkitError(f"bsub printed no job id: {stdout.strip()[:200]!r}")
+        return match.group(1)
+
+    def state(self, job_id: str) -> str | None:
+        text = _run(["bjobs", "-noheader", "-o", "stat", job_id])
+        states = {"PEND": "PENDING", "RUN": "RUNNING", "DONE": "COMPLETED", "EXIT": "FAILED", "PSUSP": "PENDING",
+                  "USUSP": "RUNNING", "SSUSP": "RUNNING"}
+        return states.get(text.split()[0]) if text and text.strip() else None
+
+
+@register_scheduler
+class Pbs(Scheduler):
+    """PBS Pro (Polaris-like): #PBS directives with `-l select=`, `qsub`, state from `qstat -x -f`."""
+
+    name = "pbs"
+    program = "qsub"
+
+    def directives(self, job: JobSpec) -> list[str]:
+        select = f"select={job.nodes}:ncpus={job.cores_per_node}"
+        if job.gpus_per_node:
+            select += f":ngpus={job.gpus_per_node}"
+        out = [f"-N {job.name}", f"-l {select}"]
+        if job.time:
+            out.append(f"-l walltime={job.time}")
+        if job.account:
+            out.append(f"-A {job.account}")
+        if job.queue:
+            out.append(f"-q {job.queue}")
+        return [*out, f"-o {job.log}", "-j oe", *job.extra]
+
+    def submit_argv(self, script: str) -> tuple[list[str], bool]:
+        return ["qsub", script], False
+
+    def job_id(self, stdout: str) -> str:
+        text = stdout.strip()
+        if not text or any(ch.isspace() for ch in text):
+            raise EnvkitError(f"qsub printed no job id: {text[:200]!r}")
+        return text
+
+    def state(self, job_id: str) -> str | None:
+        text = _run(["qstat", "-x", "-f", job_id]) or ""
+        state = re.search(r"job_state = (\w)", text)
+        if not state:
+            return None
+        if state.group(1) == "F":
+            code = re.search(r"Exit_status = (-?\d+)", text)
+            return "COMPLETED" if code and code.group(1) == "0" else "FAILED"
+        return {"Q": "PENDING", "H": "PENDING", "W": "PENDING", "R": "RUNNING", "E": "RUNNING"}.get(state.group(1))
+
+
+def lsf_walltime(time: str) -> str:
+    """LSF's -W takes [HH:]MM: 'HH:MM:SS' -> 'HH:MM' (seconds dropped), 'D-HH:MM:SS' -> hours.
+
+    >>> lsf_walltime("02:00:00"), lsf_walltime("1-00:30:00"), lsf_walltime("02:00")
+    ('02:00', '24:30', '02:00')
+    """
+    days, _, rest = time.rpartition("-")
+    parts = rest.split(":")
+    if len(parts) == 3:
+        parts = parts[:2]
+    if days:
+        parts[0] = str(int(days) * 24 + int(parts[0]))
+    return ":".join(parts)
