@@ -8,7 +8,7 @@ Example:
     >>> from envkit.profile import load_profile
     >>> from envkit.docs.context import doc_context
     >>> s = run(doc_context(load_profile("summit")))
-    >>> s.commands[1].line.startswith("jsrun --smpiargs=-gpu")
+    >>> s.commands[2].line.startswith("jsrun --smpiargs=-gpu")
     True
 """
 

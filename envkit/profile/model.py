@@ -254,11 +254,11 @@ class Profile(Section):
             raise AtKey("srun needs a Slurm scheduler (scheduler.kind: slurm)", "launcher", "kind")
         if self.interconnect.transport == "psm2" and self.cpu.arch != "x86_64":
             raise AtKey("PSM2 (Omni-Path) exists for x86_64 only", "interconnect", "transport")
-        check_profile(self)  # dangerous values (envkit.profile.safety)
         from envkit.profile.mpi import check_profile as check_mpi  # MPI families, launchers, GPU vendors (one home)
 
         for message, key_path in check_mpi(self)[:1]:
             raise AtKey(message, *key_path)
+        check_profile(self)  # dangerous values (envkit.profile.safety)
         return self
 
     @property

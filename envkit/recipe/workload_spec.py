@@ -63,7 +63,8 @@ def workload_dir(name_or_path: str) -> Path:
     if os.path.isfile(path / "workload.yaml"):  # os.path: a name too long is "not there", not an OSError
         return path.resolve()
     name = Path(name_or_path.rstrip("/")).name
-    if "/" in name_or_path:  # a folder was named: it must exist and hold a workload, never silently the bundled one
+    bundled_form = Path(name_or_path.rstrip("/")).parent == Path("workloads")  # `workloads/aigw`, as docs write it
+    if "/" in name_or_path and not bundled_form:  # a folder was named: it must exist and hold a workload
         if not os.path.isdir(name_or_path):  # os.path: a name too long is "not there", not an OSError
             raise EnvkitError(f"workload folder {name_or_path[:200]!r} does not exist")
         raise EnvkitError(f"workload folder {name_or_path[:200]!r} has no workload.yaml")
