@@ -2,4 +2,5 @@
 set -eu
 # where `envkit run` binds the host's results folder
 mkdir -p /opt/envkit/results
+# NOT LOCKED: no lock: `envkit lock --site bridges-2` writes it
 /opt/envkit/venv/bin/pip install --no-cache-dir /opt/envkit/src torchvision pillow

@@ -5,6 +5,7 @@ export DEBIAN_FRONTEND=noninteractive
 mkdir -p /opt/envkit/src /opt/envkit/manifest
 
 # 1. Operating system packages
+# apt versions not locked: no lock: `envkit lock --site bridges-ai` writes it
 apt-get update
 apt-get install -y --no-install-recommends build-essential bzip2 ca-certificates cmake curl git libpsm2-dev pkg-config procps
 rm -rf /var/lib/apt/lists/*
@@ -23,6 +24,7 @@ curl -fsSL -o /tmp/miniforge.sh https://github.com/conda-forge/miniforge/release
 bash /tmp/miniforge.sh -b -p /opt/envkit/conda
 rm -f /tmp/miniforge.sh
 /opt/envkit/conda/bin/conda create -y -p /opt/envkit/venv python=3.10
+# NOT LOCKED: no lock: `envkit lock --site bridges-ai` writes it
 /opt/envkit/venv/bin/pip install --no-cache-dir torch==1.12.1 torchvision==0.13.1
 /opt/envkit/venv/bin/pip install --no-cache-dir numpy h5py pyyaml tqdm
 

@@ -2,4 +2,5 @@
 set -eu
 # where `envkit run` binds the host's results folder
 mkdir -p /opt/envkit/results
+# NOT LOCKED: no lock: `envkit lock --site bridges-ai` writes it
 /opt/envkit/venv/bin/pip install --no-cache-dir /opt/envkit/src h5py lalsuite scipy

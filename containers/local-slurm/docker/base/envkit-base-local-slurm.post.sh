@@ -5,6 +5,7 @@ export DEBIAN_FRONTEND=noninteractive
 mkdir -p /opt/envkit/src /opt/envkit/manifest
 
 # 1. Operating system packages
+# apt versions not locked: no lock: `envkit lock --site local-slurm` writes it
 apt-get update
 apt-get install -y --no-install-recommends build-essential bzip2 ca-certificates cmake curl git libopenmpi-dev openmpi-bin pkg-config procps python3 python3-dev python3-venv
 rm -rf /var/lib/apt/lists/*
@@ -16,6 +17,7 @@ mpirun --version | head -n 1 > /opt/envkit/manifest/mpi-version.txt
 
 # 3. Python (the OS python3) and torch
 python3 -m venv /opt/envkit/venv
+# NOT LOCKED: no lock: `envkit lock --site local-slurm` writes it
 /opt/envkit/venv/bin/pip install --no-cache-dir torch==2.14.1 torchvision==0.29.1
 /opt/envkit/venv/bin/pip install --no-cache-dir numpy h5py pyyaml tqdm
 
