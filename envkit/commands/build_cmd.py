@@ -6,7 +6,7 @@ Example:
     $ envkit build --site local                 # base, then site layer, each only if its inputs changed
     $ envkit build --site hal --dry-run         # the exact apptainer/singularity commands
     $ envkit inspect --site local --json        # what is inside the image, read from inside it
-    $ envkit verify --site local                # exit 1 when the image drifted from its manifest
+    $ envkit verify --site local                # exit 1 when the image drifted from its manifest or lock
     $ envkit doctor --site local                # host vs image: driver, arch, MPI, engine, binds
 """
 
@@ -113,6 +113,12 @@ def verify_cmd(site: SiteOpt, workload: WorkloadOpt = None, engine: EngineOpt = 
     from envkit.build.inspect import verify
 
     report = verify(_options(site, engine, store, workload))
+    from envkit.build.inspect import load_manifest
+    from envkit.engines.manifest import lock_drift_lines
+
+    plan, _lp, manifest = load_manifest(_options(site, engine, store, workload))  # and against the lock
+    report.drift += lock_drift_lines(plan.profile.name, ["base", *([f"workload-{Path(workload).name}"]
+                                                                   if workload else [])], manifest.get("pip") or {})
     if as_json:
         _out(json.dumps(report.as_dict(), indent=2) + "\n")
     else:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +27,9 @@ from envkit.errors import EnvkitError
 from envkit.resources import containers_dir
 
 META = "envkit-lock.json"
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+_VERSION = re.compile(r"[A-Za-z0-9.+!_-]+")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
@@ -98,18 +101,32 @@ def lock_digest(folder: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+def load_toml(text: str) -> dict:
+    """TOML text -> dict (tomllib on Python >= 3.11, tomli on 3.10)."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        try:
+            import tomli as tomllib  # type: ignore[no-redef]
+        except ModuleNotFoundError:
+            raise EnvkitError("reading a lock needs Python >= 3.11 or `pip install tomli`") from None
+    return tomllib.loads(text)
+
+
 def read_pylock(path: Path) -> dict[str, Package]:
     """The packages of a PEP 751 pylock.toml: {name: Package}."""
     try:
-        data = tomllib.loads(path.read_text())
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        data = load_toml(path.read_text())
+    except (OSError, ValueError) as exc:
         raise EnvkitError(f"cannot read the lock: {exc}", file=str(path)) from None
     out: dict[str, Package] = {}
     for entry in data.get("packages", []):
         files = [*entry.get("wheels", []), *([entry["sdist"]] if "sdist" in entry else [])]
         hashes = tuple(f["hashes"]["sha256"] for f in files if "sha256" in f.get("hashes", {}))
-        if not hashes or "version" not in entry:
-            raise EnvkitError("every locked package needs a version and a sha256", file=str(path),
+        if not hashes or "version" not in entry or not _NAME.fullmatch(entry.get("name", "")) \
+                or not _VERSION.fullmatch(str(entry["version"])) or not all(_SHA256.fullmatch(h) for h in hashes):
+            raise EnvkitError("every locked package needs a name, a version and sha256 hashes (64 hex digits)",
+                              file=str(path),
                               key=f"packages.{entry.get('name', '?')}")
         out[entry["name"]] = Package(entry["name"], entry["version"], hashes, "sdist" in entry)
     return out

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
 from dataclasses import asdict, dataclass, field
 
 from envkit.profile.model import Profile
@@ -74,7 +73,9 @@ def python_platform(arch: str, image: str) -> str | None:
 
 def envkit_requirements() -> tuple[str, ...]:
     """envkit's own runtime dependencies and build backend (pyproject.toml), for the workload layers."""
-    data = tomllib.loads((home() / "pyproject.toml").read_text())
+    from envkit.lock.files import load_toml
+
+    data = load_toml((home() / "pyproject.toml").read_text())
     return (*data["project"]["dependencies"], *data["build-system"]["requires"])
 
 
