@@ -2,8 +2,8 @@
 
 Example:
     >>> from envkit.profile import load_profile
-    >>> ctx = recipe_context(load_profile("local"), "base", ["make"])
-    >>> ctx["lock"].resolved, ctx["apt_install"][0].startswith("make=")
+    >>> ctx = recipe_context(load_profile("local"), "base", ["cmake"])
+    >>> ctx["lock"].resolved, ctx["apt_install"][0].startswith("cmake=")
     (True, True)
 """
 

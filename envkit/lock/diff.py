@@ -1,7 +1,8 @@
 """Package sets compared: added, removed and changed packages (Python and system), and a summary line.
 
 A side can be an image folder (its manifest inside), a manifest JSON, a run (its metrics.json names the
-manifest hash, looked up in the store), a site's lock folder or one pylock.toml.
+manifest hash, looked up in the store), a site's lock folder (every layer), or one layer's pylock.toml
+(a workload layer's together with the base's, which the workload image holds too).
 
 Example:
     >>> changes = diff_maps("python", {"numpy": "2.4.6", "tqdm": "4.70.1"}, {"numpy": "2.5.0", "rich": "14.0"})
@@ -55,8 +56,15 @@ def _norm(name: str) -> str:
     return name.lower().replace("_", "-").replace(".", "-")
 
 
-def package_sets(source: str, store: Path | None = None) -> tuple[dict[str, str], dict[str, str] | None, str]:
-    """({python name: version}, {apt name: version} or None when the side has no system list, label)."""
+PackageSets = tuple[dict[str, str], "dict[str, str] | None", str, set[str]]
+
+
+def package_sets(source: str, store: Path | None = None) -> PackageSets:
+    """({python: version}, {apt: version} or None when the side lists no system packages, label, local names).
+
+    Local names (envkit itself, installed from the image's source tree) are in no index: a lock lists them
+    as local, and a comparison with a lock leaves them out.
+    """
     from envkit.lock.files import load_site_lock, read_pylock
 
     path = Path(source)
@@ -64,14 +72,20 @@ def package_sets(source: str, store: Path | None = None) -> tuple[dict[str, str]
         lock = load_site_lock(path.parent.name, path)
         assert lock is not None
         py: dict[str, str] = {}
+        local: set[str] = set()
         for layer in lock.layers.values():
             py.update({_norm(n): v for n, v in layer.pins().items()})
-        return py, None, f"lock {path}"
+            local.update(_norm(n) for n in layer.local)
+        return py, None, f"lock {path}", local
     if path.is_file() and path.name.endswith(".toml"):
-        return {_norm(n): p.version for n, p in read_pylock(path).items()}, None, f"lock {path}"
+        files = [path]   # a workload layer's lock holds what it adds: the image also holds its base's
+        if path.name.startswith("pylock.workload-") and (path.parent / "pylock.base.toml").is_file():
+            files.insert(0, path.parent / "pylock.base.toml")
+        py = {_norm(n): p.version for f in files for n, p in read_pylock(f).items()}
+        return py, None, f"lock {' + '.join(f.name for f in files)}", {"envkit"}
     manifest = _manifest_of(path, store)
     return ({_norm(n): v for n, v in (manifest.get("pip") or {}).items()}, manifest.get("dpkg") or {},
-            f"{manifest.get('tag') or path} ({manifest.get('cache_key', '')[:12] or 'manifest'})")
+            f"{manifest.get('tag') or path} ({manifest.get('cache_key', '')[:12] or 'manifest'})", set())
 
 
 def _manifest_of(path: Path, store: Path | None) -> dict:
@@ -110,9 +124,11 @@ def _manifest_by_hash(digest: str, store: Path | None) -> dict:
 
 def diff_sources(a: str, b: str, store: Path | None = None) -> tuple[list[Change], str, str]:
     """Changes from A to B; system packages are compared only when both sides list them."""
-    py_a, apt_a, label_a = package_sets(a, store)
-    py_b, apt_b, label_b = package_sets(b, store)
-    changes = diff_maps("python", py_a, py_b)
+    py_a, apt_a, label_a, local_a = package_sets(a, store)
+    py_b, apt_b, label_b, local_b = package_sets(b, store)
+    local = local_a | local_b
+    changes = diff_maps("python", {n: v for n, v in py_a.items() if n not in local},
+                        {n: v for n, v in py_b.items() if n not in local})
     if apt_a is not None and apt_b is not None:
         changes += diff_maps("apt", apt_a, apt_b)
     return changes, label_a, label_b
