@@ -178,3 +178,30 @@ def require_fresh(profile, layers: tuple[str, ...]) -> None:  # type: ignore[no-
     if problems:
         raise EnvkitError(f"site {profile.name}: lock is stale or missing ({'; '.join(problems)}); "
                           f"`envkit lock --site {profile.name}` fixes it")
+
+
+ASKED_ABOUT = ("torch", "torchvision", "mpi4py", "horovod", "numpy", "h5py")
+ASKED_PREFIXES = ("nvidia-cudnn", "nvidia-nccl", "nvidia-cuda-runtime", "nvidia-cublas", "openmpi", "libopenmpi",
+                  "mpich", "libmpich", "cuda-toolkit")
+
+
+def locked_versions(site: str) -> list[dict[str, str]]:
+    """The locked versions help-desk pages show (torch, CUDA libraries, MPI, mpi4py, Horovod...), base layer.
+
+    Example:
+        >>> rows = locked_versions("local")
+        >>> [r["version"] for r in rows if r["package"] == "torch"]
+        ['2.14.1']
+    """
+    lock = load_site_lock(site)
+    base = lock.layers.get("base") if lock else None
+    if base is None:
+        return []
+    where = f"containers/{site}/locks"
+    rows = [{"package": n, "version": v, "kind": "python", "source": f"{where}/pylock.base.toml"}
+            for n, v in sorted(base.pins().items()) if n in ASKED_ABOUT or n.startswith(ASKED_PREFIXES)]
+    rows += [{"package": n, "version": v, "kind": "apt", "source": f"{where}/{META}"}
+             for n, v in sorted(base.apt.items()) if n.startswith(ASKED_PREFIXES)]
+    if not base.resolved:
+        rows.append({"package": "(all)", "version": "not locked", "kind": "-", "source": base.why})
+    return rows
