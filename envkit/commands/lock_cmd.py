@@ -4,6 +4,7 @@ Example:
     $ envkit lock --site local
     $ envkit lock --site local --upgrade numpy
     $ envkit lock --site local --check                 # exit 1 when the committed lock is stale
+    $ envkit lock --site delta --fill-cache /srv/wheels # the locked files, for `pip config set global.find-links`
     $ envkit diff containers/local/locks /var/tmp/store/charliecloud/envkit-local-aigw.manifest.json
 """
 
@@ -21,6 +22,9 @@ def lock_cmd(
     upgrade: Annotated[list[str] | None, typer.Option(
         "--upgrade", help="Move these packages (and what they need) forward; `--upgrade ''` moves all.")] = None,
     check: Annotated[bool, typer.Option("--check", help="Only say whether the lock is stale (exit 1 if so).")] = False,
+    fill_cache: Annotated[Path | None, typer.Option(
+        "--fill-cache", help="Download every locked file into this folder (a wheel cache for find-links).")] = None,
+    layer: Annotated[list[str] | None, typer.Option("--layer", help="With --fill-cache: only these layers.")] = None,
 ) -> None:
     """Resolve the site's layers into containers/SITE/locks. Example: envkit lock --site local --upgrade numpy"""
     from envkit.lock.diff import summary_line
@@ -38,6 +42,17 @@ def lock_cmd(
                              "fixes it\n")
             raise typer.Exit(1)
         sys.stdout.write(f"lock of {profile.name} is up to date\n")
+        return
+    if fill_cache is not None:
+        from envkit.errors import EnvkitError
+        from envkit.lock.cache import fill_cache as fill
+        from envkit.lock.files import load_site_lock
+
+        lock = load_site_lock(profile.name)
+        if lock is None:
+            raise EnvkitError(f"site {profile.name} has no lock; `envkit lock --site {profile.name}` writes it")
+        count = fill(lock, fill_cache, layer, on_line=lambda line: sys.stderr.write(line + "\n"))
+        sys.stdout.write(f"{fill_cache}: {count} locked packages, each checked against its sha256\n")
         return
     names = None if upgrade is None else [u for u in upgrade if u.strip()]
     changes = lock_site(profile, names, on_line=lambda line: sys.stderr.write(line + "\n"))

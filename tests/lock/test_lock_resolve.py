@@ -74,3 +74,16 @@ def test_upgrade_numpy_moves_only_numpy_and_prints_it(tmp_path: Path) -> None:
     for layer, locked in old.layers.items():
         others = {n: v for n, v in locked.pins().items() if n != "numpy"}
         assert {n: v for n, v in new.layers[layer].pins().items() if n != "numpy"} == others, layer
+
+
+def test_fill_cache_downloads_every_locked_file_of_a_layer_for_its_platform(tmp_path: Path) -> None:
+    proc = _envkit(REPO, "lock", "--site", "delta", "--fill-cache", str(tmp_path / "wheels"),
+                   "--layer", "workload-resnet50")
+    assert proc.returncode == 0, proc.stderr
+    locked = load_site_lock("delta").layers["workload-resnet50"].pins()   # type: ignore[union-attr]
+    files = sorted(p.name for p in (tmp_path / "wheels").iterdir())
+    assert len(files) == len(locked)
+    for name, version in locked.items():
+        stem = f"{name.replace('-', '_')}-{version}-"
+        assert any(f.lower().startswith(stem) for f in files), (name, files)
+    assert any("cp310" in f for f in files)        # delta's Python, not this machine's 3.11
