@@ -25,6 +25,8 @@ def lock_cmd(
     fill_cache: Annotated[Path | None, typer.Option(
         "--fill-cache", help="Download every locked file into this folder (a wheel cache for find-links).")] = None,
     layer: Annotated[list[str] | None, typer.Option("--layer", help="With --fill-cache: only these layers.")] = None,
+    apt_from: Annotated[Path | None, typer.Option(
+        "--apt-from", help="A built base image's manifest: pin apt packages to its versions (Ubuntu images).")] = None,
 ) -> None:
     """Resolve the site's layers into containers/SITE/locks. Example: envkit lock --site local --upgrade numpy"""
     from envkit.lock.diff import summary_line
@@ -55,7 +57,7 @@ def lock_cmd(
         sys.stdout.write(f"{fill_cache}: {count} locked packages, each checked against its sha256\n")
         return
     names = None if upgrade is None else [u for u in upgrade if u.strip()]
-    changes = lock_site(profile, names, on_line=lambda line: sys.stderr.write(line + "\n"))
+    changes = lock_site(profile, names, on_line=lambda line: sys.stderr.write(line + "\n"), apt_from=apt_from)
     for change in changes:
         sys.stdout.write(f"{change}\n")
     sys.stdout.write(f"{lock_dir(profile.name)}: {summary_line(changes)}\n")

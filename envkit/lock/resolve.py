@@ -162,3 +162,16 @@ def resolve_apt(names: tuple[str, ...], image: str) -> tuple[dict[str, str], dic
     mirror = mirror_for(suite, apt_sources()).uri
     return versions, {"suite": suite, "mirror": mirror, "index_date": index_date(suite),
                       "debootstrap": f"debootstrap --variant=minbase {suite}"}, ""
+
+
+def apt_from_manifest(names: tuple[str, ...], dpkg: dict[str, str]) -> dict[str, str]:
+    """The versions an image's manifest lists for these packages (a lock for an index this machine cannot reach).
+
+    Example:
+        >>> apt_from_manifest(("cmake",), {"cmake": "3.22.1-1ubuntu1.22.04.2", "bash": "5.1"})
+        {'cmake': '3.22.1-1ubuntu1.22.04.2'}
+    """
+    missing = [n for n in names if n not in dpkg]
+    if missing:
+        raise EnvkitError(f"the manifest lists no {', '.join(missing)}; is it this site's base image?")
+    return {n: dpkg[n] for n in names}

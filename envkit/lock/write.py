@@ -24,8 +24,12 @@ def _pylock_name(layer: str) -> str:
 
 
 def lock_site(profile, upgrade: list[str] | None = None, folder: Path | None = None,  # type: ignore[no-untyped-def]
-              on_line=print) -> list[Change]:
-    """Resolve and write a site's lock; returns what changed against the previous lock (Python and apt)."""
+              on_line=print, apt_from: Path | None = None) -> list[Change]:
+    """Resolve and write a site's lock; returns what changed against the previous lock (Python and apt).
+
+    apt_from: a base image's manifest (after a build) whose dpkg versions pin the apt packages, for a
+    distribution whose index this machine cannot reach.
+    """
     from envkit.lock.files import read_pylock
 
     folder = folder or lock_dir(profile.name)
@@ -37,7 +41,7 @@ def lock_site(profile, upgrade: list[str] | None = None, folder: Path | None = N
     try:
         base_pins: dict[str, str] = {}
         for inputs in site_inputs(profile):
-            info = _lock_layer(inputs, old, upgrade, base_pins, staged, on_line)
+            info = _lock_layer(inputs, old, upgrade, base_pins, staged, on_line, apt_from)
             meta["layers"][inputs.layer] = info
             new = read_pylock(staged / info["pylock"]) if info.get("pylock") else {}
             pins = {n: p.version for n, p in new.items()}
@@ -55,7 +59,7 @@ def lock_site(profile, upgrade: list[str] | None = None, folder: Path | None = N
 
 
 def _lock_layer(inputs: LayerInputs, old: SiteLock | None, upgrade: list[str] | None, base_pins: dict[str, str],
-                staged: Path, on_line) -> dict:  # type: ignore[no-untyped-def]
+                staged: Path, on_line, apt_from: Path | None = None) -> dict:  # type: ignore[no-untyped-def]
     info: dict = {"inputs": inputs.digest(), "resolved": inputs.resolvable, "image": inputs.image,
                   "python": inputs.python_version, "platform": inputs.python_platform, "local": list(inputs.local)}
     if inputs.conda:
@@ -75,10 +79,18 @@ def _lock_layer(inputs: LayerInputs, old: SiteLock | None, upgrade: list[str] | 
     info["pylock"] = _pylock_name(inputs.layer)
     (staged / info["pylock"]).write_text(text)
     versions, source, why = resolve_apt(inputs.apt, inputs.image)
+    if why and before is not None and before.apt and not apt_from:
+        versions, source, why = before.apt, dict(before.source), ""     # pinned earlier from a manifest: kept
+    if why and apt_from is not None and inputs.layer == "base":
+        from envkit.lock.resolve import apt_from_manifest
+
+        manifest = json.loads(apt_from.read_text())
+        versions = apt_from_manifest(inputs.apt, manifest.get("dpkg") or {})
+        source, why = {"from_manifest": f"{manifest.get('tag', apt_from.name)} built {manifest.get('built_at')}"}, ""
     info["apt"] = versions
-    info["source"] = {**source, "python_index": INDEX_URL,
-                      "image_digest": "" if source else "unknown here: record it with `skopeo inspect` where the "
-                                                         "registry is reachable"}
+    digest = ("none: the root file system is made by debootstrap from the suite's index" if "suite" in source
+              else "unknown here: record it with `skopeo inspect` where the registry is reachable")
+    info["source"] = {"image_digest": digest, **source, "python_index": INDEX_URL}
     if why:
         info["apt_why"] = why
     return info

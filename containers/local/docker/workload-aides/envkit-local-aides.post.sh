@@ -44,7 +44,7 @@ typer==0.29.2 --hash=sha256:f30731f8ca758368b836b3714872e58e395cef8fcaff918c853b
 typing-inspection==0.4.5 --hash=sha256:bc210535442b39e1bf2805e0c7a17dfd6a4ace760c84c7f7d16245d23a6b1c39 --hash=sha256:7f16c411e7930dc79596d42ab44672a3fe5f60eb34b781a1647e7872363120c7
 tzdata==2026.6 --hash=sha256:0a10eec6e13ef16b627fabed9a5f2ba61a62b1c67f327305f4e7e412a70b4aec --hash=sha256:85d2cd9c09f81f0bb29db27759fc83af4f1e620efb814f8c5bf8b4cc4feece6d
 ENVKIT_LOCK
-printf '%s\n' 16080ba7cde8256a > /opt/envkit/manifest/lock-hash.txt
+printf '%s\n' 988e9aa205cbe0cd > /opt/envkit/manifest/lock-hash.txt
 /opt/envkit/venv/bin/pip install --no-cache-dir --require-hashes --no-deps -r /opt/envkit/locks/workload.txt
 # envkit itself, from the copied source tree (its build backend is a locked package)
 /opt/envkit/venv/bin/pip install --no-cache-dir --no-deps --no-build-isolation /opt/envkit/src

@@ -18,7 +18,7 @@ shellingham==1.5.4 --hash=sha256:7ecfff8f2fd72616f7481040475a65b2bf8af90a56c8914
 typer==0.29.2 --hash=sha256:f30731f8ca758368b836b3714872e58e395cef8fcaff918c853b1969ed5274e7 --hash=sha256:b1998dc5f2c3dedafa1517a9521fa944cc4dc1fadcea085d81a3b10ebcaeb075
 typing-inspection==0.4.5 --hash=sha256:bc210535442b39e1bf2805e0c7a17dfd6a4ace760c84c7f7d16245d23a6b1c39 --hash=sha256:7f16c411e7930dc79596d42ab44672a3fe5f60eb34b781a1647e7872363120c7
 ENVKIT_LOCK
-printf '%s\n' 16080ba7cde8256a > /opt/envkit/manifest/lock-hash.txt
+printf '%s\n' 988e9aa205cbe0cd > /opt/envkit/manifest/lock-hash.txt
 /opt/envkit/venv/bin/pip install --no-cache-dir --require-hashes --no-deps -r /opt/envkit/locks/workload.txt
 # envkit itself, from the copied source tree (its build backend is a locked package)
 /opt/envkit/venv/bin/pip install --no-cache-dir --no-deps --no-build-isolation /opt/envkit/src
