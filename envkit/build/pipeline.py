@@ -127,13 +127,12 @@ def plan_build(opts: BuildOptions) -> BuildPlan:
 
     kinds = _wanted(opts)
     profile = load_profile(opts.site)
-    if not opts.dry_run:  # a missing or stale lock: one line saying `envkit lock --site SITE` fixes it
-        from envkit.lock.files import require_fresh
-
-        require_fresh(profile, ("base", *([f"workload-{Path(opts.workload).name}"] if "workload" in kinds else [])))
     engine = get_engine(opts.engine or profile.container.engine)
     if not opts.dry_run:
         engine.require()
+        from envkit.lock.files import require_fresh  # a missing or stale lock: one line naming `envkit lock`
+
+        require_fresh(profile, ("base", *([f"workload-{Path(opts.workload).name}"] if "workload" in kinds else [])))
     version = engine.version() or "unknown"
     root = engine_root(opts.store or default_store(), engine.name)
     plan = BuildPlan(profile=profile, engine=engine, root=root, engine_version=version)
