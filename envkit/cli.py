@@ -206,7 +206,8 @@ def _register_optional_commands() -> None:
     """Commands that live in their own modules (each cheap to import)."""
     import importlib
 
-    for module_name in ("docs_cmd", "build_cmd", "run_cmd", "export_cmd", "evaluate_cmd", "submit_cmd", "study_cmd"):
+    for module_name in ("docs_cmd", "build_cmd", "run_cmd", "export_cmd", "evaluate_cmd", "submit_cmd", "study_cmd",
+                        "lock_cmd"):
         importlib.import_module(f"envkit.commands.{module_name}").register(app)
     from envkit.commands import data_cmd, train_cmd
 

@@ -75,7 +75,7 @@ def _build_layer(plan: BuildPlan, lp: LayerPlan, opts: BuildOptions, reporter: R
         reporter.layer_start(lp)
         started = time.monotonic()
         try:
-            engine.build(req, reporter.line)
+            _engine_build(engine, req, reporter)
             _test(engine, req, reporter)
             manifest = layer_manifest(plan, lp, engine.inspect(str(engine.image_path(root, tmp))))
             text = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
@@ -106,6 +106,20 @@ def _build_layer(plan: BuildPlan, lp: LayerPlan, opts: BuildOptions, reporter: R
         })
         lp.status = "built"
         reporter.layer_done(lp)
+
+
+def _engine_build(engine: Engine, req: BuildRequest, reporter: Reporter) -> None:
+    """engine.build; a failure pip gave for a file that does not match the lock's sha256 names the package."""
+    try:
+        engine.build(req, reporter.line)
+    except EnvkitError as exc:
+        from envkit.lock.check import hash_failure
+
+        text = req.log.read_text(errors="replace") if req.log.is_file() else ""
+        named = hash_failure(text)
+        if named is None:
+            raise
+        raise EnvkitError(f"{req.layer.tag}: {named} (log: {req.log})") from exc
 
 
 def _test(engine: Engine, req: BuildRequest, reporter: Reporter) -> None:

@@ -105,6 +105,10 @@ def plan_build(opts: BuildOptions) -> BuildPlan:
     engine = get_engine(opts.engine or profile.container.engine)
     if not opts.dry_run:
         engine.require()
+        from envkit.lock.files import require_fresh  # a missing or stale lock: one line naming `envkit lock`
+
+        workload_layers = [f"workload-{Path(opts.workload or '').name}"] if "workload" in kinds else []
+        require_fresh(profile, ("base", *workload_layers))
     version = engine.version() or "unknown"
     root = engine_root(opts.store or default_store(), engine.name)
     plan = BuildPlan(profile=profile, engine=engine, root=root, engine_version=version)

@@ -118,6 +118,12 @@ def verify_cmd(site: Annotated[str | None, typer.Option("--site", "-s", help="Si
         raise EnvkitError("give --site SITE (the built image) or a FILE (an exported artifact)")
 
     report = verify(build_options(site, engine, store, workload))
+    from envkit.build.inspect import load_manifest
+    from envkit.engines.manifest import lock_drift_lines
+
+    plan, _lp, manifest = load_manifest(build_options(site, engine, store, workload))  # and against the lock
+    report.drift += lock_drift_lines(plan.profile.name, ["base", *([f"workload-{Path(workload).name}"]
+                                                                   if workload else [])], manifest.get("pip") or {})
     if as_json:
         _out(json.dumps(report.as_dict(), indent=2) + "\n")
     else:

@@ -69,8 +69,10 @@ def _render(fmt: DocFormat, name: str, **context: object) -> str:
 
 
 def render_site(doc: SiteDoc, fmt: DocFormat) -> str:
-    """One site's page in `fmt`."""
-    return _render(fmt, f"site.{fmt}.j2", doc=doc)
+    """One site's page in `fmt`, with the locked versions of the packages users ask about (when locked)."""
+    from envkit.lock.files import locked_versions
+
+    return _render(fmt, f"site.{fmt}.j2", doc=doc, locked=locked_versions(doc.site))
 
 
 def render_index(docs: Sequence[SiteDoc], fmt: DocFormat) -> str:

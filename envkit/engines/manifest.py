@@ -67,7 +67,7 @@ try:
 except Exception:
     pass
 out["horovod"] = run("horovodrun", "--check-build")
-for name in ("profile-hash.txt", "base-name.txt"):
+for name in ("profile-hash.txt", "base-name.txt", "lock-hash.txt"):
     try:
         with open("/opt/envkit/manifest/" + name) as f:
             out[name.rsplit(".", 1)[0].replace("-", "_")] = f.read().strip()
@@ -196,3 +196,24 @@ def drift(recorded: dict[str, Any], current: dict[str, Any]) -> list[str]:
     out += _diff_map("pip package", recorded.get("pip") or {}, current.get("pip") or {})
     out += _diff_map("dpkg package", recorded.get("dpkg") or {}, current.get("dpkg") or {})
     return out
+
+
+def lock_drift_lines(site: str, layers: list[str], pip: dict[str, str]) -> list[str]:
+    """Locked Python packages (of these lock layers) the manifest lacks or holds at another version.
+
+    Example:
+        >>> lock_drift_lines("local", ["base"], {})[0].startswith("lock: ")
+        True
+    """
+    from envkit.lock.check import lock_drift
+    from envkit.lock.files import load_site_lock
+
+    lock = load_site_lock(site)
+    if lock is None:
+        return [f"lock: site {site} has no lock (envkit lock --site {site})"]
+    locked: dict[str, str] = {}
+    for name in layers:
+        layer = lock.layers.get(name)
+        if layer is not None and layer.resolved:
+            locked.update(layer.pins())
+    return [f"lock: {line}" for line in lock_drift(locked, pip)]

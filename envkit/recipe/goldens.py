@@ -81,7 +81,8 @@ def render_all() -> dict[str, str]:
 def _on_disk(root: Path) -> dict[str, Path]:
     if not root.is_dir():
         return {}
-    return {p.relative_to(root).as_posix(): p for p in sorted(root.rglob("*")) if p.is_file()}
+    return {p.relative_to(root).as_posix(): p for p in sorted(root.rglob("*"))
+            if p.is_file() and "locks" not in p.relative_to(root).parts[1:2]}  # <site>/locks: envkit lock's
 
 
 def _differences(root: Path, fresh: dict[str, str]) -> dict[str, str]:

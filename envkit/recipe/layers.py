@@ -14,6 +14,7 @@ Example:
 from __future__ import annotations
 
 from envkit.errors import EnvkitError
+from envkit.lock.context import recipe_context
 from envkit.paths import IMAGE_ROOT, SRC, VENV, WORKLOADS
 from envkit.profile.load import profile_hash
 from envkit.profile.model import Profile
@@ -140,6 +141,7 @@ def base_layer(profile: Profile) -> Layer:
     base = load_base(profile.base)
     platform = base.platform_for(profile.cpu.arch, profile.cuda.toolkit if profile.cuda else None)
     ctx = _context(profile, base, platform)
+    ctx.update(recipe_context(profile, "base", ctx["os_packages"]))  # the lock's versions and hashes
     files: tuple[tuple[str, str], ...] = ()
     if profile.mpi.install == "host":
         files = ((mpi_prefix(profile), mpi_prefix(profile)),)
@@ -233,6 +235,7 @@ def workload_layer(profile: Profile, workload: str) -> Layer:
     base = load_base(profile.base)
     platform = base.platform_for(profile.cpu.arch, profile.cuda.toolkit if profile.cuda else None)
     ctx = {**_context(profile, base, platform), "spec": spec}
+    ctx.update(recipe_context(profile, f"workload-{spec.name}", spec.dependencies.apt))  # the lock's versions
     return Layer(
         kind="workload",
         tag=workload_tag(profile, spec.name),

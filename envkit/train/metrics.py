@@ -20,6 +20,7 @@ from typing import Any
 from envkit.data.atomic import write_json
 
 FILENAME = "metrics.json"
+LOCK_HASH_FILE = "/opt/envkit/manifest/lock-hash.txt"
 SUMMARY_KEYS = ("workload", "site", "engine", "world_size", "throughput", "throughput_unit", "loss_start",
                 "loss_end", "results_dir")
 
@@ -62,8 +63,18 @@ class Throughput:
 def write(results_dir: str | os.PathLike[str], record: dict[str, Any]) -> Path:
     """Write results_dir/metrics.json atomically; returns its path."""
     path = Path(results_dir) / FILENAME
+    if lock_hash():
+        record = {"lock_hash": lock_hash(), **record}   # the exact package set: see envkit.lock
     write_json(path, _finite(record))
     return path
+
+
+def lock_hash() -> str:
+    """The lock the image was built from (written into it by the workload layer), or $ENVKIT_LOCK_HASH, or ''."""
+    try:
+        return Path(LOCK_HASH_FILE).read_text().strip()
+    except OSError:
+        return os.environ.get("ENVKIT_LOCK_HASH", "")
 
 
 def _finite(obj: Any) -> Any:

