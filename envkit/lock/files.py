@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from envkit.errors import EnvkitError
-from envkit.resources import containers_dir
+from envkit.lock.tomlread import load_toml  # noqa: F401  (re-exported)
+from envkit.resources import containers_dir, shipped, user_home
 
 META = "envkit-lock.json"
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -89,7 +90,17 @@ class SiteLock:
 
 
 def lock_dir(site: str) -> Path:
-    """containers/<site>/locks."""
+    """containers/<site>/locks: the admin's folder ($ENVKIT_HOME) first, then envkit's shipped tree.
+
+    A new lock goes to $ENVKIT_HOME when it is set, else to the checkout (committed beside the goldens),
+    else (an installed wheel) to the user's envkit folder: never into the install tree.
+    """
+    for root in (user_home(), shipped()):
+        folder = root / "containers" / site / "locks"
+        if folder.is_dir():
+            return folder
+    if os.environ.get("ENVKIT_HOME") or not (shipped() / "pyproject.toml").is_file():
+        return user_home() / "containers" / site / "locks"
     return containers_dir() / site / "locks"
 
 
@@ -100,18 +111,6 @@ def lock_digest(folder: Path) -> str:
         if path.is_file() and (path.name == META or path.name.startswith("pylock.")):
             digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
-
-
-def load_toml(text: str) -> dict:
-    """TOML text -> dict (tomllib on Python >= 3.11, tomli on 3.10)."""
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # Python 3.10
-        try:
-            import tomli as tomllib
-        except ModuleNotFoundError:
-            raise EnvkitError("reading a lock needs Python >= 3.11 or `pip install tomli`") from None
-    return tomllib.loads(text)
 
 
 def read_pylock(path: Path) -> dict[str, Package]:

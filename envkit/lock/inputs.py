@@ -73,7 +73,7 @@ def python_platform(arch: str, image: str) -> str | None:
 
 def envkit_requirements() -> tuple[str, ...]:
     """envkit's own runtime dependencies and build backend (pyproject.toml), for the workload layers."""
-    from envkit.lock.files import load_toml
+    from envkit.lock.tomlread import load_toml
 
     data = load_toml((shipped() / "pyproject.toml").read_text())
     return (*data["project"]["dependencies"], *data["build-system"]["requires"])
@@ -82,7 +82,7 @@ def envkit_requirements() -> tuple[str, ...]:
 def site_inputs(profile: Profile) -> list[LayerInputs]:
     """The lock inputs of every layer that installs packages: base, then each bundled workload."""
     from envkit.recipe.bases import load_base
-    from envkit.recipe.layers import _os_packages
+    from envkit.recipe.packages import os_packages
     from envkit.recipe.workload_spec import list_workloads, load_workload_spec
 
     base = load_base(profile.base)
@@ -105,7 +105,7 @@ def site_inputs(profile: Profile) -> list[LayerInputs]:
     common = {"python_version": version, "python_platform": tag or profile.cpu.arch, "image": platform.image,
               "resolvable": not why, "why": why}
     conda = tuple(stack.torch) if stack.torch_from == "conda" else ()
-    out = [LayerInputs(layer="base", requirements=tuple(reqs), apt=tuple(_os_packages(profile, base, platform)),
+    out = [LayerInputs(layer="base", requirements=tuple(reqs), apt=tuple(os_packages(profile, base, platform)),
                        conda=conda, extra={"installer": stack.installer}, **common)]  # type: ignore[arg-type]
     for name in list_workloads():
         spec = load_workload_spec(name)

@@ -20,6 +20,7 @@ from envkit.profile.load import profile_hash
 from envkit.profile.model import Profile
 from envkit.recipe.bases import Base, Platform, load_base
 from envkit.recipe.model import LAYER_KINDS, InstallFacts, Layer, LayerKind
+from envkit.recipe.packages import os_packages
 from envkit.recipe.render import render_template
 from envkit.recipe.workload_spec import load_workload_spec, workload_dir
 from envkit.resources import relative_to_root
@@ -47,26 +48,6 @@ def mpi_prefix(profile: Profile) -> str:
     if profile.mpi.install == "host":
         return profile.mpi.root or "/opt/mpi"
     return "/opt/mpi"
-
-
-def _os_packages(profile: Profile, base: Base, platform: Platform) -> list[str]:
-    pkgs = ["build-essential", "ca-certificates", "cmake", "curl", "git", "pkg-config", "bzip2", "procps"]
-    if platform.python.installer == "venv":
-        pkgs += ["python3", "python3-dev", "python3-venv"]
-    if profile.mpi.install == "distro":
-        from envkit.profile.mpi import distro_packages  # hook: the vendor's own package, never another MPI
-
-        pkgs += distro_packages(profile.mpi.vendor)
-    if profile.interconnect.transport in ("ucx", "verbs"):
-        pkgs += ["libibverbs-dev", "librdmacm-dev"]
-    if profile.interconnect.transport == "ucx":
-        pkgs += ["libucx-dev"]
-    if profile.interconnect.transport == "psm2":
-        pkgs += ["libpsm2-dev"]
-    if profile.interconnect.transport == "ofi":
-        pkgs += ["libfabric-dev"]
-    pkgs += list(base.extra.apt)
-    return sorted(set(pkgs))
 
 
 def _mpi_configure(profile: Profile) -> list[str]:
@@ -127,7 +108,7 @@ def _context(profile: Profile, base: Base, platform: Platform) -> dict:
         "mpi_prefix": mpi_prefix(profile),
         "mpi_url": mpi_url,
         "mpi_configure": _mpi_configure(profile),
-        "os_packages": _os_packages(profile, base, platform),
+        "os_packages": os_packages(profile, base, platform),
         "miniforge_url": base.sources.get("miniforge", "").format(
             version=base.miniforge_version, arch=profile.cpu.arch) or None,
         "gpu": profile.gpu.vendor != "none",
@@ -157,6 +138,7 @@ def base_layer(profile: Profile) -> Layer:
         help=f"{base.name} for {profile.name}: {base.description}.",
         facts=InstallFacts(
             os_packages=tuple(ctx["os_packages"]),
+            os_install=tuple(ctx["apt_install"]),
             mpi_url=ctx["mpi_url"] if profile.mpi.install == "source" else None,
             mpi_configure=tuple(ctx["mpi_configure"]) if profile.mpi.install == "source" else (),
             horovod_env=tuple(ctx["horovod_env"]) if base.horovod else (),

@@ -33,6 +33,7 @@ class InstallFacts:
     """
 
     os_packages: tuple[str, ...] = ()       # the OS packages the script installs
+    os_install: tuple[str, ...] = ()        # the same as the install line names them (name=version when locked)
     mpi_url: str | None = None              # the MPI source tarball, when MPI is built from source
     mpi_configure: tuple[str, ...] = ()     # its ./configure flags (empty unless built from source)
     horovod_env: tuple[str, ...] = ()       # the HOROVOD_*=... settings of Horovod's build (empty: no Horovod)

@@ -107,11 +107,13 @@ def test_a_changed_input_makes_the_lock_stale_and_build_refuses(tmp_path: Path,
 
 
 def test_a_site_without_a_lock_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    home = _copy_home(tmp_path)
-    shutil.rmtree(home / "containers" / "local" / "locks")
+    home = tmp_path / "home"  # an admin's own site, in $ENVKIT_HOME, that was never locked
+    (home / "site-profiles").mkdir(parents=True)
+    text = (REPO / "site-profiles" / "local.yaml").read_text().replace("name: local\n", "name: mysite\n", 1)
+    (home / "site-profiles" / "mysite.yaml").write_text(text)
     monkeypatch.setenv("ENVKIT_HOME", str(home))
-    with pytest.raises(EnvkitError, match=r"base: no lock\); `envkit lock --site local` fixes it"):
-        plan_build(BuildOptions(site="local", engine="charliecloud", store=tmp_path / "s"))
+    with pytest.raises(EnvkitError, match=r"base: no lock\); `envkit lock --site mysite` fixes it"):
+        plan_build(BuildOptions(site="mysite", engine="charliecloud", store=tmp_path / "s"))
 
 
 def test_an_unresolved_lock_says_why_in_the_lock_and_the_recipe() -> None:
