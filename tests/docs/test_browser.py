@@ -69,7 +69,7 @@ def test_summit_facts_in_the_rendered_dom(tmp_path: Path) -> None:
     text = dom_text(tmp_path, "summit")
     assert "IBM Spectrum MPI 10.4.0.3" in text
     assert "CUDA toolkit in the image 11.7" in text
-    assert "jsrun --smpiargs=-gpu -bpacked:7 -n12 -r6 -a1 -c7 -g1 apptainer exec --nv" in text
+    assert "jsrun --smpiargs=-gpu -bpacked:7 -n12 -r6 -a1 -c7 -g1 --env=OMPI_MCA_pml=ucx apptainer exec --nv" in text
     assert "Source: summit.yaml" in text
 
 
