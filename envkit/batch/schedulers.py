@@ -84,9 +84,29 @@ class Scheduler(ABC):
     def submit_argv(self, script: str) -> tuple[list[str], bool]:
         """(argv, whether the script goes on stdin)."""
 
-    @abstractmethod
+    #: How this scheduler spells the optional requests; `{}` takes the value (time, account, queue).
+    time_directive: ClassVar[str]
+    account_directive: ClassVar[str]
+    queue_directive: ClassVar[str]
+    #: The regular expression whose first group is the job id in the submit command's output.
+    job_id_pattern: ClassVar[str] = r"^\s*(\S+)\s*$"
+
+    def walltime(self, time: str) -> str:
+        """The time limit as this scheduler writes it (HH:MM:SS unless overridden)."""
+        return time
+
+    def optional_directives(self, job: JobSpec) -> list[str]:
+        """The time, account and queue directives that were asked for, in that order."""
+        asked = ((job.time and self.walltime(job.time), self.time_directive),
+                 (job.account, self.account_directive), (job.queue, self.queue_directive))
+        return [spelling.format(value) for value, spelling in asked if value]
+
     def job_id(self, stdout: str) -> str:
         """The job id from the submit command's output."""
+        match = re.search(self.job_id_pattern, stdout)
+        if not match:
+            raise EnvkitError(f"{self.program} printed no job id: {stdout.strip()[:200]!r}")
+        return match.group(1)
 
     @abstractmethod
     def state(self, job_id: str) -> str | None:
@@ -120,6 +140,8 @@ class Slurm(Scheduler):
 
     name = "slurm"
     program = "sbatch"
+    time_directive, account_directive, queue_directive = "--time={}", "--account={}", "--partition={}"
+    job_id_pattern = r"^\s*(\d+)"
 
     def directives(self, job: JobSpec) -> list[str]:
         out = [f"--job-name={job.name}", f"--nodes={job.nodes}", f"--ntasks-per-node={job.tasks_per_node}"]
@@ -130,22 +152,11 @@ class Slurm(Scheduler):
             out.append(f"--gres={kind}:{job.gpus_per_node}")
         elif job.gpus_per_node:
             out.append(f"--gpus-per-node={job.gpus_per_node}")
-        if job.time:
-            out.append(f"--time={job.time}")
-        if job.account:
-            out.append(f"--account={job.account}")
-        if job.queue:
-            out.append(f"--partition={job.queue}")
-        return [*out, f"--output={job.log}", *job.extra]
+        return [*out, *self.optional_directives(job), f"--output={job.log}", *job.extra]
 
     def submit_argv(self, script: str) -> tuple[list[str], bool]:
         return ["sbatch", "--parsable", script], False
 
-    def job_id(self, stdout: str) -> str:
-        match = re.match(r"^\s*(\d+)", stdout)
-        if not match:
-            raise EnvkitError(f"sbatch printed no job id: {stdout.strip()[:200]!r}")
-        return match.group(1)
 
     def state(self, job_id: str) -> str | None:
         text = _run(["squeue", "-h", "-j", job_id, "-o", "%T"])
@@ -165,25 +176,19 @@ class Lsf(Scheduler):
 
     name = "lsf"
     program = "bsub"
+    time_directive, account_directive, queue_directive = "-W {}", "-P {}", "-q {}"
+    job_id_pattern = r"Job <(\d+)>"
+
+    def walltime(self, time: str) -> str:
+        return lsf_walltime(time)
 
     def directives(self, job: JobSpec) -> list[str]:
-        out = [f"-J {job.name}", f"-nnodes {job.nodes}"]
-        if job.time:
-            out.append(f"-W {lsf_walltime(job.time)}")
-        if job.account:
-            out.append(f"-P {job.account}")
-        if job.queue:
-            out.append(f"-q {job.queue}")
-        return [*out, f"-o {job.log}", *job.extra]
+        return [f"-J {job.name}", f"-nnodes {job.nodes}", *self.optional_directives(job), f"-o {job.log}",
+                *job.extra]
 
     def submit_argv(self, script: str) -> tuple[list[str], bool]:
         return ["bsub"], True
 
-    def job_id(self, stdout: str) -> str:
-        match = re.search(r"Job <(\d+)>", stdout)
-        if not match:
-            raise EnvkitError(f"bsub printed no job id: {stdout.strip()[:200]!r}")
-        return match.group(1)
 
     def state(self, job_id: str) -> str | None:
         text = _run(["bjobs", "-noheader", "-o", "stat", job_id])
@@ -198,28 +203,18 @@ class Pbs(Scheduler):
 
     name = "pbs"
     program = "qsub"
+    time_directive, account_directive, queue_directive = "-l walltime={}", "-A {}", "-q {}"
 
     def directives(self, job: JobSpec) -> list[str]:
         select = f"select={job.nodes}:ncpus={job.cores_per_node}"
         if job.gpus_per_node:
             select += f":ngpus={job.gpus_per_node}"
-        out = [f"-N {job.name}", f"-l {select}"]
-        if job.time:
-            out.append(f"-l walltime={job.time}")
-        if job.account:
-            out.append(f"-A {job.account}")
-        if job.queue:
-            out.append(f"-q {job.queue}")
-        return [*out, f"-o {job.log}", "-j oe", *job.extra]
+        return [f"-N {job.name}", f"-l {select}", *self.optional_directives(job), f"-o {job.log}", "-j oe",
+                *job.extra]
 
     def submit_argv(self, script: str) -> tuple[list[str], bool]:
         return ["qsub", script], False
 
-    def job_id(self, stdout: str) -> str:
-        text = stdout.strip()
-        if not text or any(ch.isspace() for ch in text):
-            raise EnvkitError(f"qsub printed no job id: {text[:200]!r}")
-        return text
 
     def state(self, job_id: str) -> str | None:
         text = _run(["qstat", "-x", "-f", job_id]) or ""

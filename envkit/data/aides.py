@@ -31,10 +31,10 @@ from typing import Any
 import numpy as np
 
 from envkit.data.atomic import atomic_path, write_json
+from envkit.data.splits import SPLITS, finish, split_sizes, write_chunk_file  # noqa: F401  (SPLITS re-exported)
 
 CLASSES = ("spiral", "elliptical")
 PIXEL_SCALE = 0.263  # arcsec per pixel (DES)
-SPLITS = (("train", 0.8), ("val", 0.1), ("test", 0.1))
 PARAMS = ("size_pix", "shape", "angle", "snr", "psf_fwhm")  # size_pix: half-light radius (elliptical) or disk
 # scale length (spiral; half-light radius = 1.678 x it); shape: ellipticity or cos(inclination)
 
@@ -105,19 +105,9 @@ def _chunk_rows(start: int, stop: int, size: int, seed: int) -> tuple[np.ndarray
 
 def _write_chunk(args: tuple[int, int, int, int, str]) -> int:
     """Worker: stamps [start, stop) into `path` (temp name, then rename)."""
-    import h5py
 
     start, stop, size, seed, path = args
-    x, y, p = _chunk_rows(start, stop, size, seed)
-    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
-        f["x"], f["y"], f["params"] = x, y, p
-    return len(x)
-
-
-def _split_sizes(n: int) -> dict[str, int]:
-    n_train = round(SPLITS[0][1] * n)
-    n_val = round(SPLITS[1][1] * n)
-    return {"train": n_train, "val": n_val, "test": n - n_train - n_val}
+    return write_chunk_file(path, *_chunk_rows(start, stop, size, seed))
 
 
 def generate(n: int, out_dir: str | os.PathLike[str], size: int = 64, seed: int = 0,
@@ -169,7 +159,7 @@ def generate(n: int, out_dir: str | os.PathLike[str], size: int = 64, seed: int 
         with mp.get_context("spawn").Pool(workers) as pool:
             for _ in pool.imap_unordered(_write_chunk, todo):
                 pass
-    sizes = _split_sizes(n)
+    sizes = split_sizes(n)
     per_class: dict[str, list[int]] = {}
     begin = 0
     for split, k in sizes.items():
@@ -204,12 +194,7 @@ def generate(n: int, out_dir: str | os.PathLike[str], size: int = 64, seed: int 
         "params": list(PARAMS),
         "splits": {s: {"file": f"{s}.h5", "n": k, "per_class": per_class[s]} for s, k in sizes.items()},
     }
-    write_json(manifest_path, manifest)
-    for path in paths:
-        path.unlink(missing_ok=True)
-    plan_path.unlink(missing_ok=True)
-    chunks_dir.rmdir()
-    return manifest
+    return finish(manifest_path, manifest, paths, plan_path)
 
 
 def save_preview(x: np.ndarray, y: np.ndarray, path: str | os.PathLike[str], per_class: int = 8) -> None:

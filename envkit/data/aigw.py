@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from envkit.data.atomic import atomic_path, write_json
+from envkit.data.splits import SPLITS, finish, split_sizes, write_chunk_file  # noqa: F401  (SPLITS re-exported)
 
 APPROXIMANT = "IMRPhenomXAS"
 Q_RANGE = (1.0, 8.0)
@@ -42,7 +43,6 @@ SPIN_RANGE = (-0.8, 0.8)
 TARGETS = ("q", "s1", "s2", "chi_eff", "S_eff")
 PARAMS = ("q", "s1z", "s2z", "snr")
 TOTAL_MASS = 60.0  # solar masses; cancels out in geometric units (sets the Hz scale of the noise mode)
-SPLITS = (("train", 0.8), ("val", 0.1), ("test", 0.1))
 
 
 @dataclass(frozen=True)
@@ -266,25 +266,14 @@ def _chunk_rows(plan: _Plan, index: int) -> tuple[np.ndarray, np.ndarray, np.nda
 def _write_chunk(args: tuple[_Plan, int, str]) -> int:
     """Worker: write chunk `index` to `path` (temp name, then rename)."""
     plan, index, path = args
-    import h5py
-
-    x, y, p = _chunk_rows(plan, index)
-    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
-        f["x"], f["y"], f["params"] = x, y, p
-    return len(x)
-
-
-def _split_sizes(n: int) -> dict[str, int]:
-    n_train = round(SPLITS[0][1] * n)
-    n_val = round(SPLITS[1][1] * n)
-    return {"train": n_train, "val": n_val, "test": n - n_train - n_val}
+    return write_chunk_file(path, *_chunk_rows(plan, index))
 
 
 def _assemble(plan: _Plan, chunk_paths: list[Path], out: Path) -> dict[str, int]:
     """Copy the chunks into train/val/test HDF5 files (each written atomically)."""
     import h5py
 
-    sizes = _split_sizes(plan.n)
+    sizes = split_sizes(plan.n)
     length = len(times(plan.preset))
     g = grid(plan.preset)
     begin = 0
@@ -374,9 +363,4 @@ def generate(n: int, out_dir: str | os.PathLike[str], preset: str = "smoke", wor
         "targets": list(TARGETS), "params": list(PARAMS),
         "splits": {s: {"file": f"{s}.h5", "n": k} for s, k in sizes.items()},
     }
-    write_json(manifest_path, manifest)
-    for p in paths:
-        p.unlink(missing_ok=True)
-    plan_path.unlink(missing_ok=True)
-    chunks_dir.rmdir()
-    return manifest
+    return finish(manifest_path, manifest, paths, plan_path)

@@ -26,6 +26,7 @@ import torch
 
 from envkit.data.atomic import write_json
 from envkit.evaluate import curves
+from envkit.train.metrics import json_finite
 
 FILENAME = "evaluation.json"
 
@@ -95,18 +96,8 @@ def finish(module: Any, hp: dict[str, Any], gathered: tuple[dict[str, float], in
                                                          str(target_spec.get("mode", "max")))
     if curves.draw(record, out_dir / curves.FILENAME):
         result["curves"] = curves.FILENAME
-    write_json(out_dir / FILENAME, _finite(result))
+    write_json(out_dir / FILENAME, json_finite(result))
     return result
-
-
-def _finite(obj: Any) -> Any:
-    if isinstance(obj, float) and not np.isfinite(obj):
-        return None
-    if isinstance(obj, dict):
-        return {k: _finite(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_finite(v) for v in obj]
-    return obj
 
 
 def evaluate_run(run: str | os.PathLike[str], data: str | None = None, device: str = "cpu",

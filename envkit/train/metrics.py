@@ -65,7 +65,7 @@ def write(results_dir: str | os.PathLike[str], record: dict[str, Any]) -> Path:
     path = Path(results_dir) / FILENAME
     if lock_hash():
         record = {"lock_hash": lock_hash(), **record}   # the exact package set: see envkit.lock
-    write_json(path, _finite(record))
+    write_json(path, json_finite(record))
     return path
 
 
@@ -77,12 +77,12 @@ def lock_hash() -> str:
         return os.environ.get("ENVKIT_LOCK_HASH", "")
 
 
-def _finite(obj: Any) -> Any:
+def json_finite(obj: Any) -> Any:
     """JSON has no NaN/inf: write them as null."""
     if isinstance(obj, float) and not math.isfinite(obj):
         return None
     if isinstance(obj, dict):
-        return {k: _finite(v) for k, v in obj.items()}
+        return {k: json_finite(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [_finite(v) for v in obj]
+        return [json_finite(v) for v in obj]
     return obj
