@@ -1,4 +1,4 @@
-"""setuptools hook: ship site-profiles/, recipes/, bases/ and workloads/ inside the wheel.
+"""setuptools hook: ship site-profiles/, recipes/, bases/, workloads/ and the locks inside the wheel.
 
 The folders stay at the top of the repository, where users and the docs name them. A wheel build copies
 them into the package as `envkit/_data/<folder>`, where `envkit.resources.shipped()` finds them through
@@ -32,6 +32,11 @@ class BuildPyWithData(build_py):
             shutil.rmtree(target / folder, ignore_errors=True)
             shutil.copytree(HERE / folder, target / folder,
                             ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".*"))
+        # The committed locks (a build refuses a layer without one) and the project file they hash.
+        shutil.rmtree(target / "containers", ignore_errors=True)
+        for locks in sorted((HERE / "containers").glob("*/locks")):
+            shutil.copytree(locks, target / "containers" / locks.parent.name / "locks")
+        shutil.copy2(HERE / "pyproject.toml", target / "pyproject.toml")
 
 
 setup(cmdclass={"build_py": BuildPyWithData})

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from envkit.errors import EnvkitError
 from envkit.lock.tomlread import load_toml  # noqa: F401  (re-exported)
-from envkit.resources import containers_dir, shipped, user_home
+from envkit.resources import PACKAGED, containers_dir, shipped, user_home
 
 META = "envkit-lock.json"
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -99,7 +99,7 @@ def lock_dir(site: str) -> Path:
         folder = root / "containers" / site / "locks"
         if folder.is_dir():
             return folder
-    if os.environ.get("ENVKIT_HOME") or not (shipped() / "pyproject.toml").is_file():
+    if os.environ.get("ENVKIT_HOME") or shipped().name == PACKAGED:  # an installed wheel: never its own tree
         return user_home() / "containers" / site / "locks"
     return containers_dir() / site / "locks"
 

@@ -68,6 +68,10 @@ def test_wheel_holds_the_data_and_no_checkout_is_needed(installed: tuple[Path, d
     assert where[1] == str(root / "home" / ".local" / "share" / "envkit")
     for folder in ("site-profiles", "recipes", "bases", "workloads"):
         assert _files(Path(where[0]) / folder) == _files(root / "src" / folder), folder  # the clone's files
+    lock_dirs = sorted((root / "src" / "containers").glob("*/locks"))  # a build refuses a layer without its lock
+    assert lock_dirs
+    for locks in lock_dirs:
+        assert _files(Path(where[0]) / "containers" / locks.parent.name / "locks") == _files(locks), locks
 
 
 def test_first_commands_match_the_checkout(installed: tuple[Path, dict[str, str]]) -> None:
@@ -79,9 +83,11 @@ def test_first_commands_match_the_checkout(installed: tuple[Path, dict[str, str]
         (REPO / "containers" / "hal" / "site.def").read_text()
     docs = _run([envkit, "docs", "--site", "summit"], cwd=root, env=env).stdout
     checkout = str(Path(sys.executable).with_name("envkit"))
-    here = subprocess.run([checkout, "docs", "--site", "summit"], cwd=REPO, capture_output=True,
+    # The same folder and HOME as the wheel's run: the run lines name this machine's store and ./results.
+    here = subprocess.run([checkout, "docs", "--site", "summit"], cwd=root, capture_output=True,
                           text=True, timeout=120, check=True,
-                          env={k: v for k, v in os.environ.items() if k != "ENVKIT_PROFILE_PATH"}).stdout
+                          env={**{k: v for k, v in os.environ.items() if k != "ENVKIT_PROFILE_PATH"},
+                               "HOME": env["HOME"]}).stdout
     assert docs == here and docs.startswith("# Summit")
 
 
