@@ -10,7 +10,7 @@ h+ - i hx = h22 * -2Y22(0, phi), a constant complex factor times h22. That facto
 conventions applied here: amplitude normalised to 1 at its peak, peak moved to t = 0 (cubic
 interpolation of amplitude and unwrapped phase onto the grid), phase 0 at the peak.
 
-Targets (aigw.md): q, and [s1, s2, chi_eff, S_eff] with chi_eff = (q s1 + s2)/(q + 1),
+Targets (Khan, Huerta, Das 2020, arXiv:2004.09524): q, and [s1, s2, chi_eff, S_eff] with chi_eff = (q s1 + s2)/(q + 1),
 S_eff = sigma1 s1 + sigma2 s2, sigma1 = 1 + 3/(4q), sigma2 = 1 + 3q/4.
 
 Example:

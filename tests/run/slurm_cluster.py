@@ -1,4 +1,4 @@
-"""A real one-node Slurm (Debian's slurm-wlm + munge) started for the tests, as machines.md describes.
+"""A real one-node Slurm (Debian's slurm-wlm + munge) started for the tests.
 
 munged runs as the munge user; slurmctld and slurmd run as root with their state, spool, pid and log
 files in a scratch folder and SLURM_CONF pointing at a minimal slurm.conf. Nothing is faked: jobs run

@@ -198,7 +198,7 @@ def _horovod_ok() -> bool:
 @pytest.mark.slow
 @pytest.mark.mpi
 @pytest.mark.skipif(not _horovod_ok(), reason="import horovod.torch failed: Horovod is not built here "
-                    "(pip install horovod with the C++17/20 CMake patch, see machines.md)")
+                    "(pip install horovod with the C++17/20 CMake patch)")
 @pytest.mark.skipif(not shutil.which("mpirun"), reason="mpirun not installed")
 def test_horovod_two_ranks_equals_single_process(tmp_path, tiny):
     """Tiny MLP (no BatchNorm, no dropout): Horovod's DistributedOptimizer averages gradients like DDP."""

@@ -9,7 +9,7 @@
 #SBATCH --partition=gpu
 #SBATCH --output=/scratch/envkit/results/RUN_ID/job.log
 # envkit job: aigw on hal, 1 node(s) x 4 rank(s); run RUN_ID
-# Written by `envkit submit` from the site profile (hash bcfbea36abfa62c4); every value below is shell-quoted.
+# Written by `envkit submit` from the site profile (hash 0a74175cf549ccbf); every value below is shell-quoted.
 set -u
 module load opence/1.5.1
 cd /scratch/envkit

@@ -5,7 +5,7 @@
 #SBATCH --partition=debug
 #SBATCH --output=/scratch/envkit/results/RUN_ID/job.log
 # envkit job: aigw on local-slurm, 1 node(s) x 2 rank(s); run RUN_ID
-# Written by `envkit submit` from the site profile (hash 4379485b3f508fba); every value below is shell-quoted.
+# Written by `envkit submit` from the site profile (hash ebf0a834984693f2); every value below is shell-quoted.
 set -u
 cd /scratch/envkit
 status=0

@@ -1,4 +1,4 @@
-# envkit site layer for hal (profile hash bcfbea36abfa62c4)
+# envkit site layer for hal (profile hash 0a74175cf549ccbf)
 set -eu
 mkdir -p /home
 mkdir -p /projects
@@ -26,7 +26,7 @@ cpu:
 cuda:
   cudnn: '8.1'
   driver: 460.32.03
-  source: '[check] CUDA 10.x with WML-CE 1.6.2, 11.x with OpenCE (sites.md)'
+  source: '[check] CUDA 10.x with WML-CE 1.6.2, 11.x with OpenCE (NCSA HAL user documentation, wiki.ncsa.illinois.edu)'
   toolkit: '11.2'
 defaults:
   env: {}
@@ -80,4 +80,4 @@ scheduler:
 status: active
 title: HAL, NCSA Hardware-Accelerated Learning cluster
 ENVKIT_SITE_YAML
-printf '%s\n' bcfbea36abfa62c4 > /opt/envkit/manifest/profile-hash.txt
+printf '%s\n' 0a74175cf549ccbf > /opt/envkit/manifest/profile-hash.txt

@@ -1,4 +1,4 @@
-# envkit site layer for local-mpich (profile hash 4c4899462bbd94d7)
+# envkit site layer for local-mpich (profile hash d56804564ba198f4)
 set -eu
 mkdir -p /opt/envkit/manifest
 # The validated profile, as the image was built for it (a quoted here-document expands nothing).
@@ -10,7 +10,7 @@ container:
   build_note: Charliecloud from Debian, the base root file system comes from debootstrap
   engine: charliecloud
   fakeroot: false
-  source: '[measured] Debian charliecloud 0.31 works end to end (machines.md)'
+  source: '[measured] Debian charliecloud 0.31 works end to end (envkit tests/build)'
   version: '0.31'
 cpu:
   arch: x86_64
@@ -66,4 +66,4 @@ scheduler:
 status: local
 title: This machine with MPICH and its Hydra mpiexec
 ENVKIT_SITE_YAML
-printf '%s\n' 4c4899462bbd94d7 > /opt/envkit/manifest/profile-hash.txt
+printf '%s\n' d56804564ba198f4 > /opt/envkit/manifest/profile-hash.txt

@@ -1,4 +1,4 @@
-# envkit site layer for local-slurm (profile hash 4379485b3f508fba)
+# envkit site layer for local-slurm (profile hash ebf0a834984693f2)
 set -eu
 mkdir -p /opt/envkit/manifest
 # The validated profile, as the image was built for it (a quoted here-document expands nothing).
@@ -10,7 +10,7 @@ container:
   build_note: Charliecloud from Debian, the base root file system comes from debootstrap
   engine: charliecloud
   fakeroot: false
-  source: '[measured] Debian charliecloud 0.31 works end to end (machines.md)'
+  source: '[measured] Debian charliecloud 0.31 works end to end (envkit tests/build)'
   version: '0.31'
 cpu:
   arch: x86_64
@@ -63,8 +63,8 @@ scheduler:
   directives: []
   kind: slurm
   partition: debug
-  source: '[measured] Debian slurm-wlm 22.05 on one node (machines.md)'
+  source: '[measured] Debian slurm-wlm 22.05 on one node (envkit tests/run/slurm_cluster.py)'
 status: local
 title: This machine with a one-node Slurm controller
 ENVKIT_SITE_YAML
-printf '%s\n' 4379485b3f508fba > /opt/envkit/manifest/profile-hash.txt
+printf '%s\n' ebf0a834984693f2 > /opt/envkit/manifest/profile-hash.txt

@@ -1,4 +1,4 @@
-# envkit site layer for local (profile hash ac73702996ed68c5)
+# envkit site layer for local (profile hash e513b0b8e19ec16f)
 set -eu
 mkdir -p /opt/envkit/manifest
 # The validated profile, as the image was built for it (a quoted here-document expands nothing).
@@ -10,7 +10,7 @@ container:
   build_note: Charliecloud from Debian, the base root file system comes from debootstrap
   engine: charliecloud
   fakeroot: false
-  source: '[measured] Debian charliecloud 0.31 works end to end (machines.md)'
+  source: '[measured] Debian charliecloud 0.31 works end to end (envkit tests/build)'
   version: '0.31'
 cpu:
   arch: x86_64
@@ -66,4 +66,4 @@ scheduler:
 status: local
 title: This machine (Debian 12, x86_64, CPU only)
 ENVKIT_SITE_YAML
-printf '%s\n' ac73702996ed68c5 > /opt/envkit/manifest/profile-hash.txt
+printf '%s\n' e513b0b8e19ec16f > /opt/envkit/manifest/profile-hash.txt
