@@ -19,6 +19,8 @@ from envkit.engines import base as engines_base
 from envkit.engines.apptainer import Apptainer, Singularity
 from envkit.engines.base import get_engine
 
+REPO = Path(__file__).resolve().parents[2]
+
 
 def test_build_argv_fakeroot_and_notest() -> None:
     assert Apptainer().build_argv("b.def", "b.sif") == ["apptainer", "build", "--fakeroot", "b.sif", "b.def"]
@@ -79,6 +81,10 @@ def test_engine_override_and_no_fakeroot(tmp_path: Path, recorded, monkeypatch) 
     profiles.mkdir()
     (profiles / "hal-nofakeroot.yaml").write_text("name: hal-nofakeroot\nextends: hal\ncontainer:\n  fakeroot: false\n")
     monkeypatch.setenv("ENVKIT_PROFILE_PATH", str(profiles))
+    # Its base inputs are hal's, so hal's lock serves it (a build refuses a layer without a fresh lock).
+    home = tmp_path / "home"
+    shutil.copytree(REPO / "containers" / "hal" / "locks", home / "containers" / "hal-nofakeroot" / "locks")
+    monkeypatch.setenv("ENVKIT_HOME", str(home))
     recorded.clear()
     run_build(BuildOptions(site="hal-nofakeroot", engine="apptainer", store=tmp_path / "b", layer="base"))
     (argv, _cwd, _), = recorded
