@@ -58,7 +58,7 @@ class Platform(_Strict):
 
 
 class Horovod(_Strict):
-    """Horovod built from its sdist, patched to C++17 for torch >= 2.0 (torch >= 2.0 headers need C++17; horovod/horovod issue #3962)."""
+    """Horovod built from its sdist, patched to C++17 for torch >= 2.0 (torch >= 2.0 headers need C++17)."""
 
     version: Version
     patch_cxx17: bool = True
