@@ -62,8 +62,9 @@ def workload_dir(name_or_path: str) -> Path:
     path = Path(name_or_path)
     if os.path.isfile(path / "workload.yaml"):  # os.path: a name too long is "not there", not an OSError
         return path.resolve()
-    name = Path(name_or_path.rstrip("/")).name
-    bundled_form = Path(name_or_path.rstrip("/")).parent == Path("workloads")  # `workloads/aigw`, as docs write it
+    given = Path(name_or_path.rstrip("/"))
+    name = given.name
+    bundled_form = given.parent == Path("workloads")  # `workloads/aigw`, as docs write it
     if "/" in name_or_path and not bundled_form:  # a folder was named: it must exist and hold a workload
         if not os.path.isdir(name_or_path):  # os.path: a name too long is "not there", not an OSError
             raise EnvkitError(f"workload folder {name_or_path[:200]!r} does not exist")
