@@ -13,7 +13,7 @@ from __future__ import annotations
 import shlex
 
 from envkit.docs.context import MPI_NAMES, DocContext
-from envkit.docs.model import Command, Fact, Section
+from envkit.docs.model import DocCommand, DocSection, Fact
 from envkit.paths import manifest_file
 from envkit.recipe.layers import mpi_prefix
 
@@ -27,12 +27,12 @@ def horovod_flags(ctx: DocContext) -> list[str]:
     return list(ctx.base_layer.facts.horovod_env) if ctx.base_layer is not None else []
 
 
-def horovod(ctx: DocContext) -> Section:
+def horovod(ctx: DocContext) -> DocSection:
     """Version, C++ standard patch, build flags, GPU ops, the MPI and torch it is built against, the check."""
     title = "Horovod in the image"
     if ctx.base is None or ctx.base.horovod is None or ctx.platform is None:
         why = ctx.base_error or f"base {ctx.profile.base} does not install Horovod"
-        return Section("horovod", title, notes=(f"Not built for this site: {why}",))
+        return DocSection("horovod", title, notes=(f"Not built for this site: {why}",))
     hvd, p = ctx.base.horovod, ctx.profile
     flags = horovod_flags(ctx)
     gpu_ops = next((f.split("=", 1)[1] for f in flags if f.startswith("HOROVOD_GPU_OPERATIONS=")), None)
@@ -53,11 +53,11 @@ def horovod(ctx: DocContext) -> Section:
     ]
     image = ctx.site_image
     check = shlex.join(ctx.engine.exec_argv(image, ["horovodrun", "--check-build"], gpu=ctx.gpu))
-    cmds = [Command("Check what Horovod was built with", check, RECIPE,
+    cmds = [DocCommand("Check what Horovod was built with", check, RECIPE,
                     note=f"The build saved the same output in {manifest_file('horovod-build.txt')}.")]
     notes = ["Ranks are started by the site launcher (see Run), one per GPU; horovodrun is only needed for "
              "the build check."]
     if p.scheduler.kind == "lsf":
         notes.append("On LSF, horovodrun calls jsrun itself; pass --mpi-args=\"-gpu\" for CUDA-aware Spectrum "
                      "MPI [read: horovod docs/lsf.rst].")
-    return Section("horovod", title, facts=tuple(facts), commands=tuple(cmds), notes=tuple(notes))
+    return DocSection("horovod", title, facts=tuple(facts), commands=tuple(cmds), notes=tuple(notes))

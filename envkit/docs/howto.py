@@ -17,7 +17,7 @@ from __future__ import annotations
 import shlex
 
 from envkit.docs.context import ENGINE_NAMES, DocContext
-from envkit.docs.model import Command, Fact, Section
+from envkit.docs.model import DocCommand, DocSection, Fact
 from envkit.errors import EnvkitError
 from envkit.launch.run import RunRequest, compose, container_for, rendezvous
 from envkit.recipe.layers import base_tag, site_tag, workload_tag
@@ -47,13 +47,13 @@ def image_file(ctx: DocContext, tag: str) -> str:
     return ctx.image_file(tag)
 
 
-def build(ctx: DocContext) -> Section:
+def build(ctx: DocContext) -> DocSection:
     """`envkit build`, the definitions it renders, the engine's build lines and the site's note."""
     p = ctx.profile
     site = p.name
     cmds = [
-        Command("Build the base, site and workload images", f"envkit build --site {shlex.quote(site)}", CLI),
-        Command("Write the definition of each layer, to read or build by hand",
+        DocCommand("Build the base, site and workload images", f"envkit build --site {shlex.quote(site)}", CLI),
+        DocCommand("Write the definition of each layer, to read or build by hand",
                 f"envkit render --site {shlex.quote(site)} --layer base -o base.def && \\\n  "
                 f"envkit render --site {shlex.quote(site)} --layer site -o site.def", CLI),
     ]
@@ -61,19 +61,19 @@ def build(ctx: DocContext) -> Section:
     if build_argv is not None:
         for layer, tag in (("base", base_tag(p)), ("site", site_tag(p))):
             line = shlex.join(build_argv(f"{layer}.def", image_file(ctx, tag), fakeroot=p.container.fakeroot))
-            cmds.append(Command(f"The engine's build line for the {layer} layer", line,
+            cmds.append(DocCommand(f"The engine's build line for the {layer} layer", line,
                                 f"{ctx.src('container')}; envkit/engines"))
         if not p.container.fakeroot:
             cmds += podman_route(ctx)
     facts = [Fact("Build on", f"a {p.cpu.arch} machine (the image must match the nodes' CPU)", ctx.src("cpu"))]
     if p.container.build_note:
         facts.append(Fact("Site build note", p.container.build_note, ctx.src("container")))
-    return Section("build", "Build the image", facts=tuple(facts), commands=tuple(cmds),
+    return DocSection("build", "Build the image", facts=tuple(facts), commands=tuple(cmds),
                    intro=f"Images are built in three layers with {ENGINE_NAMES[p.container.engine]}: "
                          f"{base_tag(p)} -> {site_tag(p)} -> {workload_tag(p, '<workload>')}.")
 
 
-def podman_route(ctx: DocContext) -> list[Command]:
+def podman_route(ctx: DocContext) -> list[DocCommand]:
     """Without --fakeroot: build the Docker form with Podman, save it, convert it (the OLCF Summit route)."""
     p = ctx.profile
     site, tag = shlex.quote(p.name), site_tag(p)
@@ -86,18 +86,18 @@ def podman_route(ctx: DocContext) -> list[Command]:
         f"podman save -o {tag}.tar {tag}",
         f"{ctx.engine.binary} build {image_file(ctx, tag)} docker-archive://{tag}.tar",
     ]
-    return [Command("Without fakeroot: build with Podman and convert", " && \\\n  ".join(lines), src,
+    return [DocCommand("Without fakeroot: build with Podman and convert", " && \\\n  ".join(lines), src,
                     note="Each Docker layer starts FROM its parent's tag, so build them in this order.")]
 
 
-def run(ctx: DocContext) -> Section:
+def run(ctx: DocContext) -> DocSection:
     """For each workload: the launch line on one GPU and across nodes."""
     p = ctx.profile
     nodes = min(2, p.nodes.count)
     per_node = p.tasks_per_node
     unit = "GPU" if ctx.gpu else "rank"
     src = f"{ctx.src('launcher')}; envkit/launch and the {p.container.engine} engine's exec argv"
-    cmds: list[Command] = [Command(
+    cmds: list[DocCommand] = [DocCommand(
         "With envkit (builds the image first if it is missing or stale)",
         shlex.join(["envkit", "run", "--site", p.name, "workloads/aigw", "--nodes", str(nodes), "--",
                     "--preset", "paper"]), "envkit/commands/run_cmd.py",
@@ -105,7 +105,7 @@ def run(ctx: DocContext) -> Section:
              "(less the run id), with the images in this machine's store ($ENVKIT_STORE or "
              "~/.local/share/envkit) and results under ./results.")]
     if p.scheduler.kind != "none":
-        cmds.append(Command(
+        cmds.append(DocCommand(
             "As a batch job (writes the job script, submits it, records the job under results/RUN_ID)",
             shlex.join(["envkit", "submit", "--site", p.name, "workloads/aigw", "--nodes", str(nodes), "--",
                         "--preset", "paper"]) + "\n" + "envkit jobs && envkit results", "envkit/commands/submit_cmd.py",
@@ -113,11 +113,11 @@ def run(ctx: DocContext) -> Section:
     for name, description in workloads():
         container = container_for(p, name)
         one = compose(p, RunRequest(site=p.name, workload=name, np=1, run_id=None), container)
-        cmds.append(Command(f"{name} on one {unit}", shlex.join(one), src, note=description))
+        cmds.append(DocCommand(f"{name} on one {unit}", shlex.join(one), src, note=description))
         if nodes > 1 and p.launcher.kind == "torchrun" and rendezvous() is None:
             continue  # torchrun across nodes needs the allocation's first host: only known inside a job
         many = compose(p, RunRequest(site=p.name, workload=name, nodes=nodes, run_id=None), container)
-        cmds.append(Command(f"{name} on {nodes} node(s) x {per_node} {unit}s", shlex.join(many), src))
+        cmds.append(DocCommand(f"{name} on {nodes} node(s) x {per_node} {unit}s", shlex.join(many), src))
     facts = (
         Fact("Launcher", f"{p.launcher.kind} {' '.join(p.launcher.args)}".strip(), ctx.src("launcher")),
         Fact("Ranks per node", str(per_node) if p.defaults.tasks_per_node else f"{per_node} (one per GPU)"
@@ -128,5 +128,5 @@ def run(ctx: DocContext) -> Section:
     where = "Run these inside a job allocation (see Scheduler)." if p.scheduler.kind != "none" else \
         "No batch system: run these directly."
     per = "one rank per GPU" if ctx.gpu else "the ranks"
-    return Section("run", "Run the workloads", facts=facts, commands=tuple(cmds),
+    return DocSection("run", "Run the workloads", facts=facts, commands=tuple(cmds),
                    intro=f"{where} The launcher starts {per}; each rank runs the workload inside its image.")

@@ -7,7 +7,7 @@ from, so a reader can tell a published fact from one marked [check].
 
 Example:
     >>> f = Fact("CPU architecture", "ppc64le", "profile cpu: [paper]")
-    >>> s = Section("system", "System architecture", facts=(f,))
+    >>> s = DocSection("system", "System architecture", facts=(f,))
     >>> s.facts[0].value, s.anchor
     ('ppc64le', 'system')
 """
@@ -27,7 +27,7 @@ class Fact:
 
 
 @dataclass(frozen=True)
-class Command:
+class DocCommand:
     """A command line to paste (already shell-quoted) and where it came from."""
 
     label: str
@@ -45,18 +45,18 @@ class Problem:
     cause: str
     fix: str
     source: str
-    commands: tuple[Command, ...] = ()
+    commands: tuple[DocCommand, ...] = ()
 
 
 @dataclass(frozen=True)
-class Section:
+class DocSection:
     """One titled part of a page; any of its lists may be empty."""
 
     anchor: str
     title: str
     intro: str = ""
     facts: tuple[Fact, ...] = ()
-    commands: tuple[Command, ...] = ()
+    commands: tuple[DocCommand, ...] = ()
     notes: tuple[str, ...] = ()
     problems: tuple[Problem, ...] = ()
 
@@ -71,7 +71,7 @@ class SiteDoc:
     status: str
     summary: str
     profile_hash: str
-    sections: tuple[Section, ...] = field(default=())
+    sections: tuple[DocSection, ...] = field(default=())
     warnings: tuple[str, ...] = ()
 
     def text(self) -> str:

@@ -15,19 +15,19 @@ from __future__ import annotations
 import shlex
 
 from envkit.docs.context import SCHEDULER_NAMES, DocContext
-from envkit.docs.model import Command, Fact, Section
+from envkit.docs.model import DocCommand, DocSection, Fact
 
 
-def modules(ctx: DocContext) -> Section:
+def modules(ctx: DocContext) -> DocSection:
     """The environment modules a job loads before it starts the container."""
     p = ctx.profile
     src = f"{ctx.site_file} modules"
     if not p.modules:
-        return Section("modules", "Modules", facts=(Fact("Modules to load", "none", src),),
+        return DocSection("modules", "Modules", facts=(Fact("Modules to load", "none", src),),
                        intro="Nothing to load: the image carries the software stack.")
     line = shlex.join(["module", "load", *p.modules])
-    return Section("modules", "Modules", facts=(Fact("Modules to load", ", ".join(p.modules), src),),
-                   commands=(Command("Load them in the job script", line, src),),
+    return DocSection("modules", "Modules", facts=(Fact("Modules to load", ", ".join(p.modules), src),),
+                   commands=(DocCommand("Load them in the job script", line, src),),
                    intro="Host modules a job loads before it starts the container (the launcher, the host MPI).")
 
 
@@ -51,7 +51,7 @@ def batch_header(ctx: DocContext, nodes: int) -> str:
     return "\n".join(f"{prefix} {line}" for line in lines if line)
 
 
-def scheduler(ctx: DocContext) -> Section:
+def scheduler(ctx: DocContext) -> DocSection:
     """Scheduler kind, the placeholders, and a batch-script header."""
     p = ctx.profile
     s = p.scheduler
@@ -62,8 +62,8 @@ def scheduler(ctx: DocContext) -> Section:
         if value:
             facts.append(Fact(label, value, src))
     header = batch_header(ctx, min(2, p.nodes.count))
-    cmds = (Command("Batch script header", header, src,
+    cmds = (DocCommand("Batch script header", header, src,
                     note="Replace the account placeholder with your allocation."),) if header else ()
     intro = "Replace placeholders such as ACCOUNT or PROJECT with your own allocation." if header else \
         "No batch system: run the launch lines directly."
-    return Section("scheduler", "Scheduler", facts=tuple(facts), commands=cmds, intro=intro)
+    return DocSection("scheduler", "Scheduler", facts=tuple(facts), commands=cmds, intro=intro)

@@ -11,7 +11,7 @@ Example:
 from __future__ import annotations
 
 from envkit.docs.context import ENGINE_NAMES, FABRIC_NAMES, MPI_NAMES, TRANSPORT_NAMES, DocContext
-from envkit.docs.model import Fact, Section
+from envkit.docs.model import DocSection, Fact
 from envkit.profile.cuda import MINOR_COMPAT_FLOOR, driver_ok, major_minor, min_driver
 from envkit.recipe.layers import base_tag, mpi_prefix, site_tag, workload_tag
 from envkit.recipe.render import shell_quote
@@ -37,7 +37,7 @@ def gpu_summary(ctx: DocContext) -> str:
     return f"{gpu.per_node} x NVIDIA {gpu.model} {gpu.memory_gb} GB per node{link}"
 
 
-def architecture(ctx: DocContext) -> Section:
+def architecture(ctx: DocContext) -> DocSection:
     """CPU arch and model, nodes, host OS, GPUs per node, interconnect."""
     p = ctx.profile
     smt = f", SMT{p.cpu.threads_per_core}" if p.cpu.threads_per_core > 1 else ""
@@ -60,7 +60,7 @@ def architecture(ctx: DocContext) -> Section:
                              f"{TRANSPORT_NAMES[p.interconnect.transport]}", ctx.src("interconnect")),
         Fact("What the image needs for the fabric", FABRIC_NEEDS[p.interconnect.transport], ctx.src("interconnect")),
     ]
-    return Section("system", "System architecture", facts=tuple(facts),
+    return DocSection("system", "System architecture", facts=tuple(facts),
                    intro=f"Compute nodes of {p.title}. An image runs here only if it was built for "
                          f"{p.cpu.arch}.")
 
@@ -89,11 +89,11 @@ def driver_status(toolkit: str, driver: str) -> str:
             "too-old": "too old", "unknown": "not checked (CUDA release unknown to envkit)"}[driver_ok(toolkit, driver)]
 
 
-def gpu_cuda(ctx: DocContext) -> Section:
+def gpu_cuda(ctx: DocContext) -> DocSection:
     """GPU model, CUDA toolkit of the image, cuDNN, the host driver and whether it runs the image."""
     p = ctx.profile
     if p.cuda is None:
-        return Section("gpu", "GPUs, CUDA and driver", intro="This site has no GPUs; its image carries no CUDA.",
+        return DocSection("gpu", "GPUs, CUDA and driver", intro="This site has no GPUs; its image carries no CUDA.",
                        facts=(Fact("GPUs", "none", ctx.src("gpu")),))
     facts = [
         Fact("GPU", f"NVIDIA {p.gpu.model}, {p.gpu.memory_gb} GB" + (f", {p.gpu.link}" if p.gpu.link else ""),
@@ -109,7 +109,7 @@ def gpu_cuda(ctx: DocContext) -> Section:
     ]
     if ctx.platform is not None:
         facts.append(Fact("Image starts from", ctx.platform.image, ctx.base_src()))
-    return Section("gpu", "GPUs, CUDA and driver", facts=tuple(facts),
+    return DocSection("gpu", "GPUs, CUDA and driver", facts=tuple(facts),
                    intro="The image carries the CUDA toolkit; the driver comes from the host (`--nv`).")
 
 
@@ -132,7 +132,7 @@ def configure_flags(ctx: DocContext) -> str | None:
     return shell_quote(list(ctx.base_layer.facts.mpi_configure))
 
 
-def mpi(ctx: DocContext) -> Section:
+def mpi(ctx: DocContext) -> DocSection:
     """Host MPI vendor/version, the container MPI model, what the image carries, its environment."""
     p = ctx.profile
     m = p.mpi
@@ -157,11 +157,11 @@ def mpi(ctx: DocContext) -> Section:
         if env:
             facts.append(Fact("MPI and NCCL environment in the image", " ".join(env),
                               "rendered site layer (envkit/recipe/layers.py) and the profile's defaults.env"))
-    return Section("mpi", "MPI", facts=tuple(facts),
+    return DocSection("mpi", "MPI", facts=tuple(facts),
                    intro="Multi-node runs use the host's launcher; the MPI inside the image must work with it.")
 
 
-def container(ctx: DocContext) -> Section:
+def container(ctx: DocContext) -> DocSection:
     """The engine and version at the site, binds, fakeroot, image names, the site's build note."""
     p = ctx.profile
     c = p.container
@@ -173,4 +173,4 @@ def container(ctx: DocContext) -> Section:
         Fact("Image names", f"{base_tag(p)} (base) -> {site_tag(p)} (site) -> {workload_tag(p, '<workload>')}",
              "envkit/recipe/layers.py"),
     ]
-    return Section("container", "Container engine", facts=tuple(facts))
+    return DocSection("container", "Container engine", facts=tuple(facts))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import shlex
 
 from envkit.docs.context import MPI_NAMES, TRANSPORT_NAMES, DocContext
-from envkit.docs.model import Command, Problem, Section
+from envkit.docs.model import DocCommand, DocSection, Problem
 from envkit.docs.system import CUDA_NOTES, driver_status
 from envkit.paths import manifest_file
 from envkit.profile.cuda import MINOR_COMPAT_FLOOR, major_minor, min_driver
@@ -46,9 +46,9 @@ def driver(ctx: DocContext) -> Problem:
         "Run on nodes whose driver is new enough, keep --nv on the exec line, or set cuda.toolkit in the profile "
         f"to a release the driver supports and rebuild (envkit build --site {p.name}).",
         f"{ctx.src('cuda')}; {CUDA_NOTES}",
-        commands=(Command("Driver on a compute node", "nvidia-smi --query-gpu=driver_version --format=csv,noheader",
+        commands=(DocCommand("Driver on a compute node", "nvidia-smi --query-gpu=driver_version --format=csv,noheader",
                           CUDA_NOTES),
-                  Command("What the image sees", _in_image(ctx, ["nvidia-smi"], gpu=True), ctx.src("container"))),
+                  DocCommand("What the image sees", _in_image(ctx, ["nvidia-smi"], gpu=True), ctx.src("container"))),
     )
 
 
@@ -78,8 +78,8 @@ def mpi_mismatch(ctx: DocContext) -> Problem:
         f"Set mpi.version in the profile to the host's version and rebuild (envkit build --site {p.name}); "
         "keep the MPI bind paths on the exec line.",
         ctx.src("mpi"),
-        commands=(Command("Host MPI version (load the site's modules first)", "mpirun --version", ctx.src("mpi")),
-                  Command("MPI the image was built with",
+        commands=(DocCommand("Host MPI version (load the site's modules first)", "mpirun --version", ctx.src("mpi")),
+                  DocCommand("MPI the image was built with",
                           _in_image(ctx, ["cat", manifest_file("mpi-version.txt")]),
                           "rendered base layer (recipes/scripts/base.post.sh.j2)")),
     )
@@ -92,9 +92,9 @@ def wrong_arch(ctx: DocContext) -> Problem:
     """An image built for another CPU architecture."""
     p = ctx.profile
     image = ctx.site_image
-    cmds = [Command("Arch of a compute node", "uname -m", ctx.src("cpu"))]
+    cmds = [DocCommand("Arch of a compute node", "uname -m", ctx.src("cpu"))]
     if ctx.engine.name in ("apptainer", "singularity"):
-        cmds.append(Command("Arch the image was built for (label org.envkit.arch)",
+        cmds.append(DocCommand("Arch the image was built for (label org.envkit.arch)",
                             shlex.join([ctx.engine.binary, "inspect", "--labels", image]), "envkit/recipe/layers.py"))
     return Problem(
         "Wrong CPU architecture",
@@ -135,15 +135,15 @@ def fabric(ctx: DocContext) -> Problem | None:
         f"Rebuild with the profile's interconnect section right (envkit build --site {p.name}); the site layer "
         "sets the MPI transport variables for you.",
         ctx.src("interconnect"),
-        commands=(Command("What the image's MPI can use", _in_image(ctx, check), ctx.src("interconnect")),),
+        commands=(DocCommand("What the image's MPI can use", _in_image(ctx, check), ctx.src("interconnect")),),
     )
 
 
-def troubleshooting(ctx: DocContext) -> Section:
+def troubleshooting(ctx: DocContext) -> DocSection:
     """All problems that apply to the site."""
     problems = [driver(ctx), mpi_mismatch(ctx), wrong_arch(ctx)]
     net = fabric(ctx)
     if net is not None:
         problems.append(net)
-    return Section("troubleshooting", "Troubleshooting", problems=tuple(problems),
+    return DocSection("troubleshooting", "Troubleshooting", problems=tuple(problems),
                    intro="Common failures a help desk sees with these images, and how to check them.")

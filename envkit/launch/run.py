@@ -53,7 +53,7 @@ class RunRequest:
 
 
 @dataclass(frozen=True)
-class Container:
+class ImageRef:
     """The built image a run uses: its engine, reference, binds and manifest hash."""
 
     engine: Engine
@@ -116,7 +116,7 @@ def runner_command(profile: Profile, req: RunRequest, world_size: int, engine: s
     return [*cmd, *req.args]
 
 
-def compose(profile: Profile, req: RunRequest, container: Container | None = None,
+def compose(profile: Profile, req: RunRequest, container: ImageRef | None = None,
             python: str = "python3") -> list[str]:
     """The full argv of a run: launcher, then (unless native) the engine's exec, then the runner."""
     nodes, per_node = ranks(profile, req)
@@ -152,7 +152,7 @@ def rendezvous(env: dict[str, str] | None = None, port: int = 29500) -> str | No
     return f"{host}:{port}" if host else None
 
 
-def container_for(profile: Profile, workload: str, engine: str | None = None, store: Path | None = None) -> Container:
+def container_for(profile: Profile, workload: str, engine: str | None = None, store: Path | None = None) -> ImageRef:
     """The workload image a run of `profile` uses, where `envkit build` puts it (built or not).
 
     The same path, binds and manifest hash as the build pipeline's plan, without rendering anything, so the
@@ -172,12 +172,12 @@ def container_for(profile: Profile, workload: str, engine: str | None = None, st
     except OSError:
         manifest_hash = ""
     binds = tuple(dict.fromkeys([*profile.container.binds, *profile.mpi.bind_paths]))
-    return Container(engine=eng, image=str(eng.image_path(root, tag)), binds=binds,
+    return ImageRef(engine=eng, image=str(eng.image_path(root, tag)), binds=binds,
                      gpu=profile.gpu.vendor == "nvidia", manifest_hash=manifest_hash)
 
 
 def prepare_container(site: str, workload: str, engine: str | None = None, store: Path | None = None,
-                      dry_run: bool = False) -> tuple[Container, bool]:
+                      dry_run: bool = False) -> tuple[ImageRef, bool]:
     """(the workload's image, whether it was stale): built first (base, site, workload) when inputs changed,
     unless dry_run; build progress goes to stderr so stdout stays for the command's own lines."""
     import sys

@@ -37,13 +37,13 @@ class AtKey(ValueError):
         self.key_path = key_path
 
 
-class Section(BaseModel):
+class ProfileSection(BaseModel):
     """Base of every profile section: strict, closed, frozen."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
-class Cpu(Section):
+class Cpu(ProfileSection):
     """Host processors of a compute node."""
 
     arch: Arch
@@ -54,7 +54,7 @@ class Cpu(Section):
     source: Text
 
 
-class HostOs(Section):
+class HostOs(ProfileSection):
     """The operating system on the compute nodes (not the image's)."""
 
     name: Name
@@ -62,7 +62,7 @@ class HostOs(Section):
     source: Text
 
 
-class Nodes(Section):
+class Nodes(ProfileSection):
     """How many nodes the system has and how much memory each."""
 
     count: int = Field(ge=1, le=100000)
@@ -70,7 +70,7 @@ class Nodes(Section):
     source: Text
 
 
-class Gpu(Section):
+class Gpu(ProfileSection):
     """GPUs per node; `vendor: none` for CPU-only systems."""
 
     vendor: Literal["nvidia", "amd", "none"]  # amd: refused with one line (envkit.profile.mpi)
@@ -91,7 +91,7 @@ class Gpu(Section):
         return self
 
 
-class Cuda(Section):
+class Cuda(ProfileSection):
     """The CUDA toolkit the image is built with and the driver installed on the nodes."""
 
     toolkit: Version
@@ -111,7 +111,7 @@ class Cuda(Section):
         return self
 
 
-class Mpi(Section):
+class Mpi(ProfileSection):
     """The host MPI and how the image uses it.
 
     model: hybrid (an MPI inside the image, compatible with the host's; the
@@ -144,7 +144,7 @@ class Mpi(Section):
         return self
 
 
-class Interconnect(Section):
+class Interconnect(ProfileSection):
     """The fabric between nodes and what the image's MPI needs to use it."""
 
     fabric: Literal["infiniband", "omni-path", "slingshot", "ethernet", "none"]
@@ -167,7 +167,7 @@ class Interconnect(Section):
         return self
 
 
-class Scheduler(Section):
+class SchedulerSection(ProfileSection):
     """The batch system; account/partition/queue are placeholders users override."""
 
     kind: Literal["slurm", "lsf", "pbs", "none"]
@@ -179,7 +179,7 @@ class Scheduler(Section):
     source: Text
 
 
-class Launcher(Section):
+class LauncherSection(ProfileSection):
     """How ranks are started, with the site's own arguments.
 
     gpu_request: how srun asks for GPUs (`gres` gives --gres=gpu[:TYPE]:N,
@@ -195,7 +195,7 @@ class Launcher(Section):
     source: Text
 
 
-class Container(Section):
+class ContainerSection(ProfileSection):
     """The container engine at the site and what it mounts."""
 
     engine: Literal["apptainer", "singularity", "charliecloud"]
@@ -206,7 +206,7 @@ class Container(Section):
     source: Text
 
 
-class Defaults(Section):
+class Defaults(ProfileSection):
     """Defaults for runs: ranks per node and an environment for every rank."""
 
     tasks_per_node: int | None = Field(default=None, ge=1, le=1024)
@@ -214,7 +214,7 @@ class Defaults(Section):
     env_allow: dict[EnvName, Text] = Field(default_factory=dict, exclude_if=lambda v: not v)  # allowed, with why
 
 
-class Profile(Section):
+class Profile(ProfileSection):
     """One site. `name` matches the file name; `extends` names a parent profile."""
 
     name: Name
@@ -230,9 +230,9 @@ class Profile(Section):
     cuda: Cuda | None = None
     mpi: Mpi
     interconnect: Interconnect
-    scheduler: Scheduler
-    launcher: Launcher
-    container: Container
+    scheduler: SchedulerSection
+    launcher: LauncherSection
+    container: ContainerSection
     modules: list[Name] = Field(default_factory=list)
     defaults: Defaults = Field(default_factory=Defaults)
 

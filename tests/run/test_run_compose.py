@@ -9,7 +9,7 @@ import pytest
 
 from envkit.engines.base import get_engine
 from envkit.errors import EnvkitError
-from envkit.launch.run import Container, RunRequest, compose, ranks, read_summary, workload_name
+from envkit.launch.run import ImageRef, RunRequest, compose, ranks, read_summary, workload_name
 from envkit.profile import load_profile
 
 from .conftest import envkit
@@ -18,8 +18,8 @@ HOSTILE = "lr=$(touch /tmp/envkit-pwned); `id`; echo 'x\"y'\nz"
 
 
 def _container(engine: str = "charliecloud", image: str = "/store/img/envkit-local-aigw",
-               gpu: bool = False) -> Container:
-    return Container(engine=get_engine(engine), image=image, binds=("/scratch",), gpu=gpu, manifest_hash="abc123")
+               gpu: bool = False) -> ImageRef:
+    return ImageRef(engine=get_engine(engine), image=image, binds=("/scratch",), gpu=gpu, manifest_hash="abc123")
 
 
 def test_local_two_ranks_run_inside_charliecloud_with_host_rank_variables(tmp_path: Path) -> None:
