@@ -19,7 +19,7 @@ from typing import Annotated, Any
 
 import typer
 
-from envkit.commands.options import EngineOpt, JsonOpt, SiteOpt, StoreOpt, WorkloadOpt, build_options
+from envkit.commands.options import EngineOpt, JsonOpt, OptionalSiteOpt, SiteOpt, StoreOpt, WorkloadOpt, build_options
 
 
 def _out(text: str) -> None:
@@ -98,7 +98,7 @@ def inspect_cmd(site: SiteOpt, workload: WorkloadOpt = None, engine: EngineOpt =
         _out(f"{key:<14} {value}\n")
 
 
-def verify_cmd(site: Annotated[str | None, typer.Option("--site", "-s", help="Site profile name or path.")] = None,
+def verify_cmd(site: OptionalSiteOpt = None,
                workload: WorkloadOpt = None, engine: EngineOpt = None, as_json: JsonOpt = False,
                store: StoreOpt = None,
                artifact: Annotated[Path | None, typer.Argument(help="An exported SIF or OCI archive.")] = None) -> None:

@@ -1,6 +1,6 @@
 """`envkit data aigw|aides`: generate training data for the bundled workloads.
 
-Registered by envkit.cli as `app.add_typer(data_cmd.app, name="data")`; lalsuite, galsim and h5py are
+Added to the envkit app by `register(app)` as the `data` group; lalsuite, galsim and h5py are
 imported inside the commands, so importing this module is cheap.
 
 Example:
@@ -17,21 +17,19 @@ from typing import Annotated, Any
 
 import typer
 
-app = typer.Typer(help="Generate training data for the bundled workloads. Example: envkit data aigw --n 100 -o d",
+from envkit.errors import EnvkitError
+
+data_app = typer.Typer(help="Generate training data for the bundled workloads. Example: envkit data aigw --n 100 -o d",
                   no_args_is_help=True, add_completion=False, rich_markup_mode=None)
 
 OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Output folder (train.h5, val.h5, test.h5, "
                                                           "manifest.json).")]
 
 
-def _fail(message: str) -> None:
-    sys.stderr.write(f"error: {' '.join(message.split())}\n")
-    raise typer.Exit(2)
-
 
 def _check_out(out: Path) -> None:
     if out.exists() and not out.is_dir():
-        _fail(f"--out {out}: exists and is not a folder")
+        raise EnvkitError(f"--out {out}: exists and is not a folder")
 
 
 IgnoreDiskOpt = Annotated[bool, typer.Option("--ignore-disk", help="Start even when the free disk looks short.")]
@@ -46,13 +44,13 @@ def _plan(estimate: Callable[[float | None], Any], out: Path, ignore_disk: bool)
     already = sum(f.stat().st_size for f in out.rglob("*") if f.is_file()) if out.is_dir() else 0
     reason = plan.short_of_disk(sized, out, already)
     if reason and not ignore_disk:
-        _fail(reason)
+        raise EnvkitError(reason)
     if reason:
         sys.stderr.write(f"warning: {reason.split('; ')[0]}; going on (--ignore-disk)\n")
     print(estimate(None).text(), flush=True)
 
 
-@app.command("aigw")
+@data_app.command("aigw")
 def aigw_cmd(
     n: Annotated[int, typer.Option("--n", help="Number of waveforms (split 80/10/10).")],
     out: OutOpt,
@@ -70,13 +68,13 @@ def aigw_cmd(
     from envkit.data import aigw
 
     if n < 1:
-        _fail(f"--n must be at least 1, got {n}")
+        raise EnvkitError(f"--n must be at least 1, got {n}")
     if preset not in aigw.PRESETS:
-        _fail(f"--preset {preset!r}: choose from {', '.join(aigw.PRESETS)}")
+        raise EnvkitError(f"--preset {preset!r}: choose from {', '.join(aigw.PRESETS)}")
     if workers is not None and workers < 1:
-        _fail(f"--workers must be at least 1, got {workers}")
+        raise EnvkitError(f"--workers must be at least 1, got {workers}")
     if chunk < 1:
-        _fail(f"--chunk must be at least 1, got {chunk}")
+        raise EnvkitError(f"--chunk must be at least 1, got {chunk}")
     _check_out(out)
     from envkit.data import plan
 
@@ -84,12 +82,12 @@ def aigw_cmd(
     try:
         m = aigw.generate(n, out, preset=preset, workers=workers, seed=seed, noise=noise, chunk=chunk)
     except (ValueError, RuntimeError, OSError) as exc:
-        _fail(str(exc))
+        raise EnvkitError(str(exc)) from None
     sizes = "/".join(str(m["splits"][s]["n"]) for s in ("train", "val", "test"))
     print(f"aigw: {n} waveforms x {m['length']} samples ({preset}) in {out}: train/val/test {sizes}")
 
 
-@app.command("aides")
+@data_app.command("aides")
 def aides_cmd(
     n: Annotated[int, typer.Option("--n", help="Number of stamps, half of each class (split 80/10/10).")],
     out: OutOpt,
@@ -106,13 +104,13 @@ def aides_cmd(
     from envkit.data import aides
 
     if n < 2:
-        _fail(f"--n must be at least 2, got {n}")
+        raise EnvkitError(f"--n must be at least 2, got {n}")
     if not 16 <= size <= 1024:
-        _fail(f"--size must be between 16 and 1024 pixels, got {size}")
+        raise EnvkitError(f"--size must be between 16 and 1024 pixels, got {size}")
     if workers is not None and workers < 1:
-        _fail(f"--workers must be at least 1, got {workers}")
+        raise EnvkitError(f"--workers must be at least 1, got {workers}")
     if preview is not None and preview.suffix.lower() != ".png":
-        _fail(f"--preview {preview}: expected a .png file name")
+        raise EnvkitError(f"--preview {preview}: expected a .png file name")
     _check_out(out)
     from envkit.data import plan
 
@@ -120,7 +118,12 @@ def aides_cmd(
     try:
         m = aides.generate(n, out, size=size, seed=seed, workers=workers, preview=preview)
     except (ValueError, RuntimeError, OSError) as exc:
-        _fail(str(exc))
+        raise EnvkitError(str(exc)) from None
     sizes = "/".join(str(m["splits"][s]["n"]) for s in ("train", "val", "test"))
     print(f"aides: {n} stamps of {size}x{size} in {out}: train/val/test {sizes}"
           + (f"; preview {preview}" if preview else ""))
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `data` group to the envkit app."""
+    app.add_typer(data_app, name="data")

@@ -11,16 +11,12 @@ Example:
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-
-def _fail(message: str) -> None:
-    sys.stderr.write(f"error: {' '.join(message.split())}\n")
-    raise typer.Exit(2)
+from envkit.errors import EnvkitError
 
 
 def lines(result: dict[str, Any]) -> list[str]:
@@ -77,15 +73,15 @@ def evaluate_cmd(
 
     folder = Path(run) if Path(run).is_dir() else results / run
     if not folder.is_dir():
-        _fail(f"{run}: no such run folder (nor {results / run})")
+        raise EnvkitError(f"{run}: no such run folder (nor {results / run})")
     if device not in ("cpu", "cuda", "auto"):
-        _fail(f"--device {device!r}: choose cpu, cuda or auto")
+        raise EnvkitError(f"--device {device!r}: choose cpu, cuda or auto")
     if batch is not None and batch < 1:
-        _fail(f"--batch must be at least 1, got {batch}")
+        raise EnvkitError(f"--batch must be at least 1, got {batch}")
     try:
         result = evaluate_run(folder, data, device, batch)
     except (EvaluateError, ValueError, OSError) as exc:
-        _fail(str(exc))
+        raise EnvkitError(str(exc)) from None
     print("\n".join(lines(result)))
     print(f"  written: {folder / 'evaluation.json'}")
 

@@ -18,7 +18,7 @@ from typing import Annotated
 
 import typer
 
-from envkit.commands.options import EngineOpt, JsonOpt, StoreOpt, WorkloadOpt, build_options
+from envkit.commands.options import EngineOpt, JsonOpt, SiteOpt, StoreOpt, WorkloadOpt, build_options
 
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="sif, oci, docker-archive, sqfs or tar.")]
 PlainOpt = Annotated[bool | None, typer.Option("--plain-http/--tls", help="Plain HTTP to the registry (default: "
@@ -31,7 +31,7 @@ def _out(text: str) -> None:
 
 
 def export_cmd(
-    site: Annotated[str, typer.Option("--site", "-s", help="Site profile name or path to a YAML file.")],
+    site: SiteOpt,
     fmt: FormatOpt = "sif",
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write here (default: ./TAG.EXT).")] = None,
     workload: WorkloadOpt = None,

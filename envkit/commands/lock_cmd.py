@@ -16,9 +16,11 @@ from typing import Annotated
 
 import typer
 
+from envkit.commands.options import SiteOpt
+
 
 def lock_cmd(
-    site: Annotated[str, typer.Option("--site", "-s", help="Site profile name or path to a YAML file.")],
+    site: SiteOpt,
     upgrade: Annotated[list[str] | None, typer.Option(
         "--upgrade", help="Move these packages (and what they need) forward; `--upgrade ''` moves all.")] = None,
     check: Annotated[bool, typer.Option("--check", help="Only say whether the lock is stale (exit 1 if so).")] = False,

@@ -22,6 +22,7 @@ StoreOpt = Annotated[Path | None, typer.Option("--store", help="Image store (def
                                                               "~/.local/share/envkit).")]
 WorkloadOpt = Annotated[str | None, typer.Option("--workload", help="Also the workload layer for this workload.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+ResultsOpt = Annotated[Path, typer.Option("--results", help="Folder of run results on this host.")]
 
 
 def build_options(site: str, engine: str | None, store: Path | None, workload: str | None,

@@ -22,7 +22,7 @@ from typing import Annotated, Any
 
 import typer
 
-from envkit.commands.options import EngineOpt, SiteOpt, StoreOpt
+from envkit.commands.options import EngineOpt, ResultsOpt, SiteOpt, StoreOpt
 
 CONTEXT = {"allow_extra_args": True, "ignore_unknown_options": False}
 
@@ -47,7 +47,7 @@ def run_cmd(
     engine: EngineOpt = None,
     launcher: Annotated[str | None, typer.Option("--launcher", help="srun, jsrun, mpirun or torchrun "
                                                                     "(default: the profile's).")] = None,
-    results: Annotated[Path, typer.Option("--results", help="Folder of run results on this host.")]
+    results: ResultsOpt
     = Path("results"),
     run_id: Annotated[str | None, typer.Option("--run-id", help="Name of the run's folder.")] = None,
     store: StoreOpt = None,

@@ -18,6 +18,7 @@ from typing import Annotated
 
 import typer
 
+from envkit.commands.options import JsonOpt, ResultsOpt, SiteOpt, StoreOpt
 from envkit.errors import EnvkitError
 
 CONTEXT = {"allow_extra_args": True, "ignore_unknown_options": False}
@@ -36,15 +37,15 @@ def _ints(text: str, option: str) -> list[int]:
 def scale_cmd(
     ctx: typer.Context,
     workload: Annotated[str, typer.Argument(help="Workload name or folder.")],
-    site: Annotated[str, typer.Option("--site", "-s", help="Site profile name or path.")] = "local",
+    site: SiteOpt = "local",
     ranks_: Annotated[str, typer.Option("--ranks", help="Ranks of each run, e.g. 1,2,4,8.")] = "1,2",
     nodes_: Annotated[str | None, typer.Option("--nodes", help="Nodes of each run (default 1 each), e.g. "
                                                                 "1,1,2,4.")] = None,
     submit: Annotated[bool, typer.Option("--submit", help="Submit each run as a batch job instead.")] = False,
-    results: Annotated[Path, typer.Option("--results", help="Folder of run results.")] = Path("results"),
+    results: ResultsOpt = Path("results"),
     series: Annotated[str | None, typer.Option("--series", help="Name of the series (run ids SERIES-npN).")]
     = None,
-    store: Annotated[Path | None, typer.Option("--store", help="Image store.")] = None,
+    store: StoreOpt = None,
     native: Annotated[bool, typer.Option("--native", help="Run without the container.")] = False,
 ) -> None:
     """Run (or submit) one run per rank count; arguments after `--` go to the training runner.
@@ -95,7 +96,7 @@ def plot_cmd(
 
 def predict_cmd(
     workload: Annotated[str, typer.Argument(help="Workload name or folder.")],
-    site: Annotated[str, typer.Option("--site", "-s", help="Site profile name or path.")] = "hal",
+    site: SiteOpt = "hal",
     gpus_: Annotated[str, typer.Option("--gpus", help="Device counts, e.g. 1,8,64.")] = "1,8,64",
     throughput: Annotated[float | None, typer.Option("--throughput", help="Measured samples/s on one device.")]
     = None,
@@ -107,7 +108,7 @@ def predict_cmd(
     samples: Annotated[int | None, typer.Option("--samples", help="Samples per epoch.")] = None,
     overlap: Annotated[float, typer.Option("--overlap", help="Share of the backward pass that hides "
                                                              "communication, 0..1.")] = 1.0,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Predict time per epoch, throughput and efficiency per device count, and compare with the paper.
 

@@ -22,16 +22,16 @@ from typing import Annotated, Any
 
 import typer
 
+from envkit.commands.options import EngineOpt, ResultsOpt, SiteOpt, StoreOpt
 from envkit.errors import EnvkitError
 
 CONTEXT = {"allow_extra_args": True, "ignore_unknown_options": False}
-ResultsOpt = Annotated[Path, typer.Option("--results", help="Folder of run results on this host.")]
 
 
 def submit_cmd(
     ctx: typer.Context,
     workload: Annotated[str, typer.Argument(help="Workload name or folder: aigw, workloads/resnet50, ...")],
-    site: Annotated[str, typer.Option("--site", "-s", help="Site profile name or path to a YAML file.")] = "local",
+    site: SiteOpt = "local",
     nodes: Annotated[int, typer.Option("--nodes", "-N", help="Nodes to ask for.")] = 1,
     np_: Annotated[int | None, typer.Option("--np", "-n", help="Ranks in total (default: the profile's ranks "
                                                                "per node x --nodes).")] = None,
@@ -43,11 +43,10 @@ def submit_cmd(
     = False,
     wait: Annotated[bool, typer.Option("--wait", help="Wait for the job to end; exit 1 when it failed.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the job record as JSON.")] = False,
-    engine: Annotated[str | None, typer.Option("--engine", help="apptainer, singularity or charliecloud.")] = None,
+    engine: EngineOpt = None,
     results: ResultsOpt = Path("results"),
     run_id: Annotated[str | None, typer.Option("--run-id", help="Name of the run's folder.")] = None,
-    store: Annotated[Path | None, typer.Option("--store", help="Image store (default $ENVKIT_STORE or "
-                                                               "~/.local/share/envkit).")] = None,
+    store: StoreOpt = None,
 ) -> None:
     """Submit a workload as a batch job on the site's scheduler; arguments after `--` go to the training runner.
 

@@ -1,6 +1,6 @@
 """`envkit train WORKLOAD [options]`: the shared training runner (options as `python -m envkit.train`).
 
-envkit.cli registers `train` below as one command that hands its arguments to the runner's parser, so
+`register(app)` adds `train` as one command that hands its arguments to the runner's parser, so
 the options live in one place (envkit.train.config); torch is imported only when the command runs.
 
 Example:
@@ -14,11 +14,7 @@ import typer
 
 CONTEXT = {"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []}
 
-app = typer.Typer(help="Train a workload. Example: envkit train aigw --steps 20", add_completion=False,
-                  rich_markup_mode=None)
 
-
-@app.command("train", context_settings=CONTEXT, add_help_option=False)
 def train(ctx: typer.Context) -> None:
     """Train a workload with DDP or Horovod (options: envkit train --help). Example: envkit train aigw"""
     from envkit.train.runner import main
@@ -28,3 +24,8 @@ def train(ctx: typer.Context) -> None:
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
         code = exc.code if isinstance(exc.code, int) else 2
     raise typer.Exit(code)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `train` to the envkit app: its arguments go to the runner's own parser, --help included."""
+    app.command("train", context_settings=CONTEXT, add_help_option=False)(train)

@@ -11,10 +11,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from envkit_cli import run_inprocess
 
 from envkit.build.pipeline import BuildOptions, run_build
-from envkit.cli import app
 from envkit.engines import base as engines_base
 from envkit.engines.apptainer import Apptainer, Singularity
 from envkit.engines.base import get_engine
@@ -92,8 +91,8 @@ def test_engine_override_and_no_fakeroot(tmp_path: Path, recorded, monkeypatch) 
 
 
 def test_dry_run_prints_base_site_and_exec(tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["build", "--site", "hal", "--dry-run", "--store", str(tmp_path)])
-    assert result.exit_code == 0, result.output
+    result = run_inprocess(*["build", "--site", "hal", "--dry-run", "--store", str(tmp_path)])
+    assert result.code == 0, result.output
     lines = result.output.splitlines()
     root = tmp_path / "singularity"
     builds = [ln for ln in lines if " build --fakeroot " in ln]
@@ -111,6 +110,6 @@ def test_dry_run_prints_base_site_and_exec(tmp_path: Path) -> None:
                     reason="Apptainer/SingularityCE not installed here")
 def test_real_apptainer_dry_run_matches_engine(tmp_path: Path) -> None:
     name = "apptainer" if shutil.which("apptainer") else "singularity"
-    result = CliRunner().invoke(app, ["build", "--site", "hal", "--engine", name, "--dry-run",
+    result = run_inprocess(*["build", "--site", "hal", "--engine", name, "--dry-run",
                                       "--store", str(tmp_path)])
-    assert result.exit_code == 0 and f"{name} build" in result.output
+    assert result.code == 0 and f"{name} build" in result.output

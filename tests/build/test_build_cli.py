@@ -6,22 +6,21 @@ import io
 import json
 from pathlib import Path
 
-from typer.testing import CliRunner
+from envkit_cli import run_inprocess
 
 from envkit.build.pipeline import BuildOptions, plan_build
 from envkit.build.progress import PlainReporter, RichReporter, SilentReporter, reporter_for
-from envkit.cli import app
 
 from .conftest import FakeEngine
 
 
 def _build(store: Path, *extra: str):  # type: ignore[no-untyped-def]
-    return CliRunner().invoke(app, ["build", "--site", "local", "--engine", "fake", "--store", str(store), *extra])
+    return run_inprocess(*["build", "--site", "local", "--engine", "fake", "--store", str(store), *extra])
 
 
 def test_json_then_quiet_then_plain(tmp_path: Path, fake_engine: type[FakeEngine]) -> None:
     first = _build(tmp_path, "--json")
-    assert first.exit_code == 0, first.output
+    assert first.code == 0, first.output
     data = json.loads(first.output)
     assert [(x["tag"], x["status"]) for x in data["layers"]] == [("envkit-base-local", "built"),
                                                                   ("envkit-local", "built")]
@@ -41,7 +40,7 @@ def test_dry_run_json_lists_commands(tmp_path: Path, fake_engine: type[FakeEngin
 def test_engine_failure_is_one_line_error(tmp_path: Path, fake_engine: type[FakeEngine]) -> None:
     fake_engine.fail_on = {"envkit-base-local"}
     result = _build(tmp_path, "--quiet")
-    assert result.exit_code != 0 and "fake build of envkit-base-local failed" in str(result.exception)
+    assert result.code != 0 and "fake build of envkit-base-local failed" in result.output
 
 
 def test_reporters(tmp_path: Path, fake_engine: type[FakeEngine]) -> None:

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from envkit_cli import envkit_process
 
 from envkit.build.pipeline import BuildOptions, run_build
 from envkit.engines.cache import read_record
@@ -39,10 +40,7 @@ REPORT = STORE / "test-report.json"
 def envkit(*args: str, env: dict[str, str] | None = None, timeout: float = 3600,
            ) -> subprocess.CompletedProcess[str]:
     """Run the envkit command line in a new process (as a user would)."""
-    full = {k: v for k, v in os.environ.items() if k != "ENVKIT_PROFILE_PATH"}
-    full.update(env or {})
-    return subprocess.run([sys.executable, "-m", "envkit.cli", *args, "--store", str(STORE)], env=full,
-                          capture_output=True, text=True, timeout=timeout)
+    return envkit_process(*args, "--store", str(STORE), env=env, unset=("ENVKIT_PROFILE_PATH",), timeout=timeout)
 
 
 def _report(**facts: object) -> None:

@@ -6,11 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from envkit_cli import run_inprocess
 
 from envkit.build.inspect import load_manifest, verify
 from envkit.build.pipeline import BuildOptions, run_build
-from envkit.cli import app
 
 from .conftest import FakeEngine, write_tweaked_local
 
@@ -35,8 +34,8 @@ def test_verify_names_the_changed_package(tmp_path: Path, fake_engine: type[Fake
     report = verify(opts)
     assert not report.ok
     assert report.drift == ["pip package tqdm: 4.67.1 -> 4.0.0"]
-    result = CliRunner().invoke(app, ["verify", "--site", "local", "--engine", "fake", "--store", str(tmp_path)])
-    assert result.exit_code == 1 and "tqdm" in result.output
+    result = run_inprocess(*["verify", "--site", "local", "--engine", "fake", "--store", str(tmp_path)])
+    assert result.code == 1 and "tqdm" in result.output
 
 
 def test_verify_reports_render_drift(tmp_path: Path, fake_engine: type[FakeEngine],
@@ -51,14 +50,14 @@ def test_verify_reports_render_drift(tmp_path: Path, fake_engine: type[FakeEngin
 
 def test_inspect_cli_json(tmp_path: Path, fake_engine: type[FakeEngine]) -> None:
     run_build(BuildOptions(site="local", engine="fake", store=tmp_path))
-    result = CliRunner().invoke(app, ["inspect", "--site", "local", "--engine", "fake", "--store", str(tmp_path),
+    result = run_inprocess(*["inspect", "--site", "local", "--engine", "fake", "--store", str(tmp_path),
                                       "--json"])
-    assert result.exit_code == 0, result.output
+    assert result.code == 0, result.output
     data = json.loads(result.output)
     assert data["torch"] == "2.14.1" and data["python"] == "3.11.2" and "Open MPI" in data["mpi"]
 
 
 def test_inspect_without_build_is_one_line_error(tmp_path: Path, fake_engine: type[FakeEngine]) -> None:
-    result = CliRunner().invoke(app, ["inspect", "--site", "local", "--engine", "fake", "--store", str(tmp_path)])
-    assert result.exit_code != 0
-    assert "build it first" in str(result.exception)
+    result = run_inprocess(*["inspect", "--site", "local", "--engine", "fake", "--store", str(tmp_path)])
+    assert result.code != 0
+    assert "build it first" in result.output

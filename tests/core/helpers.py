@@ -1,13 +1,9 @@
-"""Helpers for the core tests: the CLI in-process and as a subprocess, a definition section parser."""
+"""Helpers for the core tests: shipped sites, fixture folders, a definition section parser (the CLI runners
+are envkit_cli's, re-exported here)."""
 
 from __future__ import annotations
 
-import io
-import os
 import re
-import subprocess
-import sys
-from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,50 +14,6 @@ DATA = HERE / "data"
 
 SHIPPED_SITES = ("hal", "bridges-ai", "summit", "local", "delta", "bridges-2", "local-slurm", "local-mpich")
 PPC64LE_SITES = ("hal", "summit")
-
-
-@dataclass
-class CliResult:
-    """What a CLI run gave back."""
-
-    code: int
-    out: str
-    err: str
-
-
-def envkit_argv() -> list[str]:
-    """The installed `envkit` console script beside this interpreter (or the module as a fallback)."""
-    script = Path(sys.executable).with_name("envkit")
-    if script.is_file():
-        return [str(script)]
-    return [sys.executable, "-c", "from envkit.cli import main; main()"]
-
-
-def run_envkit(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> CliResult:
-    """Run the real CLI in a subprocess."""
-    full_env = {**os.environ, **(env or {})}
-    proc = subprocess.run([*envkit_argv(), *args], capture_output=True, text=True, env=full_env,
-                          cwd=cwd or REPO, timeout=60, check=False)
-    return CliResult(proc.returncode, proc.stdout, proc.stderr)
-
-
-def run_inprocess(*args: str) -> CliResult:
-    """Run `envkit.cli.main` in this process (the same code path as the console script, minus the startup)."""
-    from envkit.cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    saved = sys.argv
-    sys.argv = ["envkit", *args]
-    code = 0
-    try:
-        with redirect_stdout(out), redirect_stderr(err):
-            try:
-                main()
-            except SystemExit as exc:
-                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    finally:
-        sys.argv = saved
-    return CliResult(code, out.getvalue(), err.getvalue())
 
 
 _SECTION = re.compile(r"^%([A-Za-z]+)\s*$")

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from envkit_cli import CliResult, run_envkit, run_inprocess
 
-from .helpers import BAD_PROFILES, DATA, CliResult, run_envkit, run_inprocess
+from .helpers import BAD_PROFILES, DATA
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
+from envkit_cli import run_envkit, run_inprocess
 
 from envkit.errors import EnvkitError
 from envkit.launch import LaunchPlan, launch_argv
@@ -27,7 +28,7 @@ from envkit.profile.cuda import (
 from envkit.profile.load import _merge
 from envkit.recipe.bases import load_base
 
-from .helpers import BAD_PROFILES, REPO, SHIPPED_SITES, run_envkit, run_inprocess
+from .helpers import BAD_PROFILES, REPO, SHIPPED_SITES
 
 # --- envkit site schema -------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from envkit_cli import run_envkit, run_inprocess
 from spython.main.parse.parsers import SingularityParser
 
 from envkit.launch import LaunchPlan, launch_argv
@@ -12,16 +13,7 @@ from envkit.profile import load_profile, profile_hash
 from envkit.recipe.bases import load_base
 from envkit.recipe.service import render_files
 
-from .helpers import (
-    PPC64LE_SITES,
-    SHIPPED_SITES,
-    Definition,
-    labels_of,
-    parse_definition,
-    run_envkit,
-    run_inprocess,
-    section_lines,
-)
+from .helpers import PPC64LE_SITES, SHIPPED_SITES, Definition, labels_of, parse_definition, section_lines
 
 REQUIRED = ("help", "labels", "environment", "post", "test")
 

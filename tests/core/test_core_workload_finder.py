@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from envkit_cli import run_inprocess
 
 from envkit.errors import EnvkitError
 from envkit.profile import load_profile
@@ -14,7 +15,7 @@ from envkit.recipe.layers import workload_layer
 from envkit.recipe.workload_spec import load_workload_spec, workload_dir
 from envkit.train import workload as train_workload
 
-from .helpers import REPO, run_inprocess
+from .helpers import REPO
 
 
 @pytest.fixture

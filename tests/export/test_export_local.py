@@ -12,12 +12,12 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from envkit_cli import envkit_process
 
 from envkit.engines.charliecloud import Charliecloud
 from envkit.engines.manifest import mpi_version
@@ -39,11 +39,8 @@ pytestmark = [
 
 def envkit(*args: str, timeout: float = 3600, extra: dict[str, str] | None = None,
            ) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "ENVKIT_PROFILE_PATH"}
-    env.update(extra or {})
-    env.setdefault("USER", "root" if os.geteuid() == 0 else str(os.getuid()))
-    return subprocess.run([sys.executable, "-m", "envkit.cli", *args, "--store", str(STORE)], env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    env = {"USER": os.environ.get("USER") or ("root" if os.geteuid() == 0 else str(os.getuid())), **(extra or {})}
+    return envkit_process(*args, "--store", str(STORE), env=env, unset=("ENVKIT_PROFILE_PATH",), timeout=timeout)
 
 
 def _report(**facts: object) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from envkit_cli import envkit_process
 
 from envkit.export import registry
 from envkit.export.service import export_source, sha256_file
@@ -22,7 +22,7 @@ pytest.importorskip("oras", reason="pip install 'envkit[export]'")
 
 
 def _envkit(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "envkit.cli", *args], capture_output=True, text=True, cwd=cwd)
+    return envkit_process(*args, cwd=cwd)
 
 
 def test_sif_and_oci_round_trip(loopback_registry: str, tiny_source: ImageSource, tmp_path: Path) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 
 import pytest
+from envkit_cli import envkit_process
 
 from envkit.errors import EnvkitError
 from envkit.export.layout import build_layout, def_sections, pseudo_definitions
@@ -145,7 +145,7 @@ def test_bad_registry_reference(ref: str) -> None:
 
 def test_cli_errors_are_one_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
     def envkit(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "envkit.cli", *args], capture_output=True, text=True)
+        return envkit_process(*args)
 
     for args, needle in ((["verify"], "give --site"), (["verify", str(tmp_path / "none.sif")], "does not exist"),
                          (["export", "--site", "local", "--format", "zip"], "--format must be one of"),

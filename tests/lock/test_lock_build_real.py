@@ -14,11 +14,11 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from envkit_cli import envkit_process
 
 from envkit.build.store import LayerPaths
 from envkit.engines.cache import drop_record, read_record
@@ -36,10 +36,7 @@ REPORT = STORE / "test-report.json"
 
 
 def envkit(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full = {k: v for k, v in os.environ.items() if k != "ENVKIT_PROFILE_PATH"}
-    full.update(env or {})
-    return subprocess.run([sys.executable, "-m", "envkit.cli", *args], env=full, capture_output=True, text=True,
-                          timeout=3600)
+    return envkit_process(*args, env=env, unset=("ENVKIT_PROFILE_PATH",), timeout=3600)
 
 
 def _build(env: dict[str, str] | None = None) -> tuple[subprocess.CompletedProcess[str], float]:

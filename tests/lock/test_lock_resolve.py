@@ -5,14 +5,13 @@ Slow (network): about 20 s each with uv's cache warm, a minute cold.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from envkit_cli import envkit_process
 
 from envkit.lock.files import load_site_lock
 
@@ -31,10 +30,7 @@ def _home(tmp: Path) -> Path:
 
 
 def _envkit(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "ENVKIT_HOME": str(home)}
-    env.pop("ENVKIT_PROFILE_PATH", None)
-    return subprocess.run([sys.executable, "-m", "envkit.cli", *args], env=env, capture_output=True, text=True,
-                          timeout=900)
+    return envkit_process(*args, env={"ENVKIT_HOME": str(home)}, unset=("ENVKIT_PROFILE_PATH",), timeout=900)
 
 
 def _set_version(home: Path, name: str, version: str) -> None:

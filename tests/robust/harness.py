@@ -7,12 +7,8 @@ Example:
 
 from __future__ import annotations
 
-import io
 import re
 import subprocess
-import sys
-from contextlib import redirect_stderr, redirect_stdout
-from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -20,12 +16,6 @@ HERE = Path(__file__).resolve().parent
 HOSTILE = HERE / "hostile"
 GOOD = REPO / "tests" / "core" / "data" / "good.yaml"
 ALLOWED_CODES = {0, 1, 2}  # done, the job failed, bad input (70 is a bug; a traceback is never allowed)
-
-
-def envkit_argv() -> list[str]:
-    """The console script beside this interpreter."""
-    script = Path(sys.executable).with_name("envkit")
-    return [str(script)] if script.is_file() else [sys.executable, "-c", "from envkit.cli import main; main()"]
 
 
 def ok_outcome(code: int, out: str, err: str, max_lines: int = 3) -> str:
@@ -46,34 +36,6 @@ def ok_outcome(code: int, out: str, err: str, max_lines: int = 3) -> str:
         if len(lines) > max_lines:
             return f"{len(lines)} error lines"
     return ""
-
-
-@dataclass
-class CliResult:
-    """What an in-process CLI run gave back."""
-
-    code: int
-    out: str
-    err: str
-
-
-def run_inprocess(*args: str) -> CliResult:
-    """Run `envkit.cli.main` in this process: the console script's code path, minus the start-up."""
-    from envkit.cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    saved = sys.argv
-    sys.argv = ["envkit", *args]
-    code = 0
-    try:
-        with redirect_stdout(out), redirect_stderr(err):
-            try:
-                main()
-            except SystemExit as exc:
-                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    finally:
-        sys.argv = saved
-    return CliResult(code, out.getvalue(), err.getvalue())
 
 
 # A planted payload calls `pwned`, a program only the sandbox's PATH has; it leaves a mark when run.

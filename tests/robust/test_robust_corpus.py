@@ -11,8 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from envkit_cli import run_inprocess
 
-from .harness import HOSTILE, REPO, ok_outcome, run_inprocess
+from .harness import HOSTILE, REPO, ok_outcome
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import hostile_corpus  # noqa: E402

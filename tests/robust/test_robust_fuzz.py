@@ -33,12 +33,13 @@ from typing import Any
 
 import pytest
 import yaml
+from envkit_cli import run_inprocess
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from envkit.errors import EnvkitError
 
-from .harness import GOOD, PAYLOADS, REPO, ok_outcome, run_inprocess, run_sandboxed, shell_sections
+from .harness import GOOD, PAYLOADS, REPO, ok_outcome, run_sandboxed, shell_sections
 
 SCALE = int(os.environ.get("ENVKIT_FUZZ_EXAMPLES", "0"))
 FUZZ = settings(max_examples=SCALE or 60, deadline=None, derandomize=not SCALE,

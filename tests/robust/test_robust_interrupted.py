@@ -14,8 +14,9 @@ import time
 from pathlib import Path
 
 import pytest
+from envkit_cli import envkit_argv
 
-from .harness import REPO, envkit_argv
+from .harness import REPO
 
 pytestmark = pytest.mark.slow
 

@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 import yaml
+from envkit_cli import run_inprocess
 
-from .harness import GOOD, REPO, run_inprocess
+from .harness import GOOD, REPO
 
 GOOD_DATA: dict[str, Any] = yaml.safe_load(GOOD.read_text())
 

@@ -14,8 +14,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from envkit_cli import envkit_argv, run_inprocess
 
-from .harness import REPO, envkit_argv, run_inprocess
+from .harness import REPO
 
 UMASKS = [(0o022, 0o644, 0o755), (0o002, 0o664, 0o775)]
 

@@ -1,4 +1,4 @@
-"""CLI glue: `envkit data aigw|aides` and `envkit train`, registered here as envkit.cli registers them."""
+"""CLI glue: `envkit data aigw|aides` and `envkit train`, run through the envkit app itself."""
 
 from __future__ import annotations
 
@@ -6,24 +6,8 @@ import subprocess
 import sys
 
 import pytest
-import typer
-from typer.testing import CliRunner
+from envkit_cli import run_inprocess
 from wl_helpers import env
-
-from envkit.commands import data_cmd, train_cmd
-
-
-@pytest.fixture(scope="module")
-def cli() -> typer.Typer:
-    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
-
-    @app.callback()
-    def main() -> None:
-        """envkit"""
-
-    app.add_typer(data_cmd.app, name="data")
-    app.command("train", context_settings=train_cmd.CONTEXT, add_help_option=False)(train_cmd.train)
-    return app
 
 
 def test_importing_the_commands_is_cheap():
@@ -44,25 +28,25 @@ def test_importing_the_commands_is_cheap():
     (["train", "aigw", "--steps", "0"], "--steps"),
     (["train", "aigw", "--dist", "mpi"], "--dist"),
 ])
-def test_bad_input_is_one_line(cli, tmp_path, args, message):
+def test_bad_input_is_one_line(tmp_path, args, message):
     (tmp_path / "file").write_text("")
-    res = CliRunner().invoke(cli, [a.replace("{tmp}", str(tmp_path)) for a in args])
-    assert res.exit_code == 2
+    res = run_inprocess(*[a.replace("{tmp}", str(tmp_path)) for a in args])
+    assert res.code == 2
     lines = [s for s in res.output.splitlines() if s.strip()]
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], res.output
     assert "Traceback" not in res.output
 
 
-def test_data_commands_generate(cli, tmp_path):
-    res = CliRunner().invoke(cli, ["data", "aigw", "--n", "6", "-o", str(tmp_path / "gw"), "--workers", "1"])
-    assert res.exit_code == 0 and "train/val/test 5/1/0" in res.output
-    res = CliRunner().invoke(cli, ["data", "aides", "--n", "10", "-o", str(tmp_path / "des"), "--size", "32",
+def test_data_commands_generate(tmp_path):
+    res = run_inprocess(*["data", "aigw", "--n", "6", "-o", str(tmp_path / "gw"), "--workers", "1"])
+    assert res.code == 0 and "train/val/test 5/1/0" in res.output
+    res = run_inprocess(*["data", "aides", "--n", "10", "-o", str(tmp_path / "des"), "--size", "32",
                                    "--workers", "1", "--preview", str(tmp_path / "p.png")])
-    assert res.exit_code == 0 and (tmp_path / "p.png").is_file() and (tmp_path / "des" / "train.h5").is_file()
+    assert res.code == 0 and (tmp_path / "p.png").is_file() and (tmp_path / "des" / "train.h5").is_file()
 
 
-def test_train_command_runs_and_helps(cli, tmp_path, tiny):
-    res = CliRunner().invoke(cli, ["train", tiny, "--steps", "2", "--results", str(tmp_path), "--run-id", "t"])
-    assert res.exit_code == 0 and (tmp_path / "t" / "metrics.json").is_file()
-    res = CliRunner().invoke(cli, ["train", "--help"])
-    assert res.exit_code == 0 and "--checkpoint-every" in res.output
+def test_train_command_runs_and_helps(tmp_path, tiny):
+    res = run_inprocess(*["train", tiny, "--steps", "2", "--results", str(tmp_path), "--run-id", "t"])
+    assert res.code == 0 and (tmp_path / "t" / "metrics.json").is_file()
+    res = run_inprocess(*["train", "--help"])
+    assert res.code == 0 and "--checkpoint-every" in res.output

@@ -7,9 +7,8 @@ import json
 
 import h5py
 import numpy as np
-from typer.testing import CliRunner
+from envkit_cli import run_inprocess
 
-from envkit.cli import app
 from envkit.data import aides, plan
 
 
@@ -20,15 +19,15 @@ def test_paper_aigw_size_is_608_gb():
 
 
 def test_data_refuses_when_the_disk_is_short(tmp_path):
-    out = CliRunner().invoke(app, ["data", "aides", "--n", "4000000000", "--size", "299", "-o", str(tmp_path / "d")])
-    assert out.exit_code == 2 and "--ignore-disk" in out.output and "needed" in out.output
+    out = run_inprocess(*["data", "aides", "--n", "4000000000", "--size", "299", "-o", str(tmp_path / "d")])
+    assert out.code == 2 and "--ignore-disk" in out.output and "needed" in out.output
     assert not (tmp_path / "d").exists()
 
 
 def test_data_prints_the_estimate_then_generates(tmp_path):
-    out = CliRunner().invoke(app, ["data", "aides", "--n", "6", "--size", "16", "-o", str(tmp_path / "d"),
+    out = run_inprocess(*["data", "aides", "--n", "6", "--size", "16", "-o", str(tmp_path / "d"),
                                    "--workers", "1"])
-    assert out.exit_code == 0, out.output
+    assert out.code == 0, out.output
     assert "on disk" in out.output and "estimate" in out.output and (tmp_path / "d" / "test.h5").is_file()
 
 

@@ -6,9 +6,8 @@ import json
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
+from envkit_cli import run_inprocess
 
-from envkit.cli import app
 from envkit.evaluate import classify, curves, gw
 from envkit.train import runner
 from envkit.train.config import parse_args
@@ -72,18 +71,18 @@ def test_run_ends_with_test_metrics_and_evaluate_repeats_them(tmp_path, tiny):
     assert (tmp_path / "r" / "curves.png").stat().st_size > 10_000 and len(m["epochs"]) == 3
     first = json.loads((tmp_path / "r" / "evaluation.json").read_text())
     (tmp_path / "r" / "evaluation.json").unlink()
-    out = CliRunner().invoke(app, ["evaluate", "r", "--results", str(tmp_path)])
-    assert out.exit_code == 0, out.output
+    out = run_inprocess(*["evaluate", "r", "--results", str(tmp_path)])
+    assert out.code == 0, out.output
     again = json.loads((tmp_path / "r" / "evaluation.json").read_text())
     assert again["metrics"] == pytest.approx(first["metrics"], rel=1e-6) and "mae" in out.output
 
 
 def test_evaluate_errors_are_one_line(tmp_path):
-    out = CliRunner().invoke(app, ["evaluate", "nope", "--results", str(tmp_path)])
-    assert out.exit_code == 2 and "no such run folder" in out.output
+    out = run_inprocess(*["evaluate", "nope", "--results", str(tmp_path)])
+    assert out.code == 2 and "no such run folder" in out.output
     (tmp_path / "r").mkdir()
-    out = CliRunner().invoke(app, ["evaluate", str(tmp_path / "r")])
-    assert out.exit_code == 2 and "no metrics.json" in out.output
+    out = run_inprocess(*["evaluate", str(tmp_path / "r")])
+    assert out.code == 2 and "no metrics.json" in out.output
 
 
 @pytest.mark.slow
