@@ -47,7 +47,7 @@ def main() -> int:
     from envkit.profile import list_sites
 
     sites = list_sites()
-    render_all = [sys.executable, "-c", "import sys\nfrom envkit.recipe.service import render_files\n"
+    render_all = [sys.executable, "-c", "import sys\nfrom envkit.recipe.site_files import render_files\n"
                   "for s in sys.argv[1:]:\n    render_files(s, 'site', None, 'singularity')", *sites]
     figures = {
         "envkit --help": {**timed([*ENVKIT, "--help"], args.repeat), "imports_torch": imports_torch("--help")},

@@ -45,7 +45,7 @@ def export_cmd(
     Example: envkit export --site local --format sif
     """
     from envkit.build.progress import reporter_for
-    from envkit.export.service import export_site
+    from envkit.export.artifact import export_site
 
     result = export_site(build_options(site, engine, store, workload), fmt, output, reporter_for(True, False)
                          if quiet or as_json else reporter_for(False, False))
@@ -83,7 +83,7 @@ def push_cmd(
     with tempfile.TemporaryDirectory(prefix="envkit-push-") as work:
         if site is not None:
             from envkit.build.progress import reporter_for
-            from envkit.export.service import default_name, export_site
+            from envkit.export.artifact import default_name, export_site
 
             opts = build_options(site, engine, store, workload)
             file = export_site(opts, fmt, Path(work) / default_name("image", fmt), reporter_for(True, False)).path

@@ -27,7 +27,7 @@ def render_cmd(
 ) -> None:
     """Render a definition file for a site. Example: envkit render --site hal --layer base -o base.def"""
     from envkit.recipe.formats import FORMATS
-    from envkit.recipe.service import render_files
+    from envkit.recipe.site_files import render_files
 
     if fmt not in FORMATS:
         raise EnvkitError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")

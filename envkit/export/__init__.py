@@ -2,7 +2,7 @@
 assembled without Apptainer or root, checked, and moved through an OCI registry.
 
 Modules (one job each): layout (Apptainer's /.singularity.d/), sbom (SPDX 2.3), squash (mksquashfs),
-sif (siftool), oci (umoci, skopeo), source (what an export reads), service (export), verify (checks),
+sif (siftool), oci (umoci, skopeo), source (what an export reads), artifact (export), verify (checks),
 registry (push/pull with oras and skopeo), mount (run from a squashfs or SIF partition).
 
 Example:

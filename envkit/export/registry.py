@@ -98,7 +98,7 @@ def _check(response: Any, ref: str) -> None:
 
 def pull_sif(ref: str, out: Path, plain_http: bool | None = None) -> Path:
     """Pull the SIF at `ref` into `out` (whole or not at all); its sha256 must equal the manifest's digest."""
-    from envkit.export.service import sha256_file
+    from envkit.export.artifact import sha256_file
 
     host, repo, tag = split_ref(ref)
     plain = is_loopback(host) if plain_http is None else plain_http

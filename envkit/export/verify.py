@@ -98,7 +98,7 @@ def _check_sha256(path: Path, report: ArtifactReport) -> None:
     side = path.with_name(path.name + ".sha256")
     if not side.is_file():
         return
-    from envkit.export.service import sha256_file
+    from envkit.export.artifact import sha256_file
 
     want = side.read_text().split()[0] if side.read_text().split() else ""
     got = sha256_file(path)

@@ -11,7 +11,7 @@ from spython.main.parse.parsers import SingularityParser
 from envkit.launch import LaunchPlan, launch_argv
 from envkit.profile import load_profile, profile_hash
 from envkit.recipe.bases import load_base
-from envkit.recipe.service import render_files
+from envkit.recipe.site_files import render_files
 
 from .helpers import PPC64LE_SITES, SHIPPED_SITES, Definition, labels_of, parse_definition, section_lines
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from envkit.export.service import export_source
+from envkit.export.artifact import export_source
 from envkit.export.sif import list_objects, read_object
 from envkit.export.source import ImageSource
 from envkit.export.verify import verify_artifact

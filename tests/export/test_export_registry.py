@@ -11,7 +11,7 @@ import pytest
 from envkit_cli import envkit_process
 
 from envkit.export import registry
-from envkit.export.service import export_source, sha256_file
+from envkit.export.artifact import export_source, sha256_file
 from envkit.export.source import ImageSource
 from envkit.export.verify import verify_artifact
 

@@ -130,7 +130,7 @@ def _check(args: tuple[str, ...]) -> tuple[int, str]:
 
 def _sandbox_all(site: str, scratch: Path) -> int:
     """Render every layer/format of a validated profile and run each shell part in the sandbox."""
-    from envkit.recipe.service import render_files
+    from envkit.recipe.site_files import render_files
 
     ran = 0
     for layer in ("base", "site"):
