@@ -44,8 +44,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--block", type=int, default=16, help="contiguous samples per read")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
-    p.add_argument("--precision", default="fp32", help="accepted for symmetry; data stays float32")
-    p.add_argument("--compile", action="store_true", help="accepted for symmetry; no effect")
     a = p.parse_args(argv)
     dev = torch.device("cuda" if a.device == "cuda" or (a.device == "auto" and torch.cuda.is_available())
                        else "cpu")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+import subprocess
 import sys
 from pathlib import Path
 
@@ -76,7 +78,14 @@ def test_hostile_runner_arguments_stay_single_argv_elements(tmp_path: Path) -> N
     argv = compose(load_profile("local"), RunRequest(site="local", workload="aigw", np=2, results=tmp_path,
                                                      args=["--set", HOSTILE]), _container())
     assert argv[-1] == HOSTILE and argv[-2] == "--set"
-    assert not Path("/tmp/envkit-pwned").exists()
+    # The printed line (what --dry-run shows and a batch script holds) run by a real shell, with printf in
+    # the launcher's place: each element comes back whole and the planted command never runs.
+    mark = tmp_path / "pwned"
+    line = shlex.join(["printf", "%s\\0", *argv[1:]]).replace("/tmp/envkit-pwned", str(mark))
+    shown = subprocess.run(["bash", "-c", line], capture_output=True, text=True, check=True).stdout
+    expected = [a.replace("/tmp/envkit-pwned", str(mark)) for a in argv[1:]]
+    assert shown.split("\0")[:-1] == expected
+    assert not mark.exists()
 
 
 @pytest.mark.parametrize(("np_", "nodes", "message"), [
