@@ -29,16 +29,6 @@ ARCH_ALIASES = {"amd64": "x86_64", "x64": "x86_64", "arm64": "aarch64", "ppc64el
 
 
 @dataclass(frozen=True)
-class Finding:
-    """One check's outcome."""
-
-    check: str
-    status: Status
-    message: str
-    fix: str = ""
-
-
-@dataclass(frozen=True)
 class HostFacts:
     """What doctor needs to know about the host (gather_host reads them from this machine)."""
 
@@ -49,6 +39,20 @@ class HostFacts:
     engine: str
     engine_version: str | None      # None: the engine is not installed
     path_exists: Callable[[str], bool] = field(default=os.path.exists, compare=False)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One check's outcome: ok, warn or fail, with the fix when there is one.
+
+    >>> Finding("arch", "fail", "image is x86_64, this host is ppc64le", "build on the site").status
+    'fail'
+    """
+
+    check: str
+    status: Status
+    message: str
+    fix: str = ""
 
 
 def _first_line(argv: list[str]) -> str | None:
