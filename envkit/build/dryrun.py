@@ -3,8 +3,8 @@
 Example:
     >>> from envkit.build.plan import BuildOptions, plan_build
     >>> opts = BuildOptions(site="hal", dry_run=True, store=Path("/store"))
-    >>> dry_run_lines(plan_build(opts), opts)[2]
-    '# definition: /store/singularity/defs/envkit-base-hal.def  (= envkit render --site hal --layer base)'
+    >>> dry_run_lines(plan_build(opts), opts)[2]  # doctest: +ELLIPSIS
+    '# definition: /store/singularity/defs/envkit-base-ppc64le-cuda11.2-...def  (= envkit render --site hal ...)'
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ For each layer (base, site, then workload if asked):
 
 Example:
     >>> opts = BuildOptions(site="hal", dry_run=True)
-    >>> [p.layer.tag for p in plan_build(opts).layers]
-    ['envkit-base-hal', 'envkit-hal']
+    >>> [p.layer.tag for p in plan_build(opts).layers]  # doctest: +ELLIPSIS
+    ['envkit-base-ppc64le-cuda11.2-...', 'envkit-hal']
 """
 
 from __future__ import annotations

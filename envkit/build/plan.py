@@ -5,8 +5,8 @@ it copies, or the engine's version), or its image is gone; `--rebuild` forces it
 
 Example:
     >>> opts = BuildOptions(site="hal", dry_run=True)
-    >>> [(p.layer.tag, p.needs_build) for p in plan_build(opts).layers]
-    [('envkit-base-hal', True), ('envkit-hal', True)]
+    >>> [(p.layer.tag, p.needs_build) for p in plan_build(opts).layers]  # doctest: +ELLIPSIS
+    [('envkit-base-ppc64le-cuda11.2-...', True), ('envkit-hal', True)]
 """
 
 from __future__ import annotations

@@ -55,6 +55,11 @@ class DocContext:
         return f"{tag}{self.engine.image_suffix}"
 
     @property
+    def base_tag(self) -> str:
+        """The base layer's image name (a placeholder when the base has no image for the site)."""
+        return self.base_layer.tag if self.base_layer is not None else f"{self.profile.base}-(no image for this site)"
+
+    @property
     def site_image(self) -> str:
         """The site layer's image file, the one users run."""
         from envkit.recipe.layers import site_tag

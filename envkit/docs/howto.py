@@ -20,7 +20,7 @@ from envkit.docs.context import ENGINE_NAMES, DocContext
 from envkit.docs.model import DocCommand, DocSection, Fact
 from envkit.errors import EnvkitError
 from envkit.launch.run import RunRequest, compose, container_for, rendezvous
-from envkit.recipe.layers import base_tag, site_tag, workload_tag
+from envkit.recipe.layers import site_tag, workload_tag
 
 DEFAULT_WORKLOADS = ("aigw", "resnet50", "aides")
 CLI = "envkit CLI"
@@ -59,7 +59,7 @@ def build(ctx: DocContext) -> DocSection:
     ]
     build_argv = getattr(ctx.engine, "build_argv", None)
     if build_argv is not None:
-        for layer, tag in (("base", base_tag(p)), ("site", site_tag(p))):
+        for layer, tag in (("base", ctx.base_tag), ("site", site_tag(p))):
             line = shlex.join(build_argv(f"{layer}.def", image_file(ctx, tag), fakeroot=p.container.fakeroot))
             cmds.append(DocCommand(f"The engine's build line for the {layer} layer", line,
                                 f"{ctx.src('container')}; envkit/engines"))
@@ -70,7 +70,7 @@ def build(ctx: DocContext) -> DocSection:
         facts.append(Fact("Site build note", p.container.build_note, ctx.src("container")))
     return DocSection("build", "Build the image", facts=tuple(facts), commands=tuple(cmds),
                    intro=f"Images are built in three layers with {ENGINE_NAMES[p.container.engine]}: "
-                         f"{base_tag(p)} -> {site_tag(p)} -> {workload_tag(p, '<workload>')}.")
+                         f"{ctx.base_tag} -> {site_tag(p)} -> {workload_tag(p, '<workload>')}.")
 
 
 def podman_route(ctx: DocContext) -> list[DocCommand]:
@@ -80,7 +80,7 @@ def podman_route(ctx: DocContext) -> list[DocCommand]:
     src = "[read: olcf-user-docs containers_on_summit] podman build, podman save, apptainer build docker-archive://"
     lines = [
         f"envkit render --site {site} --layer base --format docker -o podman/base/Dockerfile",
-        f"podman build -t {base_tag(p)} podman/base",
+        f"podman build -t {ctx.base_tag} podman/base",
         f"envkit render --site {site} --layer site --format docker -o podman/site/Dockerfile",
         f"podman build -t {tag} podman/site",
         f"podman save -o {tag}.tar {tag}",

@@ -13,7 +13,7 @@ from __future__ import annotations
 from envkit.docs.context import ENGINE_NAMES, FABRIC_NAMES, MPI_NAMES, TRANSPORT_NAMES, DocContext
 from envkit.docs.model import DocSection, Fact
 from envkit.profile.cuda import MINOR_COMPAT_FLOOR, driver_ok, major_minor, min_driver
-from envkit.recipe.layers import base_tag, mpi_prefix, site_tag, workload_tag
+from envkit.recipe.layers import mpi_prefix, site_tag, workload_tag
 from envkit.recipe.render import shell_quote
 
 CUDA_NOTES = "envkit/profile/cuda.py: NVIDIA CUDA Toolkit release notes, table of toolkit and driver versions"
@@ -170,7 +170,7 @@ def container(ctx: DocContext) -> DocSection:
         Fact("Container engine", f"{ENGINE_NAMES[c.engine]} {c.version}", ctx.src("container")),
         Fact("Bind mounts", ", ".join(binds) if binds else "none", ctx.src("container")),
         Fact("Unprivileged builds (--fakeroot)", "yes" if c.fakeroot else "no", ctx.src("container")),
-        Fact("Image names", f"{base_tag(p)} (base) -> {site_tag(p)} (site) -> {workload_tag(p, '<workload>')}",
+        Fact("Image names", f"{ctx.base_tag} (base) -> {site_tag(p)} (site) -> {workload_tag(p, '<workload>')}",
              "envkit/recipe/layers.py"),
     ]
     return DocSection("container", "Container engine", facts=tuple(facts))

@@ -7,11 +7,15 @@
 Example:
     >>> from envkit.profile import load_profile
     >>> layers = site_layers(load_profile("summit"))
-    >>> [layer.tag for layer in layers]
-    ['envkit-base-summit', 'envkit-summit']
+    >>> [layer.tag.rsplit("-", 1)[0] for layer in layers]
+    ['envkit-base-ppc64le-cuda11.7', 'envkit']
 """
 
 from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import replace
 
 from envkit.errors import EnvkitError
 from envkit.lock.context import recipe_context
@@ -27,8 +31,12 @@ from envkit.resources import relative_to_root
 
 
 def base_tag(profile: Profile) -> str:
-    """Image name of a site's base layer: <base>-<site>."""
-    return f"{profile.base}-{profile.name}"
+    """Image name of a site's base layer: <base>-<arch>-<cuda|cpu>-<digest of what the base installs>.
+
+    The base holds no site name, so sites whose base inputs are equal (same base, platform, MPI build and
+    lock, e.g. `local` and `local-slurm`) get the same tag and share one image instead of building it twice.
+    """
+    return base_layer(profile).tag
 
 
 def site_tag(profile: Profile) -> str:
@@ -78,7 +86,7 @@ def _mpi_url(profile: Profile, base: Base) -> str | None:
 def _labels(profile: Profile, kind: str, extra: dict[str, str] | None = None) -> tuple[tuple[str, str], ...]:
     labels = {
         "org.envkit.layer": kind,
-        "org.envkit.site": profile.name,
+        **({} if kind == "base" else {"org.envkit.site": profile.name}),  # a base is shared by sites
         "org.envkit.base": profile.base,
         "org.envkit.arch": profile.cpu.arch,
         "org.envkit.cuda": profile.cuda.toolkit if profile.cuda else "none",
@@ -126,16 +134,16 @@ def base_layer(profile: Profile) -> Layer:
     files: tuple[tuple[str, str], ...] = ()
     if profile.mpi.install == "host":
         files = ((mpi_prefix(profile), mpi_prefix(profile)),)
-    return Layer(
+    layer = Layer(
         kind="base",
-        tag=base_tag(profile),
+        tag=profile.base,
         image=platform.image,
         files=files,
         post=render_template(f"scripts/{base.recipe}.post.sh.j2", **ctx),
         test=render_template("scripts/base.test.sh.j2", **ctx),
         environment=(("PATH", _search_path(profile)),),
         labels=_labels(profile, "base"),
-        help=f"{base.name} for {profile.name}: {base.description}.",
+        help=f"{base.name}: {base.description}.",
         facts=InstallFacts(
             os_packages=tuple(ctx["os_packages"]),
             os_install=tuple(ctx["apt_install"]),
@@ -144,6 +152,15 @@ def base_layer(profile: Profile) -> Layer:
             horovod_env=tuple(ctx["horovod_env"]) if base.horovod else (),
         ),
     )
+    return replace(layer, tag=f"{profile.base}-{profile.cpu.arch}-"
+                              f"{'cuda' + profile.cuda.toolkit if profile.cuda else 'cpu'}-{_content_digest(layer)}")
+
+
+def _content_digest(layer: Layer) -> str:
+    """Eight hex digits of sha256 over everything a layer installs (image, files, scripts, environment, labels)."""
+    text = json.dumps([layer.image, layer.files, layer.post, layer.test, layer.environment, layer.labels,
+                       layer.help], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
 def _search_path(profile: Profile) -> str:

@@ -17,6 +17,10 @@ from envkit.build.pipeline import BuildOptions, run_build
 from envkit.engines import base as engines_base
 from envkit.engines.apptainer import Apptainer, Singularity
 from envkit.engines.base import get_engine
+from envkit.profile import load_profile as _load_profile
+from envkit.recipe.layers import base_tag as _base_tag
+
+BASE_HAL = _base_tag(_load_profile("hal"))
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -60,14 +64,14 @@ def test_hal_build_hands_singularity_exact_commands(tmp_path: Path, recorded) ->
     assert [lp.status for lp in plan.layers] == ["built", "built"]
     (base_argv, base_cwd, base_def), (site_argv, site_cwd, site_def) = recorded
     assert base_argv[:3] == ["singularity", "build", "--fakeroot"]
-    assert base_argv[3].startswith("envkit-base-hal.tmp-") and base_argv[3].endswith(".sif")
-    assert base_argv[4] == str(root / "defs" / "envkit-base-hal.def")
+    assert base_argv[3].startswith(f"{BASE_HAL}.tmp-") and base_argv[3].endswith(".sif")
+    assert base_argv[4] == str(root / "defs" / f"{BASE_HAL}.def")
     assert "Bootstrap: docker\nFrom: nvidia/cuda:11.2.2-cudnn8-devel-ubuntu18.04" in base_def
     # the site layer is built in the folder holding its parent .sif, which From: names relatively
     assert site_cwd == base_cwd == str(root)
     assert site_argv[:3] == ["singularity", "build", "--fakeroot"]
-    assert "Bootstrap: localimage\nFrom: envkit-base-hal.sif\n" in site_def
-    assert (root / "envkit-base-hal.sif").read_text() == "SIF" and (root / "envkit-hal.sif").is_file()
+    assert f"Bootstrap: localimage\nFrom: {BASE_HAL}.sif\n" in site_def
+    assert (root / f"{BASE_HAL}.sif").read_text() == "SIF" and (root / "envkit-hal.sif").is_file()
     assert not list(root.glob("*.tmp-*"))
 
 
@@ -97,7 +101,7 @@ def test_dry_run_prints_base_site_and_exec(tmp_path: Path) -> None:
     root = tmp_path / "singularity"
     builds = [ln for ln in lines if " build --fakeroot " in ln]
     assert builds == [
-        f"cd {root} && singularity build --fakeroot envkit-base-hal.tmp-XXXXXXXX.sif {root}/defs/envkit-base-hal.def",
+        f"cd {root} && singularity build --fakeroot {BASE_HAL}.tmp-XXXXXXXX.sif {root}/defs/{BASE_HAL}.def",
         f"cd {root} && singularity build --fakeroot envkit-hal.tmp-XXXXXXXX.sif {root}/defs/envkit-hal.def",
     ]
     assert lines[-1].startswith(f"singularity exec --nv --bind /home,/projects {root}/envkit-hal.sif python3 -c ")

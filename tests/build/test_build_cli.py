@@ -10,8 +10,12 @@ from envkit_cli import run_inprocess
 
 from envkit.build.pipeline import BuildOptions, plan_build
 from envkit.build.progress import PlainReporter, RichReporter, SilentReporter, reporter_for
+from envkit.profile import load_profile as _load_profile
+from envkit.recipe.layers import base_tag as _base_tag
 
 from .conftest import FakeEngine
+
+BASE_LOCAL = _base_tag(_load_profile("local"))
 
 
 def _build(store: Path, *extra: str):  # type: ignore[no-untyped-def]
@@ -22,12 +26,12 @@ def test_json_then_quiet_then_plain(tmp_path: Path, fake_engine: type[FakeEngine
     first = _build(tmp_path, "--json")
     assert first.code == 0, first.output
     data = json.loads(first.output)
-    assert [(x["tag"], x["status"]) for x in data["layers"]] == [("envkit-base-local", "built"),
+    assert [(x["tag"], x["status"]) for x in data["layers"]] == [(BASE_LOCAL, "built"),
                                                                   ("envkit-local", "built")]
     assert Path(data["layers"][0]["log"]).is_file()
     assert _build(tmp_path, "--quiet").output == ""
     plain = _build(tmp_path).output
-    assert "base: envkit-base-local up to date" in plain and "site: envkit-local up to date" in plain
+    assert f"base: {BASE_LOCAL} up to date" in plain and "site: envkit-local up to date" in plain
 
 
 def test_dry_run_json_lists_commands(tmp_path: Path, fake_engine: type[FakeEngine]) -> None:
@@ -38,9 +42,9 @@ def test_dry_run_json_lists_commands(tmp_path: Path, fake_engine: type[FakeEngin
 
 
 def test_engine_failure_is_one_line_error(tmp_path: Path, fake_engine: type[FakeEngine]) -> None:
-    fake_engine.fail_on = {"envkit-base-local"}
+    fake_engine.fail_on = {BASE_LOCAL}
     result = _build(tmp_path, "--quiet")
-    assert result.code != 0 and "fake build of envkit-base-local failed" in result.output
+    assert result.code != 0 and f"fake build of {BASE_LOCAL} failed" in result.output
 
 
 def test_reporters(tmp_path: Path, fake_engine: type[FakeEngine]) -> None:
@@ -55,7 +59,7 @@ def test_reporters(tmp_path: Path, fake_engine: type[FakeEngine]) -> None:
     plan.layers[0].status = "built"
     reporter.layer_done(plan.layers[0])
     text = stream.getvalue()
-    assert "building envkit-base-local (never built)" in text and "noise" not in text
+    assert f"building {BASE_LOCAL} (never built)" in text and "noise" not in text
     rich = RichReporter()
     rich.console.file = io.StringIO()
     rich.start(plan)

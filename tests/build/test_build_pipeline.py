@@ -14,8 +14,12 @@ import pytest
 from envkit.build.pipeline import BuildOptions, plan_build, run_build
 from envkit.engines.cache import read_record
 from envkit.errors import EnvkitError
+from envkit.profile import load_profile as _load_profile
+from envkit.recipe.layers import base_tag as _base_tag
 
 from .conftest import REPO, FakeEngine, write_tweaked_local
+
+BASE_LOCAL = _base_tag(_load_profile("local"))
 
 
 def _opts(store: Path, **kw) -> BuildOptions:  # type: ignore[no-untyped-def]
@@ -24,13 +28,27 @@ def _opts(store: Path, **kw) -> BuildOptions:  # type: ignore[no-untyped-def]
 
 def test_first_build_builds_base_then_site(tmp_path: Path, fake_engine: type[FakeEngine]) -> None:
     plan = run_build(_opts(tmp_path))
-    assert fake_engine.builds == ["envkit-base-local", "envkit-local"]
+    assert fake_engine.builds == [BASE_LOCAL, "envkit-local"]
     assert [lp.status for lp in plan.layers] == ["built", "built"]
     for lp in plan.layers:
         record = read_record(lp.paths.record)
         assert record is not None and record["key"] == lp.key
         assert lp.paths.manifest.is_file()
         assert not list(lp.paths.root.glob(f"{lp.layer.tag}.tmp-*"))
+
+
+def test_sites_with_equal_base_inputs_share_one_base_image(tmp_path: Path, fake_engine: type[FakeEngine]) -> None:
+    # local-slurm differs from local only in scheduler and launcher: its base is local's, built once.
+    run_build(_opts(tmp_path))
+    fake_engine.builds.clear()
+    plan = run_build(_opts(tmp_path, site="local-slurm"))
+    assert fake_engine.builds == ["envkit-local-slurm"]
+    assert [(lp.layer.tag, lp.status) for lp in plan.layers] == [(BASE_LOCAL, "up to date"),
+                                                                 ("envkit-local-slurm", "built")]
+    # local-mpich's base installs MPICH instead of Open MPI: another image.
+    fake_engine.builds.clear()
+    run_build(_opts(tmp_path, site="local-mpich"))
+    assert fake_engine.builds[0] != BASE_LOCAL and fake_engine.builds[1:] == ["envkit-local-mpich"]
 
 
 def test_noop_build_calls_no_engine_and_is_fast(tmp_path: Path, fake_engine: type[FakeEngine],
@@ -63,7 +81,7 @@ def test_rebuild_flag_rebuilds_every_layer(tmp_path: Path, fake_engine: type[Fak
     run_build(_opts(tmp_path))
     fake_engine.builds.clear()
     run_build(_opts(tmp_path, rebuild=True))
-    assert fake_engine.builds == ["envkit-base-local", "envkit-local"]
+    assert fake_engine.builds == [BASE_LOCAL, "envkit-local"]
 
 
 def test_recipe_change_in_base_rebuilds_both(tmp_path: Path, fake_engine: type[FakeEngine],
@@ -79,8 +97,9 @@ def test_recipe_change_in_base_rebuilds_both(tmp_path: Path, fake_engine: type[F
     monkeypatch.setenv("ENVKIT_HOME", str(tmp_path / "home"))
     plan = run_build(_opts(store))
     assert "touch /etc/admin-step" in plan.layers[0].layer.post
-    assert fake_engine.builds == ["envkit-base-local", "envkit-local"]   # the site's parent changed
-    assert [lp.reason for lp in plan.layers] == ["inputs changed", "inputs changed"]  # the parent key is an input
+    changed = plan.layers[0].layer.tag   # a base that installs something else is another image
+    assert changed != BASE_LOCAL and fake_engine.builds == [changed, "envkit-local"]   # the site's parent changed
+    assert [lp.reason for lp in plan.layers] == ["never built", "inputs changed"]  # the parent key is an input
     fake_engine.builds.clear()
     run_build(_opts(store))
     assert fake_engine.builds == []
@@ -105,7 +124,7 @@ def test_failed_build_keeps_previous_image_and_record(tmp_path: Path, fake_engin
 
 def test_stale_temporary_images_are_removed(tmp_path: Path, fake_engine: type[FakeEngine]) -> None:
     plan = plan_build(_opts(tmp_path))
-    stale = plan.root / "envkit-base-local.tmp-deadbeef"
+    stale = plan.root / f"{BASE_LOCAL}.tmp-deadbeef"
     stale.mkdir(parents=True)
     run_build(_opts(tmp_path))
     assert not stale.exists()
@@ -127,7 +146,7 @@ def test_two_builds_at_once_build_each_layer_once(tmp_path: Path, fake_engine: t
     for t in threads:
         t.join()
     assert not errors
-    assert sorted(fake_engine.builds) == ["envkit-base-local", "envkit-local"]
+    assert sorted(fake_engine.builds) == [BASE_LOCAL, "envkit-local"]
 
 
 def test_layer_and_workload_options(tmp_path: Path, fake_engine: type[FakeEngine]) -> None:

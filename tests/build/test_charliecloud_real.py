@@ -25,8 +25,12 @@ from envkit_cli import envkit_process
 from envkit.build.pipeline import BuildOptions, run_build
 from envkit.engines.cache import read_record
 from envkit.engines.charliecloud import Charliecloud
+from envkit.profile import load_profile as _load_profile
+from envkit.recipe.layers import base_tag as _base_tag
 
 from .conftest import write_tweaked_local
+
+BASE_LOCAL = _base_tag(_load_profile("local"))
 
 pytestmark = [
     pytest.mark.container, pytest.mark.slow,
@@ -85,10 +89,10 @@ def test_image_runs_torch_mpi4py_and_two_mpi_ranks(local_image: str) -> None:
 
 
 def test_base_came_from_debootstrap_not_a_registry(local_image: str) -> None:
-    log = (STORE / "charliecloud" / "envkit-base-local.build.log").read_text(errors="replace")
+    log = (STORE / "charliecloud" / f"{BASE_LOCAL}.build.log").read_text(errors="replace")
     assert "FROM debian:bookworm" in log and "pulling image" not in log.lower()
     assert (STORE / "charliecloud" / "storage" / "img" / "debian+bookworm").is_dir()
-    meta = json.loads((STORE / "charliecloud" / "storage" / "img" / "envkit-base-local" / "ch" /
+    meta = json.loads((STORE / "charliecloud" / "storage" / "img" / BASE_LOCAL / "ch" /
                        "metadata.json").read_text())
     assert not [k for k in meta.get("arg", {}) if k.startswith("PIP_") or k == "BASH_ENV"]  # no host settings kept
 

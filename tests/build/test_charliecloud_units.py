@@ -30,9 +30,13 @@ from envkit.engines.staging import BuildExtras, sweep_staging
 from envkit.engines.swap import promote, recover
 from envkit.errors import EnvkitError
 from envkit.profile import load_profile
+from envkit.profile import load_profile as _load_profile
 from envkit.recipe.formats import render_dockerfile, render_layer
 from envkit.recipe.goldens import shipped_sites
 from envkit.recipe.layers import base_layer, site_layer, workload_layer
+from envkit.recipe.layers import base_tag as _base_tag
+
+BASE_LOCAL = _base_tag(_load_profile("local"))
 
 
 def test_exec_argv_clears_host_env_before_loading_image_env() -> None:
@@ -67,7 +71,7 @@ def test_key_form_is_the_rendered_dockerfile_less_comments_and_labels(site: str)
 def test_build_args_are_declared_after_from_by_the_template() -> None:
     layer = site_layer(load_profile("local"))
     out = render_dockerfile(layer, "local", build_args=["PIP_CERT", "BASH_ENV"]).splitlines()
-    at = out.index("FROM envkit-base-local")
+    at = out.index(f"FROM {BASE_LOCAL}")
     assert out[at + 1:at + 3] == ["ARG PIP_CERT", "ARG BASH_ENV"]
     assert [line for line in out if not line.startswith("ARG ")] == \
         render_layer(layer, "docker", "local")["Dockerfile"].splitlines()
@@ -113,7 +117,7 @@ def test_build_commands_for_a_fresh_base(tmp_path: Path, monkeypatch: pytest.Mon
     assert cmds[4].argv[-2:] == [str(tmp_path / "rootfs" / "bookworm.tar"), "debian:bookworm"]
     build = cmds[-1].argv
     assert build[:5] == ["ch-image", "-s", str(tmp_path / "storage"), "--no-cache", "build"]
-    assert build[5:9] == ["--force", "-t", "envkit-base-local.tmp-1", "-f"]
+    assert build[5:9] == ["--force", "-t", f"{BASE_LOCAL}.tmp-1", "-f"]
     # once the base image exists in the storage, nothing is debootstrapped again
     (tmp_path / "storage" / "img" / "debian+bookworm" / "ch").mkdir(parents=True)
     assert [c.label for c in engine.build_commands(_req(tmp_path, base_layer(load_profile("local"))))] == \

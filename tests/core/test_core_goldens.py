@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from envkit.profile import load_profile
 from envkit.recipe import goldens
+from envkit.recipe.layers import base_tag
 
 from .helpers import REPO, SHIPPED_SITES
 
@@ -27,7 +29,7 @@ def test_every_shipped_site_has_its_files() -> None:
         for layer in ("base", "site"):
             assert f"{site}/{layer}.def" in fresh
             assert f"{site}/docker/{layer}/Dockerfile" in fresh
-        assert f"{site}/docker/base/envkit-base-{site}.post.sh" in fresh
+        assert f"{site}/docker/base/{base_tag(load_profile(site))}.post.sh" in fresh
         assert f"{site}/docker/site/envkit-{site}.test.sh" in fresh
     assert list(fresh) == sorted(fresh)
 

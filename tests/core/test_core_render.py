@@ -11,6 +11,7 @@ from spython.main.parse.parsers import SingularityParser
 from envkit.launch import LaunchPlan, launch_argv
 from envkit.profile import load_profile, profile_hash
 from envkit.recipe.bases import load_base
+from envkit.recipe.layers import base_tag
 from envkit.recipe.site_files import render_files
 
 from .helpers import PPC64LE_SITES, SHIPPED_SITES, Definition, labels_of, parse_definition, section_lines
@@ -41,7 +42,7 @@ def test_render_site_layer_via_cli(site: str) -> None:
     assert first.code == 0 and first.err == "", first.err
     assert first.out == second.out  # byte-identical
     defn = parse_definition(first.out)
-    assert defn.header == {"Bootstrap": "localimage", "From": f"envkit-base-{site}.sif"}
+    assert defn.header == {"Bootstrap": "localimage", "From": f"{base_tag(load_profile(site))}.sif"}
     for section in REQUIRED:
         assert section in defn.sections and section_lines(defn.sections[section]), section
     assert defn.order[:2] == ["help", "labels"] and defn.order[-2:] == ["post", "test"]
@@ -122,7 +123,7 @@ def test_docker_format(site: str, layer: str) -> None:
     names = list(files)
     assert names[0] == "Dockerfile" and len(names) == 3
     docker = files["Dockerfile"].splitlines()
-    tag = f"envkit-base-{site}" if layer == "base" else f"envkit-{site}"
+    tag = base_tag(load_profile(site)) if layer == "base" else f"envkit-{site}"
     instructions = [line for line in docker if line and not line.startswith("#")]
     profile = load_profile(site)
     if layer == "base":
@@ -130,7 +131,7 @@ def test_docker_format(site: str, layer: str) -> None:
                                                         profile.cuda.toolkit if profile.cuda else None)
         assert instructions[0] == f"FROM {platform.image}"
     else:
-        assert instructions[0] == f"FROM envkit-base-{site}"
+        assert instructions[0] == f"FROM {base_tag(profile)}"
     assert f"COPY {tag}.post.sh {tag}.test.sh /opt/envkit/recipes/" in instructions
     assert instructions[-1] == f'RUN ["/bin/bash", "/opt/envkit/recipes/{tag}.post.sh"]'
     assert f'LABEL org.envkit.arch="{_arch(site)}"' in instructions
@@ -209,7 +210,7 @@ def test_spython_parses_the_site_layer_with_a_docker_header(site: str, tmp_path:
     # spython 0.3.14 accepts only `Bootstrap: docker`. Our own parser checks the real header;
     # spython parses a copy whose Bootstrap line (only) is swapped to docker.
     text, defn = _definition(site)
-    assert defn.header == {"Bootstrap": "localimage", "From": f"envkit-base-{site}.sif"}
+    assert defn.header == {"Bootstrap": "localimage", "From": f"{base_tag(load_profile(site))}.sif"}
     assert text.count("Bootstrap: localimage\n") == 1
     with pytest.raises(NotImplementedError):
         _spython(text, tmp_path, "site-as-is.def")

@@ -22,6 +22,10 @@ from envkit_cli import envkit_process
 
 from envkit.build.store import LayerPaths
 from envkit.engines.cache import drop_record, read_record
+from envkit.profile import load_profile as _load_profile
+from envkit.recipe.layers import base_tag as _base_tag
+
+BASE_LOCAL = _base_tag(_load_profile("local"))
 
 pytestmark = [
     pytest.mark.container, pytest.mark.slow,
@@ -69,7 +73,7 @@ def test_two_builds_have_the_same_packages_and_equal_the_lock(first_build: Path,
     proc, seconds = _build()
     assert proc.returncode == 0, proc.stderr[-3000:]
     statuses = {x["tag"]: x["status"] for x in json.loads(proc.stdout)["layers"]}
-    assert statuses == {"envkit-base-local": "up to date", "envkit-local": "up to date", TAG: "built"}
+    assert statuses == {BASE_LOCAL: "up to date", "envkit-local": "up to date", TAG: "built"}
     second = LayerPaths(ROOT, TAG).manifest
     same = envkit("diff", str(first_build), str(second))
     assert same.returncode == 0 and same.stdout.strip().endswith(": identical"), same.stdout

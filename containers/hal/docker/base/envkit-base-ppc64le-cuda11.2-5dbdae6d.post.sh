@@ -1,4 +1,4 @@
-# envkit base layer: envkit-base for site hal (ppc64le, CUDA 11.2)
+# envkit base layer: envkit-base (ppc64le, CUDA 11.2)
 # Every value from the profile or base below is shell-quoted when rendered.
 set -eu
 export DEBIAN_FRONTEND=noninteractive

@@ -1,4 +1,4 @@
-# envkit base layer: envkit-base for site local (x86_64, CUDA none)
+# envkit base layer: envkit-base (x86_64, CUDA none)
 # Every value from the profile or base below is shell-quoted when rendered.
 set -eu
 export DEBIAN_FRONTEND=noninteractive
@@ -16,7 +16,7 @@ mpirun --version | head -n 1 > /opt/envkit/manifest/mpi-version.txt
 
 # 3. Python (the OS python3) and torch
 python3 -m venv /opt/envkit/venv
-# Every Python package comes from the lock containers/local/locks/pylock.base.toml: exact versions, each file checked against
+# Every Python package comes from the site's lock pylock.base.toml: exact versions, each file checked against
 # its sha256 (--require-hashes), no dependency resolved at build time (--no-deps).
 mkdir -p /opt/envkit/locks
 cat > /opt/envkit/locks/base.txt <<'ENVKIT_LOCK'

@@ -1,4 +1,4 @@
-# envkit base layer: envkit-base for site summit (ppc64le, CUDA 11.7)
+# envkit base layer: envkit-base (ppc64le, CUDA 11.7)
 # Every value from the profile or base below is shell-quoted when rendered.
 set -eu
 export DEBIAN_FRONTEND=noninteractive

@@ -1,4 +1,4 @@
-# envkit base layer: envkit-base for site local-slurm (x86_64, CUDA none)
+# envkit base layer: envkit-base (x86_64, CUDA none)
 # Every value from the profile or base below is shell-quoted when rendered.
 set -eu
 export DEBIAN_FRONTEND=noninteractive
@@ -6,17 +6,17 @@ mkdir -p /opt/envkit/src /opt/envkit/manifest
 
 # 1. Operating system packages
 apt-get update
-apt-get install -y --no-install-recommends build-essential=12.9 bzip2=1.0.8-5+b1 'ca-certificates=20250419~deb12u2' cmake=3.25.1-1 curl=7.88.1-10+deb12u15 git=1:2.39.5-0+deb12u3 libopenmpi-dev=4.1.4-3+b1 openmpi-bin=4.1.4-3+b1 pkg-config=1.8.1-1 procps=2:4.0.2-3 python3=3.11.2-1+b1 python3-dev=3.11.2-1+b1 python3-venv=3.11.2-1+b1
+apt-get install -y --no-install-recommends build-essential=12.9 bzip2=1.0.8-5+b1 'ca-certificates=20250419~deb12u2' cmake=3.25.1-1 curl=7.88.1-10+deb12u15 git=1:2.39.5-0+deb12u3 libmpich-dev=4.0.2-3+b1 mpich=4.0.2-3+b1 pkg-config=1.8.1-1 procps=2:4.0.2-3 python3=3.11.2-1+b1 python3-dev=3.11.2-1+b1 python3-venv=3.11.2-1+b1
 rm -rf /var/lib/apt/lists/*
 
-# 2. MPI: openmpi 4.1.4, hybrid model, installed from distro
+# 2. MPI: mpich 4.0.2, hybrid model, installed from distro
 # The distribution's MPI package matches the host's (installed with the OS packages above).
 export PATH=/usr/bin:"$PATH"
 mpirun --version | head -n 1 > /opt/envkit/manifest/mpi-version.txt
 
 # 3. Python (the OS python3) and torch
 python3 -m venv /opt/envkit/venv
-# Every Python package comes from the lock containers/local-slurm/locks/pylock.base.toml: exact versions, each file checked against
+# Every Python package comes from the site's lock pylock.base.toml: exact versions, each file checked against
 # its sha256 (--require-hashes), no dependency resolved at build time (--no-deps).
 mkdir -p /opt/envkit/locks
 cat > /opt/envkit/locks/base.txt <<'ENVKIT_LOCK'
