@@ -17,7 +17,6 @@ tar -xf /tmp/envkit-mpi/mpi.tar -C /tmp/envkit-mpi --strip-components=1
 (cd /tmp/envkit-mpi && ./configure --prefix=/opt/mpi --disable-static --with-ucx=/usr --with-slurm --with-pmix=internal --with-cuda=/usr/local/cuda && make -j"$(nproc)" install)
 rm -rf /tmp/envkit-mpi
 export PATH=/opt/mpi/bin:"$PATH"
-mpirun --version | head -n 1 > /opt/envkit/manifest/mpi-version.txt
 
 # 3. Python 3.10 and torch
 curl -fsSL -o /tmp/miniforge.sh https://github.com/conda-forge/miniforge/releases/download/24.3.0-0/Miniforge3-24.3.0-0-Linux-ppc64le.sh
@@ -30,6 +29,9 @@ rm -f /tmp/miniforge.sh
 
 # 4. mpi4py, compiled against the image's MPI
 MPICC=/opt/mpi/bin/mpicc /opt/envkit/venv/bin/pip install --no-cache-dir --no-binary=mpi4py mpi4py
+
+# The MPI the image carries, as its library names itself (no launcher is asked: not every MPI family ships one).
+/opt/envkit/venv/bin/python -c 'import mpi4py; mpi4py.rc.initialize = False; from mpi4py import MPI; print(MPI.Get_library_version().splitlines()[0].strip(" \t\0"))' > /opt/envkit/manifest/mpi-version.txt
 
 # 5. Horovod 0.28.1 with MPI and Gloo and NCCL
 rm -rf /tmp/envkit-horovod

@@ -14,7 +14,6 @@ rm -rf /var/lib/apt/lists/*
 # The host's MPI tree was copied to /opt/ibm/spectrum_mpi by %files; at run time the host's is bound over it.
 test -x /opt/ibm/spectrum_mpi/bin/mpicc
 export PATH=/opt/ibm/spectrum_mpi/bin:"$PATH"
-mpirun --version | head -n 1 > /opt/envkit/manifest/mpi-version.txt
 
 # 3. Python 3.10 and torch
 curl -fsSL -o /tmp/miniforge.sh https://github.com/conda-forge/miniforge/releases/download/24.3.0-0/Miniforge3-24.3.0-0-Linux-ppc64le.sh
@@ -27,6 +26,11 @@ rm -f /tmp/miniforge.sh
 
 # 4. mpi4py, compiled against the image's MPI
 MPICC=/opt/ibm/spectrum_mpi/bin/mpicc /opt/envkit/venv/bin/pip install --no-cache-dir --no-binary=mpi4py mpi4py
+
+# The MPI the image carries, as its library names itself (no launcher is asked: not every MPI family ships one).
+# A copied host tree may need the host's other libraries to load (they are bound at run time): say so, don't fail.
+/opt/envkit/venv/bin/python -c 'import mpi4py; mpi4py.rc.initialize = False; from mpi4py import MPI; print(MPI.Get_library_version().splitlines()[0].strip(" \t\0"))' > /opt/envkit/manifest/mpi-version.txt \
+  || printf '%s\n' 'not loadable at build time (it needs libraries of the host, bound at run time): spectrum 10.4.0.3' > /opt/envkit/manifest/mpi-version.txt
 
 # 5. Horovod 0.28.1 with MPI and Gloo and NCCL
 rm -rf /tmp/envkit-horovod
