@@ -17,6 +17,7 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import subprocess
 from dataclasses import dataclass
@@ -87,13 +88,22 @@ def job_script(profile: Profile, req: RunRequest, opts: JobOptions, argv: list[s
     scheduler = get_scheduler(profile.scheduler.kind)
     spec = job_spec(profile, req, opts, argv, workdir)
     return render_template(f"jobs/{scheduler.name}.sh.j2",
-                           job=_Context(spec, scheduler.directives(spec)))
+                           job=_Context(spec, scheduler.directives(spec), scheduler.prefix))
+
+
+def job_header(profile: Profile, req: RunRequest, opts: JobOptions | None = None) -> str:
+    """The head of the script `job_script` writes for this request: the interpreter line and the scheduler's
+    directives, from the same template and Scheduler class (the help-desk pages show it)."""
+    prefix = get_scheduler(profile.scheduler.kind).prefix + " "
+    lines = job_script(profile, req, opts or JobOptions(), argv=[]).splitlines()
+    return "\n".join(itertools.takewhile(lambda line: line.startswith(("#!", prefix)), lines))
 
 
 @dataclass(frozen=True)
 class _Context:
     spec: JobSpec
     directives: list[str]
+    prefix: str
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.spec, name)

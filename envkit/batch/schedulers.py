@@ -75,6 +75,8 @@ class Scheduler(ABC):
 
     name: ClassVar[str]
     program: ClassVar[str]
+    #: What starts each directive line of a job script (`#SBATCH`).
+    prefix: ClassVar[str]
 
     @abstractmethod
     def directives(self, job: JobSpec) -> list[str]:
@@ -140,6 +142,7 @@ class Slurm(Scheduler):
 
     name = "slurm"
     program = "sbatch"
+    prefix = "#SBATCH"
     time_directive, account_directive, queue_directive = "--time={}", "--account={}", "--partition={}"
     job_id_pattern = r"^\s*(\d+)"
 
@@ -176,6 +179,7 @@ class Lsf(Scheduler):
 
     name = "lsf"
     program = "bsub"
+    prefix = "#BSUB"
     time_directive, account_directive, queue_directive = "-W {}", "-P {}", "-q {}"
     job_id_pattern = r"Job <(\d+)>"
 
@@ -203,6 +207,7 @@ class Pbs(Scheduler):
 
     name = "pbs"
     program = "qsub"
+    prefix = "#PBS"
     time_directive, account_directive, queue_directive = "-l walltime={}", "-A {}", "-q {}"
 
     def directives(self, job: JobSpec) -> list[str]:
