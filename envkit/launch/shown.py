@@ -20,7 +20,7 @@ Example:
 from __future__ import annotations
 
 import shlex
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 STORE = Path("/ENVKIT_STORE")
@@ -38,16 +38,24 @@ SHELL_WORDS: dict[str, str] = {
 }
 """Each stand-in and the shell words shown in its place (double-quoted: a folder with a space stays one word)."""
 
+RENDEZVOUS_HOST = "ENVKIT-RDZV-HOST"
+"""Stand-in for the host torchrun meets at, in a batch script: the allocation's first host, known only once the
+job runs; the script reads it from the scheduler's node list into $ENVKIT_RDZV_HOST (envkit.batch.schedulers)."""
 
-def _shown_word(word: str) -> str:
-    for stand_in, shell in SHELL_WORDS.items():
+JOB_WORDS: dict[str, str] = {RENDEZVOUS_HOST: '"$ENVKIT_RDZV_HOST"'}
+"""The stand-ins a job script's launch line may carry and the shell words it shows in their place."""
+
+
+def _shown_word(word: str, words: Mapping[str, str]) -> str:
+    for stand_in, shell in words.items():
         if stand_in in word:
             head, _, tail = word.partition(stand_in)
-            return "".join(p for p in (_shown_word(head) if head else "", shell,
-                                       _shown_word(tail) if tail else ""))
+            return "".join((_shown_word(head, words) if head else "", shell,
+                            _shown_word(tail, words) if tail else ""))
     return shlex.quote(word)
 
 
-def shell_line(argv: Sequence[str]) -> str:
-    """`shlex.join(argv)` with each stand-in shown as its shell words; every other character stays quoted."""
-    return " ".join(_shown_word(word) for word in argv)
+def shell_line(argv: Sequence[str], words: Mapping[str, str] = SHELL_WORDS) -> str:
+    """`shlex.join(argv)` with each stand-in of `words` shown as its shell words; every other character stays
+    quoted (so a line without stand-ins is exactly `shlex.join(argv)`)."""
+    return " ".join(_shown_word(word, words) for word in argv)
