@@ -110,7 +110,10 @@ def run(ctx: DocContext) -> DocSection:
             "As a batch job (writes the job script, submits it, records the job under results/RUN_ID)",
             shlex.join(["envkit", "submit", "--site", p.name, "workloads/aigw", "--nodes", str(nodes), "--",
                         "--preset", "paper"]) + "\n" + "envkit jobs && envkit results", "envkit/commands/submit_cmd.py",
-            note="envkit submit --dry-run prints the job script; the launch line in it is the one below."))
+            note="envkit submit --dry-run prints the job script; the launch line in it is the one below."
+                 + (" torchrun across nodes runs this way: the script reads the rendezvous host (the allocation's "
+                    "first node) when the job starts and starts one torchrun per node."
+                    if p.launcher.kind == "torchrun" and nodes > 1 else "")))
     for name, description in workloads():
         container = container_for(p, name, store=shown.STORE)
         one = compose(p, RunRequest(site=p.name, workload=name, np=1, results=shown.RESULTS), container)

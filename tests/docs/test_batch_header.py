@@ -21,6 +21,7 @@ from envkit.profile import load_profile
 from tests.core.helpers import SHIPPED_SITES
 
 PROFILES = Path(__file__).resolve().parents[1] / "run" / "profiles"
+TORCHRUN = Path(__file__).resolve().parents[1] / "batch" / "profiles" / "slurm-torchrun.yaml"
 HEADER = re.compile(r"^\*\*Batch script header\*\*.*?\n\n```sh\n(.*?)\n```", re.M | re.S)
 # Directive prefixes as each scheduler's manual spells them: sbatch(1), IBM LSF bsub, PBS Pro qsub.
 PREFIX = {"slurm": "#SBATCH ", "lsf": "#BSUB ", "pbs": "#PBS "}
@@ -40,7 +41,7 @@ SITES = [s for s in SHIPPED_SITES if load_profile(s).scheduler.kind != "none"]
 
 
 @pytest.mark.parametrize("site", [*SITES, str(PROFILES / "pbs-polaris.yaml"),
-                                  str(PROFILES / "slurm-a100-cuda122.yaml")])
+                                  str(PROFILES / "slurm-a100-cuda122.yaml"), str(TORCHRUN)])
 def test_docs_header_is_the_head_of_the_submitted_script(site: str, tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ENVKIT_STORE", str(tmp_path / "store"))
