@@ -26,7 +26,7 @@ def golden_script(site: str, nodes: int, workload: str = "aigw") -> str:
     """The job script for `site`, `nodes` nodes, with fixed paths and run id."""
     profile = load_profile(site)
     req = RunRequest(site=site, workload=workload, nodes=nodes, run_id="RUN_ID", results=ROOT / "results")
-    argv = compose(profile, req, container_for(profile, workload, store=ROOT / "store"))
+    argv = compose(profile, req, container_for(profile, workload, store=ROOT / "store"), in_job_script=True)
     return job_script(profile, req, JobOptions(), argv, workdir=ROOT)
 
 

@@ -17,6 +17,7 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import subprocess
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from pydantic import TypeAdapter, ValidationError
 from envkit.batch.schedulers import FINAL_STATES, JobSpec, get_scheduler
 from envkit.errors import EnvkitError
 from envkit.fsutil import atomic_write_text
+from envkit.launch import shown
 from envkit.launch.run import RunRequest, ranks, workload_name
 from envkit.profile.fields import Name, Walltime
 from envkit.profile.load import profile_hash
@@ -87,13 +89,33 @@ def job_script(profile: Profile, req: RunRequest, opts: JobOptions, argv: list[s
     scheduler = get_scheduler(profile.scheduler.kind)
     spec = job_spec(profile, req, opts, argv, workdir)
     return render_template(f"jobs/{scheduler.name}.sh.j2",
-                           job=_Context(spec, scheduler.directives(spec)))
+                           job=_Context(spec, scheduler.directives(spec), scheduler.prefix, scheduler.first_host))
+
+
+def job_header(profile: Profile, req: RunRequest, opts: JobOptions | None = None) -> str:
+    """The head of the script `job_script` writes for this request: the interpreter line and the scheduler's
+    directives, from the same template and Scheduler class (the help-desk pages show it)."""
+    prefix = get_scheduler(profile.scheduler.kind).prefix + " "
+    lines = job_script(profile, req, opts or JobOptions(), argv=[]).splitlines()
+    return "\n".join(itertools.takewhile(lambda line: line.startswith(("#!", prefix)), lines))
 
 
 @dataclass(frozen=True)
 class _Context:
     spec: JobSpec
     directives: list[str]
+    prefix: str
+    first_host: str
+
+    @property
+    def rendezvous(self) -> bool:
+        """Does the launch line meet at the allocation's first host (multi-node torchrun)?"""
+        return any(shown.RENDEZVOUS_HOST in word for word in self.spec.argv)
+
+    @property
+    def command_line(self) -> str:
+        """The launch line, every word quoted; the rendezvous stand-in shown as "$ENVKIT_RDZV_HOST"."""
+        return shown.shell_line(self.spec.argv, shown.JOB_WORDS)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.spec, name)

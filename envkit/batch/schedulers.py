@@ -75,6 +75,10 @@ class Scheduler(ABC):
 
     name: ClassVar[str]
     program: ClassVar[str]
+    #: What starts each directive line of a job script (`#SBATCH`).
+    prefix: ClassVar[str]
+    #: Shell command, run inside the job, that prints the allocation's first compute host (torchrun's rendezvous).
+    first_host: ClassVar[str]
 
     @abstractmethod
     def directives(self, job: JobSpec) -> list[str]:
@@ -140,6 +144,9 @@ class Slurm(Scheduler):
 
     name = "slurm"
     program = "sbatch"
+    prefix = "#SBATCH"
+    # scontrol(1) `show hostnames`: one host a line from the job's node list (https://slurm.schedmd.com/scontrol.html)
+    first_host = 'scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n 1'
     time_directive, account_directive, queue_directive = "--time={}", "--account={}", "--partition={}"
     job_id_pattern = r"^\s*(\d+)"
 
@@ -176,6 +183,12 @@ class Lsf(Scheduler):
 
     name = "lsf"
     program = "bsub"
+    prefix = "#BSUB"
+    # LSB_DJOB_HOSTFILE: one line per slot. On Summit-style systems the first line is the launch (batch) node,
+    # which runs no ranks (OLCF's batch script examples drop it: https://github.com/olcf-tutorials/
+    # Batch-Script-Examples); the second line is then a compute host, and elsewhere it is one too (the first host's
+    # second slot, or the second host), so it is taken when there is one [check at each LSF site].
+    first_host = """awk 'NR <= 2 { host = $1 } NR == 2 { exit } END { print host }' "$LSB_DJOB_HOSTFILE\""""
     time_directive, account_directive, queue_directive = "-W {}", "-P {}", "-q {}"
     job_id_pattern = r"Job <(\d+)>"
 
@@ -203,6 +216,10 @@ class Pbs(Scheduler):
 
     name = "pbs"
     program = "qsub"
+    prefix = "#PBS"
+    # PBS_NODEFILE: the job's hosts, one line per rank slot, first host first (ALCF Polaris docs count nodes with
+    # `wc -l < $PBS_NODEFILE`: https://docs.alcf.anl.gov/polaris/running-jobs/)
+    first_host = 'head -n 1 "$PBS_NODEFILE"'
     time_directive, account_directive, queue_directive = "-l walltime={}", "-A {}", "-q {}"
 
     def directives(self, job: JobSpec) -> list[str]:

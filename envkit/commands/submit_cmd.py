@@ -67,7 +67,8 @@ def submit_cmd(
                      run_id=run_id or new_run_id(name), args=list(ctx.args))
     ranks(profile, req)
     container, stale = prepare_container(site, name, engine, store, dry_run)
-    script = job_script(profile, req, JobOptions(walltime, account, queue), compose(profile, req, container))
+    script = job_script(profile, req, JobOptions(walltime, account, queue),
+                        compose(profile, req, container, in_job_script=True))
     if dry_run:
         if stale:
             sys.stderr.write(f"# the image is not up to date; a real submit builds it first (envkit build --site "

@@ -19,6 +19,7 @@ import shlex
 from envkit.docs.context import ENGINE_NAMES, DocContext
 from envkit.docs.model import DocCommand, DocSection, Fact
 from envkit.errors import EnvkitError
+from envkit.launch import shown
 from envkit.launch.run import RunRequest, compose, container_for, rendezvous
 from envkit.recipe.layers import site_tag, workload_tag
 
@@ -102,22 +103,25 @@ def run(ctx: DocContext) -> DocSection:
         shlex.join(["envkit", "run", "--site", p.name, "workloads/aigw", "--nodes", str(nodes), "--",
                     "--preset", "paper"]), "envkit/commands/run_cmd.py",
         note="envkit run --dry-run prints the launcher line it will use; the lines below are what it runs "
-             "(less the run id), with the images in this machine's store ($ENVKIT_STORE or "
-             "~/.local/share/envkit) and results under ./results.")]
+             "(less the run id), with the images in your store ($ENVKIT_STORE, else $XDG_DATA_HOME/envkit, "
+             "else ~/.local/share/envkit) and the results under ./results of the folder you run in.")]
     if p.scheduler.kind != "none":
         cmds.append(DocCommand(
             "As a batch job (writes the job script, submits it, records the job under results/RUN_ID)",
             shlex.join(["envkit", "submit", "--site", p.name, "workloads/aigw", "--nodes", str(nodes), "--",
                         "--preset", "paper"]) + "\n" + "envkit jobs && envkit results", "envkit/commands/submit_cmd.py",
-            note="envkit submit --dry-run prints the job script; the launch line in it is the one below."))
+            note="envkit submit --dry-run prints the job script; the launch line in it is the one below."
+                 + (" torchrun across nodes runs this way: the script reads the rendezvous host (the allocation's "
+                    "first node) when the job starts and starts one torchrun per node."
+                    if p.launcher.kind == "torchrun" and nodes > 1 else "")))
     for name, description in workloads():
-        container = container_for(p, name)
-        one = compose(p, RunRequest(site=p.name, workload=name, np=1, run_id=None), container)
-        cmds.append(DocCommand(f"{name} on one {unit}", shlex.join(one), src, note=description))
+        container = container_for(p, name, store=shown.STORE)
+        one = compose(p, RunRequest(site=p.name, workload=name, np=1, results=shown.RESULTS), container)
+        cmds.append(DocCommand(f"{name} on one {unit}", shown.shell_line(one), src, note=description))
         if nodes > 1 and p.launcher.kind == "torchrun" and rendezvous() is None:
             continue  # torchrun across nodes needs the allocation's first host: only known inside a job
-        many = compose(p, RunRequest(site=p.name, workload=name, nodes=nodes, run_id=None), container)
-        cmds.append(DocCommand(f"{name} on {nodes} node(s) x {per_node} {unit}s", shlex.join(many), src))
+        many = compose(p, RunRequest(site=p.name, workload=name, nodes=nodes, results=shown.RESULTS), container)
+        cmds.append(DocCommand(f"{name} on {nodes} node(s) x {per_node} {unit}s", shown.shell_line(many), src))
     facts = (
         Fact("Launcher", f"{p.launcher.kind} {' '.join(p.launcher.args)}".strip(), ctx.src("launcher")),
         Fact("Ranks per node", str(per_node) if p.defaults.tasks_per_node else f"{per_node} (one per GPU)"

@@ -6,8 +6,8 @@ PROJECT): a user replaces them with their own allocation.
 Example:
     >>> from envkit.profile import load_profile
     >>> from envkit.docs.context import doc_context
-    >>> scheduler(doc_context(load_profile("summit"))).commands[0].line.splitlines()[0]
-    '#BSUB -P PROJECT'
+    >>> scheduler(doc_context(load_profile("summit"))).commands[0].line.splitlines()[:3]
+    ['#!/bin/bash', '#BSUB -J envkit-aigw', '#BSUB -nnodes 2']
 """
 
 from __future__ import annotations
@@ -31,24 +31,18 @@ def modules(ctx: DocContext) -> DocSection:
                    intro="Host modules a job loads before it starts the container (the launcher, the host MPI).")
 
 
-BATCH_DIRECTIVES = {
-    # kind: (prefix, account, its placeholder, partition (slurm) or queue, nodes, walltime)
-    "slurm": ("#SBATCH", "--account={}", "ACCOUNT", "--partition={}", "--nodes={}", "--time={}"),
-    "lsf": ("#BSUB", "-P {}", "PROJECT", "-q {}", "-nnodes {}", "-W {}"),
-    "pbs": ("#PBS", "-A {}", "ACCOUNT", "-q {}", "-l select={}", "-l walltime={}"),
-}
-
-
 def batch_header(ctx: DocContext, nodes: int) -> str:
-    """The first lines of a batch script for `nodes` nodes, with the profile's placeholders."""
-    s = ctx.profile.scheduler
-    if s.kind not in BATCH_DIRECTIVES:
+    """The head of the job script `envkit submit` writes for aigw on `nodes` nodes (the same Scheduler class and
+    template), with the profile's placeholders, the run id RUN_ID and the results folder /path/to/results."""
+    from envkit.batch.jobs import job_header
+    from envkit.launch import shown
+    from envkit.launch.run import RunRequest
+
+    p = ctx.profile
+    if p.scheduler.kind == "none":
         return ""
-    prefix, account, placeholder, where, count, walltime = BATCH_DIRECTIVES[s.kind]
-    queue = s.partition if s.kind == "slurm" else s.queue
-    lines = [account.format(s.account or placeholder), where.format(queue) if queue else None,
-             count.format(nodes), walltime.format(s.walltime) if s.walltime else None]
-    return "\n".join(f"{prefix} {line}" for line in lines if line)
+    return job_header(p, RunRequest(site=p.name, workload="aigw", nodes=nodes, run_id=shown.RUN_ID,
+                                    results=shown.RESULTS))
 
 
 def scheduler(ctx: DocContext) -> DocSection:
@@ -61,9 +55,12 @@ def scheduler(ctx: DocContext) -> DocSection:
                          ("Walltime limit", s.walltime)):
         if value:
             facts.append(Fact(label, value, src))
-    header = batch_header(ctx, min(2, p.nodes.count))
-    cmds = (DocCommand("Batch script header", header, src,
-                    note="Replace the account placeholder with your allocation."),) if header else ()
+    nodes = min(2, p.nodes.count)
+    header = batch_header(ctx, nodes)
+    cmds = (DocCommand("Batch script header", header, f"{src}; envkit/batch/schedulers.py",
+                    note=f"What envkit submit --dry-run prints first for aigw on {nodes} node(s). By hand: replace "
+                         "the account placeholder with your allocation and /path/to/results/RUN_ID with the "
+                         "run's folder."),) if header else ()
     intro = "Replace placeholders such as ACCOUNT or PROJECT with your own allocation." if header else \
         "No batch system: run the launch lines directly."
     return DocSection("scheduler", "Scheduler", facts=tuple(facts), commands=cmds, intro=intro)

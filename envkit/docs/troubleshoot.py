@@ -17,6 +17,7 @@ from envkit.docs.system import CUDA_NOTES, driver_status
 from envkit.paths import manifest_file
 from envkit.profile.cuda import MINOR_COMPAT_FLOOR, major_minor, min_driver
 from envkit.profile.model import SPECTRUM_MIN
+from envkit.profile.mpi import host_version_command
 from envkit.recipe.layers import mpi_prefix
 
 
@@ -57,6 +58,7 @@ def mpi_mismatch(ctx: DocContext) -> Problem:
     p = ctx.profile
     m = p.mpi
     host = f"{MPI_NAMES[m.vendor]} {m.version}"
+    host_command, host_source = host_version_command(m.vendor)
     if m.model == "hybrid":
         need = (f"Hybrid model: the host launcher ({p.launcher.kind}) starts the ranks and the MPI inside the image "
                 f"({host} at {mpi_prefix(p)}) must be the same vendor and version series as the host's and speak "
@@ -78,7 +80,8 @@ def mpi_mismatch(ctx: DocContext) -> Problem:
         f"Set mpi.version in the profile to the host's version and rebuild (envkit build --site {p.name}); "
         "keep the MPI bind paths on the exec line.",
         ctx.src("mpi"),
-        commands=(DocCommand("Host MPI version (load the site's modules first)", "mpirun --version", ctx.src("mpi")),
+        commands=(DocCommand("Host MPI version (load the site's modules first)", host_command, f"{ctx.src('mpi')}; "
+                             f"{host_source}"),
                   DocCommand("MPI the image was built with",
                           _in_image(ctx, ["cat", manifest_file("mpi-version.txt")]),
                           "rendered base layer (recipes/scripts/base.post.sh.j2)")),

@@ -3,7 +3,8 @@
 Launchers are small classes registered by name in one `Registry` (as ReFrame's backends are); each has
 one method that returns an argv list, never a shell string, so no profile value is ever parsed by a
 shell. `shlex.join` shows it to people. A launcher never sees the whole profile: `LaunchFacts` holds
-what launchers read (program, site arguments, how to ask for GPUs, partition, account, PMI).
+what launchers read (program, site arguments, how to ask for GPUs, partition, account, PMI,
+scheduler).
 
 Example:
     >>> from envkit.profile import load_profile
@@ -66,6 +67,7 @@ class LaunchFacts:
     partition: str | None = None
     account: str | None = None
     pmi: str = "none"
+    scheduler: str = "none"
 
 
 def facts_for(profile: Profile, launcher: str) -> LaunchFacts:
@@ -80,6 +82,7 @@ def facts_for(profile: Profile, launcher: str) -> LaunchFacts:
         partition=profile.scheduler.partition,
         account=profile.scheduler.account,
         pmi=profile.mpi.pmi,
+        scheduler=profile.scheduler.kind,
     )
 
 

@@ -19,6 +19,8 @@ Example:
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from envkit.errors import EnvkitError
 from envkit.launch.base import Launcher, LaunchFacts, LaunchPlan, register_launcher
 
@@ -112,9 +114,33 @@ class MpiexecPals(Launcher):
         return [*out, *facts.args, *plan.wrapper, *with_pmi_shim(plan.command)]
 
 
+def one_per_node(facts: LaunchFacts, plan: LaunchPlan, command: list[str]) -> list[str]:
+    """Start `command` once on each node of the job, the way the site's scheduler starts job steps, with all of
+    the node's GPUs and the cores of its ranks (torchrun forks the node's ranks itself).
+
+    Slurm: srun(1) `--nodes=N --ntasks-per-node=1`; LSF: jsrun with one resource set per node (`-nN -r1 -a1`,
+    IBM Job Step Manager); PBS Pro: `mpiexec -n N --ppn 1` as ALCF's Polaris docs start one process per node
+    with HPE Cray PALS [check the spelling at a PBS site without PALS]. Without a scheduler the line is the one
+    node's own: the user starts it on every node (with ENVKIT_MASTER_ADDR naming the first).
+    """
+    gpus = plan.gpus_per_task * plan.tasks_per_node
+    cpus = facts.cpus_per_task * plan.tasks_per_node if facts.cpus_per_task else None
+    per_node = LaunchPlan(nodes=plan.nodes, tasks_per_node=1, command=tuple(command), gpus_per_task=gpus)
+    bare = replace(facts, program=None, args=(), pmi="none", cpus_per_task=cpus)  # the site's args are torchrun's
+    if facts.scheduler == "slurm":
+        return Srun().argv(bare, per_node)
+    if facts.scheduler == "lsf":
+        return Jsrun().argv(bare, per_node)
+    if facts.scheduler == "pbs":
+        depth = ["--depth", str(cpus), "--cpu-bind", "depth"] if cpus else []
+        return ["mpiexec", "-n", str(plan.nodes), "--ppn", "1", *depth, *command]
+    return command
+
+
 @register_launcher
 class Torchrun(Launcher):
-    """torchrun inside the container: it forks the ranks itself, so the wrapper goes outside."""
+    """torchrun inside the container: it forks the ranks itself, so the wrapper goes outside; across nodes one
+    torchrun per node (started by the scheduler, `one_per_node`) meets the others at the rendezvous host."""
 
     name = "torchrun"
 
@@ -127,10 +153,10 @@ class Torchrun(Launcher):
             out = ["env", *(f"{k}={v}" for k, v in plan.env), *out]
         out += [facts.program or "torchrun", f"--nnodes={plan.nodes}", f"--nproc_per_node={plan.tasks_per_node}"]
         if plan.nodes == 1:
-            out.append("--standalone")
-        elif plan.rendezvous:
-            out += ["--rdzv-backend=c10d", f"--rdzv-endpoint={plan.rendezvous}", "--rdzv-id=envkit"]
-        else:
+            return [*out, "--standalone", *facts.args, *command]
+        if not plan.rendezvous:
             raise EnvkitError("torchrun on more than one node needs a rendezvous host: run inside the job "
-                              "allocation (Slurm, LSF or PBS) or set ENVKIT_MASTER_ADDR to the first node's name")
-        return [*out, *facts.args, *command]
+                              "allocation (Slurm, LSF or PBS), submit it as a batch job (envkit submit), or set "
+                              "ENVKIT_MASTER_ADDR to the first node's name")
+        out += ["--rdzv-backend=c10d", f"--rdzv-endpoint={plan.rendezvous}", "--rdzv-id=envkit"]
+        return one_per_node(facts, plan, [*out, *facts.args, *command])

@@ -117,8 +117,13 @@ def runner_command(profile: Profile, req: RunRequest, world_size: int, engine: s
 
 
 def compose(profile: Profile, req: RunRequest, container: ImageRef | None = None,
-            python: str = "python3") -> list[str]:
-    """The full argv of a run: launcher, then (unless native) the engine's exec, then the runner."""
+            python: str = "python3", in_job_script: bool = False) -> list[str]:
+    """The full argv of a run: launcher, then (unless native) the engine's exec, then the runner.
+
+    in_job_script: the line goes into a batch script, where the allocation's first host (torchrun's rendezvous
+    across nodes) is read when the job runs: it stands as `envkit.launch.shown.RENDEZVOUS_HOST`, which the
+    script shows as "$ENVKIT_RDZV_HOST". Otherwise it comes from this process's job environment, if any.
+    """
     nodes, per_node = ranks(profile, req)
     world = nodes * per_node
     results = str(req.results.resolve())
@@ -135,11 +140,21 @@ def compose(profile: Profile, req: RunRequest, container: ImageRef | None = None
     env = tuple(sorted(profile.defaults.env.items()))
     plan = LaunchPlan(nodes=nodes, tasks_per_node=per_node, command=tuple(command),
                       gpus_per_task=1 if profile.gpu.vendor == "nvidia" else 0,
-                      wrapper=tuple(wrapper), env=env, rendezvous=rendezvous() if nodes > 1 else None)
+                      wrapper=tuple(wrapper), env=env, rendezvous=_rendezvous(in_job_script) if nodes > 1 else None)
     return launch_argv(profile, plan, req.launcher)
 
 
-def rendezvous(env: dict[str, str] | None = None, port: int = 29500) -> str | None:
+def _rendezvous(in_job_script: bool) -> str | None:
+    from envkit.launch.shown import RENDEZVOUS_HOST
+
+    return f"{RENDEZVOUS_HOST}:{RENDEZVOUS_PORT}" if in_job_script else rendezvous()
+
+
+RENDEZVOUS_PORT = 29500
+"""The port torchrun's c10d rendezvous listens on at the first host (torchrun's own default)."""
+
+
+def rendezvous(env: dict[str, str] | None = None, port: int = RENDEZVOUS_PORT) -> str | None:
     """HOST:PORT of the first node: $ENVKIT_MASTER_ADDR, else the allocation's first host (Slurm, PBS, LSF).
 
     >>> rendezvous({"SLURM_JOB_NODELIST": "hal[07-09]"})

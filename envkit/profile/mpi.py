@@ -13,6 +13,8 @@ Example:
     ['libmpich-dev', 'mpich']
     >>> launcher_speaks("mpirun", "mpich")
     False
+    >>> host_version_command("cray-mpich")[0]
+    'module list cray-mpich'
 """
 
 from __future__ import annotations
@@ -51,6 +53,24 @@ NEEDS_SCHEDULER: dict[str, str | None] = {
     "srun": "slurm", "jsrun": "lsf", "mpiexec-pals": "pbs", "mpirun": None, "mpiexec": None, "torchrun": None,
 }
 
+# vendor -> (the command that names the host's MPI and its version, where that is documented). Each family has
+# its own: Cray MPICH ships no mpirun, and MPICH's `mpirun --version` prints Hydra's build, not the library.
+HOST_VERSION_COMMAND: dict[str, tuple[str, str]] = {
+    "openmpi": ("mpirun --version",
+                "[read: Open MPI mpirun(1) --version, https://docs.open-mpi.org/en/v5.0.x/man-openmpi/man1/mpirun.1.html]"),
+    "spectrum": ("mpirun --version", "[check] IBM Spectrum MPI's mpirun is Open MPI's (mpirun(1) --version, "
+                 "https://docs.open-mpi.org/en/v5.0.x/man-openmpi/man1/mpirun.1.html)"),
+    "mpich": ("mpichversion", "[read: mpichversion(1) 'Report on the MPICH version', "
+              "https://manpages.ubuntu.com/manpages/noble/en/man1/mpichversion.1.html]"),
+    "mvapich2": ("mpiname -a", "[check] mpiname, installed by MVAPICH2, prints its version and build "
+                 "(MVAPICH2 User Guide, https://mvapich.cse.ohio-state.edu/userguide/)"),
+    "intel": ("mpirun -V", "[check] Intel MPI Library Developer Reference, Global Hydra Options "
+              "(https://www.intel.com/content/www/us/en/docs/mpi-library/developer-reference-linux/2021-14/"
+              "global-hydra-options.html)"),
+    "cray-mpich": ("module list cray-mpich", "[read: HPE Cray MPICH intro_mpi: the MPI is the loaded cray-mpich "
+                   "module, https://cpe.ext.hpe.com/docs/latest/mpt/mpich/intro_mpi.html]"),
+}
+
 ROCM_UNSUPPORTED = ("AMD/ROCm GPUs are not supported yet (torch ROCm wheels are not on PyPI and envkit's bases "
                     "carry CUDA only); use vendor: nvidia or vendor: none")
 
@@ -63,6 +83,11 @@ def family(vendor: str) -> Family:
 def distro_packages(vendor: str) -> list[str]:
     """The OS packages that install `vendor` for `mpi.install: distro` (empty when there are none)."""
     return sorted(DISTRO_PACKAGES.get(vendor, []))
+
+
+def host_version_command(vendor: str) -> tuple[str, str]:
+    """The shell command that shows the host's MPI of this vendor and its version, and where that is documented."""
+    return HOST_VERSION_COMMAND[vendor]
 
 
 def launcher_speaks(launcher: str, vendor_family: str) -> bool:

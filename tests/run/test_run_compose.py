@@ -162,3 +162,26 @@ def test_multi_node_torchrun_rendezvous_comes_from_the_allocation(tmp_path: Path
     with pytest.raises(EnvkitError, match="ENVKIT_MASTER_ADDR"):
         compose(load_profile("hal"), RunRequest(site="hal", workload="aigw", nodes=2, launcher="torchrun",
                                                 results=tmp_path))
+
+
+@pytest.mark.slow
+@pytest.mark.slurm
+def test_torchrun_rendezvous_line_reads_the_first_host_inside_a_real_slurm_job(slurm_env: dict[str, str],
+                                                                                tmp_path: Path) -> None:
+    """The rendezvous line of a rendered two-node torchrun job script, run by a real sbatch job on the one-node
+    Slurm: it prints the allocation's node (the fixture's `localhost`). Seconds; no image is needed."""
+    import subprocess
+
+    from envkit.batch.goldens import golden_script
+
+    tests = Path(__file__).resolve().parents[1]
+    rendered = golden_script(str(tests / "batch" / "profiles" / "slurm-torchrun.yaml"), 2).splitlines()
+    host_line = next(line for line in rendered if line.startswith("ENVKIT_RDZV_HOST=$("))
+    out = tmp_path / "host.txt"
+    job = tmp_path / "job.sh"
+    job.write_text(f"#!/bin/bash\n#SBATCH --nodes=1\n#SBATCH --output={out}\nset -u\n{host_line}\n"
+                   "printf 'rendezvous=%s\\n' \"$ENVKIT_RDZV_HOST\"\n")
+    proc = subprocess.run(["sbatch", "--wait", str(job)], env=slurm_env, capture_output=True, text=True,
+                          timeout=180)
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_text().strip() == "rendezvous=localhost"

@@ -12,7 +12,6 @@ rm -rf /var/lib/apt/lists/*
 # 2. MPI: openmpi 4.1.4, hybrid model, installed from distro
 # The distribution's MPI package matches the host's (installed with the OS packages above).
 export PATH=/usr/bin:"$PATH"
-mpirun --version | head -n 1 > /opt/envkit/manifest/mpi-version.txt
 
 # 3. Python (the OS python3) and torch
 python3 -m venv /opt/envkit/venv
@@ -74,6 +73,9 @@ ENVKIT_LOCK
 
 # 4. mpi4py, compiled against the image's MPI (its locked sdist; the build tools are the locked ones)
 MPICC=/usr/bin/mpicc /opt/envkit/venv/bin/pip install --no-cache-dir --require-hashes --no-deps --no-build-isolation --no-binary=mpi4py -r /opt/envkit/locks/mpi4py.txt
+
+# The MPI the image carries, as its library names itself (no launcher is asked: not every MPI family ships one).
+/opt/envkit/venv/bin/python -c 'import mpi4py; mpi4py.rc.initialize = False; from mpi4py import MPI; print(MPI.Get_library_version().splitlines()[0].strip(" \t\0"))' > /opt/envkit/manifest/mpi-version.txt
 
 # 5. Horovod 0.28.1 with MPI and Gloo
 rm -rf /tmp/envkit-horovod

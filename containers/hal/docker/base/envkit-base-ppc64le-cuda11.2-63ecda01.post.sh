@@ -1,4 +1,4 @@
-# envkit base layer: envkit-base (ppc64le, CUDA 11.7)
+# envkit base layer: envkit-base (ppc64le, CUDA 11.2)
 # Every value from the profile or base below is shell-quoted when rendered.
 set -eu
 export DEBIAN_FRONTEND=noninteractive
@@ -10,11 +10,13 @@ apt-get update
 apt-get install -y --no-install-recommends build-essential bzip2 ca-certificates cmake curl git libibverbs-dev librdmacm-dev libucx-dev pkg-config procps
 rm -rf /var/lib/apt/lists/*
 
-# 2. MPI: spectrum 10.4.0.3, hybrid model, installed from host
-# The host's MPI tree was copied to /opt/ibm/spectrum_mpi by %files; at run time the host's is bound over it.
-test -x /opt/ibm/spectrum_mpi/bin/mpicc
-export PATH=/opt/ibm/spectrum_mpi/bin:"$PATH"
-mpirun --version | head -n 1 > /opt/envkit/manifest/mpi-version.txt
+# 2. MPI: openmpi 4.1.1, hybrid model, installed from source
+mkdir -p /tmp/envkit-mpi
+curl -fsSL -o /tmp/envkit-mpi/mpi.tar https://download.open-mpi.org/release/open-mpi/v4.1/openmpi-4.1.1.tar.bz2
+tar -xf /tmp/envkit-mpi/mpi.tar -C /tmp/envkit-mpi --strip-components=1
+(cd /tmp/envkit-mpi && ./configure --prefix=/opt/mpi --disable-static --with-ucx=/usr --with-slurm --with-pmix=internal --with-cuda=/usr/local/cuda && make -j"$(nproc)" install)
+rm -rf /tmp/envkit-mpi
+export PATH=/opt/mpi/bin:"$PATH"
 
 # 3. Python 3.10 and torch
 curl -fsSL -o /tmp/miniforge.sh https://github.com/conda-forge/miniforge/releases/download/24.3.0-0/Miniforge3-24.3.0-0-Linux-ppc64le.sh
@@ -22,11 +24,14 @@ bash /tmp/miniforge.sh -b -p /opt/envkit/conda
 rm -f /tmp/miniforge.sh
 /opt/envkit/conda/bin/conda create -y -p /opt/envkit/venv python=3.10
 # NOT LOCKED: torch comes from conda channel conda-forge for ppc64le, which this machine cannot reach; lock it where conda-forge is reachable (conda-lock) and commit the result
-/opt/envkit/conda/bin/conda install -y -p /opt/envkit/venv -c conda-forge pytorch=2.0 torchvision
+/opt/envkit/conda/bin/conda install -y -p /opt/envkit/venv -c conda-forge pytorch=1.10 torchvision
 /opt/envkit/venv/bin/pip install --no-cache-dir numpy h5py pyyaml tqdm
 
 # 4. mpi4py, compiled against the image's MPI
-MPICC=/opt/ibm/spectrum_mpi/bin/mpicc /opt/envkit/venv/bin/pip install --no-cache-dir --no-binary=mpi4py mpi4py
+MPICC=/opt/mpi/bin/mpicc /opt/envkit/venv/bin/pip install --no-cache-dir --no-binary=mpi4py mpi4py
+
+# The MPI the image carries, as its library names itself (no launcher is asked: not every MPI family ships one).
+/opt/envkit/venv/bin/python -c 'import mpi4py; mpi4py.rc.initialize = False; from mpi4py import MPI; print(MPI.Get_library_version().splitlines()[0].strip(" \t\0"))' > /opt/envkit/manifest/mpi-version.txt
 
 # 5. Horovod 0.28.1 with MPI and Gloo and NCCL
 rm -rf /tmp/envkit-horovod

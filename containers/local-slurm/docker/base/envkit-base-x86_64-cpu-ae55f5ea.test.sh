@@ -1,5 +1,0 @@
-# envkit base test: the stack imports and MPI answers.
-set -eu
-/opt/envkit/venv/bin/python -c 'import torch, numpy, h5py, mpi4py; print("torch", torch.__version__)'
-/usr/bin/mpirun --version
-test "$(uname -m)" = x86_64 || { printf 'image is %s, this base needs %s\n' "$(uname -m)" x86_64; exit 1; }
