@@ -23,6 +23,7 @@ from typing import Any, Literal
 from envkit.engines.manifest import mpi_vendor, mpi_version
 from envkit.profile.cuda import driver_ok, major_minor, version_tuple
 from envkit.profile.model import SPECTRUM_MIN, Profile
+from envkit.profile.mpi import family, host_version_command
 
 Status = Literal["ok", "warn", "fail"]
 ARCH_ALIASES = {"amd64": "x86_64", "x64": "x86_64", "arm64": "aarch64", "ppc64el": "ppc64le"}
@@ -35,7 +36,7 @@ class HostFacts:
     arch: str
     nvidia_driver: str | None
     gpus: int
-    mpi: str | None                 # first line of `mpirun --version`, None without one
+    mpi: str | None                 # first line of the host's MPI version command, None without one
     engine: str
     engine_version: str | None      # None: the engine is not installed
     path_exists: Callable[[str], bool] = field(default=os.path.exists, compare=False)
@@ -66,8 +67,22 @@ def _first_line(argv: list[str]) -> str | None:
     return lines[0].strip() if lines else None
 
 
-def gather_host(engine: Any) -> HostFacts:
-    """This machine's facts: arch, NVIDIA driver and GPUs, mpirun, the engine and its version."""
+def host_mpi_line(vendor: str) -> str | None:
+    """The first line the host's MPI of this vendor prints about itself (its documented version command, run
+    by a login shell so that `module` works), None when there is none."""
+    command, _source = host_version_command(vendor)
+    if shutil.which("bash") is None:
+        return None
+    line = _first_line(["bash", "-lc", f"{command} 2>&1"])
+    if line is None or "command not found" in line or "no such file" in line.lower() \
+            or (vendor == "cray-mpich" and "cray-mpich" not in line):
+        return None
+    return line
+
+
+def gather_host(engine: Any, mpi_vendor_name: str = "openmpi") -> HostFacts:
+    """This machine's facts: arch, NVIDIA driver and GPUs, its MPI (asked the way `mpi_vendor_name` documents),
+    the engine and its version."""
     smi = None
     gpus = 0
     if shutil.which("nvidia-smi"):
@@ -77,7 +92,7 @@ def gather_host(engine: Any) -> HostFacts:
             smi, gpus = (out[0] if out else None), len(out)
         except (OSError, subprocess.TimeoutExpired):
             pass
-    return HostFacts(arch=platform.machine(), nvidia_driver=smi, gpus=gpus, mpi=_first_line(["mpirun", "--version"]),
+    return HostFacts(arch=platform.machine(), nvidia_driver=smi, gpus=gpus, mpi=host_mpi_line(mpi_vendor_name),
                      engine=engine.name, engine_version=engine.version())
 
 
@@ -127,15 +142,18 @@ def check_gpu_driver(profile: Profile, host: HostFacts, image: dict[str, Any]) -
 
 
 def check_mpi(profile: Profile, host: HostFacts, image: dict[str, Any]) -> list[Finding]:
-    image_line = (image.get("mpi") or {}).get("mpirun") or ""
+    image_mpi = image.get("mpi") or {}
+    image_line = image_mpi.get("library") or image_mpi.get("mpirun") or ""   # the library names every family
     img_vendor, img_version = mpi_vendor(image_line), mpi_version(image_line)
     model = profile.mpi.model
     if host.mpi is None:
+        asked = host_version_command(profile.mpi.vendor)[0]
         if model == "bind":
-            return [Finding("mpi", "fail", "bind model: the image has no MPI and this host has no mpirun",
-                            "load the site's MPI module (module load ...) before running")]
-        return [Finding("mpi", "warn", "no mpirun on this host; hybrid launches need the host's MPI "
-                        "(one node can use the image's mpirun)", "load the site's MPI module for multi-node runs")]
+            return [Finding("mpi", "fail", f"bind model: the image has no MPI and this host has none (`{asked}` "
+                            "answered nothing)", "load the site's MPI module (module load ...) before running")]
+        return [Finding("mpi", "warn", f"no {profile.mpi.vendor} MPI on this host (`{asked}` answered nothing); "
+                        "hybrid launches need the host's MPI (one node can use the image's)",
+                        "load the site's MPI module for multi-node runs")]
     host_vendor, host_version = mpi_vendor(host.mpi), mpi_version(host.mpi)
     if model == "bind":
         return [Finding("mpi", "ok", f"bind model: host {host_vendor} {host_version} is bound into the image")]
@@ -145,6 +163,11 @@ def check_mpi(profile: Profile, host: HostFacts, image: dict[str, Any]) -> list[
                             f"in the image, which has {img_vendor} {img_version}",
                             "bind the host's Spectrum MPI over the image's (mpi.install: host)")]
         return [Finding("mpi", "ok", f"Spectrum MPI {host_version} on the host, {img_version} in the image")]
+    if host_vendor and img_vendor and family(host_vendor) == family(img_vendor) == "mpich":
+        # The MPICH ABI (libmpi.so.12) is shared by MPICH >= 3.1, Cray MPICH, Intel MPI and MVAPICH2: the host's
+        # is bound over the image's at run time (https://www.mpich.org/abi/).
+        return [Finding("mpi", "ok", f"host {host_vendor} {host_version} and image {img_vendor} {img_version} "
+                        "share the MPICH ABI")]
     if img_vendor != host_vendor or not img_version or not host_version \
             or major_minor(img_version) != major_minor(host_version):
         return [Finding("mpi", "fail", f"hybrid model needs compatible MPIs: host {host_vendor} {host_version}, "

@@ -147,7 +147,7 @@ def doctor_cmd(site: SiteOpt, image: Annotated[Path | None, typer.Option("--imag
 
     opts = build_options(site, engine, store, None)
     profile, eng, manifest, image_ref = _doctor_image(opts, image)
-    host = doctor.gather_host(eng)
+    host = doctor.gather_host(eng, profile.mpi.vendor)
     counter = None
     if image_ref and host.gpus and eng.available():
         def counter() -> int:

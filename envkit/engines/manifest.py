@@ -99,10 +99,17 @@ def mpi_version(text: str) -> str | None:
 
 
 def mpi_vendor(text: str) -> str | None:
-    """Which MPI a `mpirun --version` line names: openmpi, spectrum, mpich, intel, mvapich2."""
+    """Which MPI a version line names (`mpirun --version`, `mpichversion`, `module list cray-mpich`, or the
+    library's own MPI_Get_library_version): openmpi, spectrum, cray-mpich, mvapich2, intel, mpich.
+
+    Example:
+        >>> mpi_vendor("MPICH Version:\t4.0.2"), mpi_vendor("cray-mpich/8.1.27"), mpi_vendor("Open MPI v4.1.4, ...")
+        ('mpich', 'cray-mpich', 'openmpi')
+    """
     low = (text or "").lower()
     for needle, vendor in (("spectrum", "spectrum"), ("open mpi", "openmpi"), ("openrte", "openmpi"),
-                           ("mvapich", "mvapich2"), ("intel", "intel"), ("hydra", "mpich"), ("mpich", "mpich")):
+                           ("cray-mpich", "cray-mpich"), ("cray mpich", "cray-mpich"), ("mvapich", "mvapich2"),
+                           ("intel", "intel"), ("hydra", "mpich"), ("mpich", "mpich")):
         if needle in low:
             return vendor
     return None

@@ -86,3 +86,29 @@ def test_gpus_not_visible_through_nv_is_a_fail() -> None:
     fake = host(arch="ppc64le", nvidia_driver="470.57.02", gpus=4, mpi="mpirun (Open MPI) 4.1.1")
     checks = statuses(run_checks(load_profile("hal"), fake, HAL_IMAGE, "h", count_in_image=lambda: 0))
     assert checks["gpus"] == "fail"
+
+
+def test_mpich_family_host_and_image_share_the_abi() -> None:
+    # A Cray MPICH host (module list cray-mpich) over an image with MPICH: the hybrid model Cray sites use.
+    mpich_image = {**LOCAL_IMAGE, "mpi": {"mpirun": "", "library": "MPICH Version:\t4.0.2"}}
+    cray = host(mpi="cray-mpich/8.1.27")
+    assert statuses(run_checks(load_profile("local-mpich"), cray, mpich_image, "hint"))["mpi"] == "ok"
+    # An Open MPI host cannot stand in for the image's MPICH, whatever the versions.
+    ompi = host(mpi="mpirun (Open MPI) 4.0.2")
+    finding = {f.check: f for f in run_checks(load_profile("local-mpich"), ompi, mpich_image, "hint")}["mpi"]
+    assert finding.status == "fail" and "openmpi" in finding.message and "mpich" in finding.message
+
+
+def test_no_host_mpi_names_the_command_that_was_asked() -> None:
+    findings = run_checks(load_profile("local-mpich"), host(mpi=None), LOCAL_IMAGE, "hint")
+    finding = {f.check: f for f in findings}["mpi"]
+    assert finding.status == "warn" and "`mpichversion` answered nothing" in finding.message
+
+
+def test_host_mpi_line_runs_the_vendors_command() -> None:
+    from envkit.build.doctor import host_mpi_line
+    from envkit.engines.manifest import mpi_vendor
+
+    line = host_mpi_line("openmpi")   # Debian's openmpi-bin is installed by scripts/setup.sh
+    assert line is not None and mpi_vendor(line) == "openmpi"
+    assert host_mpi_line("cray-mpich") is None   # no Cray PE here: no module prints cray-mpich
