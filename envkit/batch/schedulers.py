@@ -142,9 +142,7 @@ SLURM_STATES = {"PENDING": "PENDING", "CONFIGURING": "PENDING", "RUNNING": "RUNN
 class Slurm(Scheduler):
     """Slurm: #SBATCH directives, `sbatch --parsable`, state from squeue, sacct or scontrol."""
 
-    name = "slurm"
-    program = "sbatch"
-    prefix = "#SBATCH"
+    name, program, prefix = "slurm", "sbatch", "#SBATCH"   # kind, submit command, directive prefix
     # scontrol(1) `show hostnames`: one host a line from the job's node list (https://slurm.schedmd.com/scontrol.html)
     first_host = 'scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n 1'
     time_directive, account_directive, queue_directive = "--time={}", "--account={}", "--partition={}"
@@ -164,7 +162,6 @@ class Slurm(Scheduler):
     def submit_argv(self, script: str) -> tuple[list[str], bool]:
         return ["sbatch", "--parsable", script], False
 
-
     def state(self, job_id: str) -> str | None:
         text = _run(["squeue", "-h", "-j", job_id, "-o", "%T"])
         if text and text.strip():
@@ -181,9 +178,7 @@ class Slurm(Scheduler):
 class Lsf(Scheduler):
     """IBM LSF (Summit): #BSUB directives, `bsub < script`, state from bjobs."""
 
-    name = "lsf"
-    program = "bsub"
-    prefix = "#BSUB"
+    name, program, prefix = "lsf", "bsub", "#BSUB"   # kind, submit command, directive prefix
     # LSB_DJOB_HOSTFILE: one line per slot. On Summit-style systems the first line is the launch (batch) node,
     # which runs no ranks (OLCF's batch script examples drop it: https://github.com/olcf-tutorials/
     # Batch-Script-Examples); the second line is then a compute host, and elsewhere it is one too (the first host's
@@ -202,7 +197,6 @@ class Lsf(Scheduler):
     def submit_argv(self, script: str) -> tuple[list[str], bool]:
         return ["bsub"], True
 
-
     def state(self, job_id: str) -> str | None:
         text = _run(["bjobs", "-noheader", "-o", "stat", job_id])
         states = {"PEND": "PENDING", "RUN": "RUNNING", "DONE": "COMPLETED", "EXIT": "FAILED", "PSUSP": "PENDING",
@@ -214,9 +208,7 @@ class Lsf(Scheduler):
 class Pbs(Scheduler):
     """PBS Pro (Polaris-like): #PBS directives with `-l select=`, `qsub`, state from `qstat -x -f`."""
 
-    name = "pbs"
-    program = "qsub"
-    prefix = "#PBS"
+    name, program, prefix = "pbs", "qsub", "#PBS"   # kind, submit command, directive prefix
     # PBS_NODEFILE: the job's hosts, one line per rank slot, first host first (ALCF Polaris docs count nodes with
     # `wc -l < $PBS_NODEFILE`: https://docs.alcf.anl.gov/polaris/running-jobs/)
     first_host = 'head -n 1 "$PBS_NODEFILE"'
@@ -231,7 +223,6 @@ class Pbs(Scheduler):
 
     def submit_argv(self, script: str) -> tuple[list[str], bool]:
         return ["qsub", script], False
-
 
     def state(self, job_id: str) -> str | None:
         text = _run(["qstat", "-x", "-f", job_id]) or ""
