@@ -12,7 +12,6 @@ Example:
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import tempfile
 import time
@@ -21,17 +20,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
-def mean_ci(v: list[float]) -> tuple[float, float]:
-    m = sum(v) / len(v)
-    return m, 1.96 * math.sqrt(sum((x - m) ** 2 for x in v) / len(v))
-
-
 def main(argv: list[str] | None = None) -> int:
     import h5py
     import numpy as np
     import torch
 
     from envkit.data.loaders import h5_loader
+    from envkit.train.metrics import mean_ci95
 
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--data", help="an HDF5 file with x and y (default: a temporary random one)")
@@ -82,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
                 if done >= need:
                     break
             epoch += 1
-    m, ci = mean_ci(rates)
+    m, ci = mean_ci95(rates)
     print(f"HDF5 loader -> {dev}: batch {a.batch}, {a.workers} workers, block {a.block}, "
           f"sample {sizes / 1e6:.3f} MB")
     print(f"samples/s: {m:.1f} +- {ci:.1f}; MB/s: {m * sizes / 1e6:.1f} +- {ci * sizes / 1e6:.1f} "

@@ -11,7 +11,6 @@ Example:
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import tempfile
 import time
@@ -20,15 +19,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
-def mean_ci(v: list[float]) -> tuple[float, float]:
-    m = sum(v) / len(v)
-    return m, 1.96 * math.sqrt(sum((x - m) ** 2 for x in v) / len(v))
-
-
 def main(argv: list[str] | None = None) -> int:
     import numpy as np
 
     from envkit.data import aides, aigw
+    from envkit.train.metrics import mean_ci95
 
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("kind", choices=("aigw", "aides"))
@@ -64,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         rates.append(a.batch / (time.perf_counter() - t))
     what = f"aigw {a.preset} ({len(aigw.times(a.preset))} samples)" if a.kind == "aigw" else \
         f"aides {a.size}x{a.size}"
-    m, ci = mean_ci(rates)
+    m, ci = mean_ci95(rates)
     print(f"{what}: {m:.1f} +- {ci:.1f} per second in one process "
           f"(mean +- 1.96 sigma over {iters} intervals of {a.batch})")
     if a.workers:
