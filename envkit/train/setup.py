@@ -169,6 +169,8 @@ class TrainState:
         >>> # state = TrainState(cfg, wl, hp, ctx); state.opt, state.sched.lr(0), state.train_src.steps_per_epoch
     """
 
+    opt: Any  # the optimizer, then (Horovod) its DistributedOptimizer
+
     def __init__(self, cfg: RunConfig, wl: wlmod.Workload, hp: dict[str, Any], ctx: distmod.Context) -> None:
         self.cfg, self.wl, self.hp, self.ctx = cfg, wl, hp, ctx
         self.device = ctx.device

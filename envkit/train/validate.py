@@ -8,6 +8,8 @@ Example:
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 
 from envkit.train import sources
@@ -50,7 +52,7 @@ def recalibrate_batchnorm(state: TrainState) -> None:
         m.momentum = momentum
 
 
-def _local_sums(state: TrainState) -> tuple[dict[str, float], int]:
+def _local_sums(state: TrainState, val_src: Any) -> tuple[dict[str, float], int]:
     """This rank's sums of the workload's metrics (and of the loss) over its validation batches, and its
     sample count."""
     raw, module = state.raw, state.wl.module
@@ -58,7 +60,7 @@ def _local_sums(state: TrainState) -> tuple[dict[str, float], int]:
     count = 0
     raw.eval()
     with torch.no_grad(), state.amp():
-        for x, y in state.val_src.batches(0):
+        for x, y in val_src.batches(0):
             out = raw(x)
             batch_sums = dict(module.evaluate(out, y))
             batch_sums["val_loss"] = module.loss(out, y).float() * len(y)
@@ -81,7 +83,7 @@ def evaluate(state: TrainState) -> dict[str, float]:
     state.ctx.sync_buffers(state.raw)  # every rank scores with rank 0's running statistics
     total: dict[str, float] = {}
     n = 0
-    for part, c in state.ctx.all_gather_object(_local_sums(state)):
+    for part, c in state.ctx.all_gather_object(_local_sums(state, state.val_src)):
         n += c
         for k, v in part.items():
             total[k] = total.get(k, 0.0) + v
