@@ -61,14 +61,16 @@ def _check_aides_evaluation(run: Path) -> None:
     evaluate` on the host repeats it from model_final.pt and prints the same numbers."""
     at_end = json.loads((run / "evaluation.json").read_text())
     record = json.loads((run / "metrics.json").read_text())
-    assert record["test"]["n"] == at_end["n"] == 64 and (run / "curves.png").stat().st_size > 10_000
+    hp = record["hyperparameters"]
+    size = int(hp.get("test_samples") or hp["val_samples"])  # the synthetic test split (envkit.train.sources)
+    assert record["test"]["n"] == at_end["n"] == size and (run / "curves.png").stat().st_size > 10_000
     (run / "evaluation.json").unlink()
     proc = envkit("evaluate", str(run))
     assert proc.returncode == 0, proc.stderr[-3000:]
     again = json.loads((run / "evaluation.json").read_text())
     rep = again["report"]
     counts = rep["confusion"]["counts"]
-    assert len(counts) == 2 and sum(map(sum, counts)) == again["n"] == 64, counts
+    assert len(counts) == 2 and sum(map(sum, counts)) == again["n"] == size, counts
     assert 0.0 <= rep["auc"] <= 1.0 and (run / "roc.png").stat().st_size > 10_000
     assert f"AUC {rep['auc']:.4f}" in proc.stdout and "confusion (rows true, columns predicted)" in proc.stdout
     # the same weights on the same test split, in the image on 2 ranks and here in one process
