@@ -105,26 +105,7 @@ def init_address(place: Placement, env: Mapping[str, str] | None = None) -> str:
     if env.get("MASTER_ADDR") and env.get("MASTER_PORT"):
         return "env://"
     if place.launcher in ("openmpi", "jsrun", "pmix"):
-        try:
-            from mpi4py import MPI
-        except ImportError:
-            raise DistError("set MASTER_ADDR and MASTER_PORT, or install mpi4py so rank 0 can share "
-                            "an address") from None
-        comm = MPI.COMM_WORLD
-        if comm.Get_size() != place.world_size:
-            raise DistError(f"mpi4py sees {comm.Get_size()} ranks, the launcher says "
-                            f"{place.world_size}; set MASTER_ADDR and MASTER_PORT")
-        hosts = comm.allgather(socket.gethostname())
-        address = None
-        if comm.Get_rank() == 0:
-            if env.get("ENVKIT_MASTER_ADDR"):
-                host = env["ENVKIT_MASTER_ADDR"]
-            elif len(set(hosts)) == 1:
-                host = "127.0.0.1"
-            else:
-                host = socket.gethostbyname(socket.gethostname())
-            address = f"tcp://{host}:{free_port()}"
-        return str(comm.bcast(address, root=0))
+        return _mpi_address(place, env)
     if place.launcher == "slurm":
         nodes = env.get("SLURM_STEP_NODELIST") or env.get("SLURM_JOB_NODELIST") or env.get("SLURM_NODELIST")
         if not nodes:
@@ -135,6 +116,31 @@ def init_address(place: Placement, env: Mapping[str, str] | None = None) -> str:
         except ValueError as exc:  # NodeListError
             raise DistError(str(exc)) from None
     raise DistError(f"{place.world_size} ranks but no rendezvous address: set MASTER_ADDR and MASTER_PORT")
+
+
+def _mpi_address(place: Placement, env: Mapping[str, str]) -> str:
+    """A tcp:// address on rank 0's host (ENVKIT_MASTER_ADDR, else loopback when every rank is on one
+    host, else its resolved name) with a free port, broadcast to every rank with mpi4py."""
+    try:
+        from mpi4py import MPI
+    except ImportError:
+        raise DistError("set MASTER_ADDR and MASTER_PORT, or install mpi4py so rank 0 can share "
+                        "an address") from None
+    comm = MPI.COMM_WORLD
+    if comm.Get_size() != place.world_size:
+        raise DistError(f"mpi4py sees {comm.Get_size()} ranks, the launcher says "
+                        f"{place.world_size}; set MASTER_ADDR and MASTER_PORT")
+    hosts = comm.allgather(socket.gethostname())
+    address = None
+    if comm.Get_rank() == 0:
+        if env.get("ENVKIT_MASTER_ADDR"):
+            host = env["ENVKIT_MASTER_ADDR"]
+        elif len(set(hosts)) == 1:
+            host = "127.0.0.1"
+        else:
+            host = socket.gethostbyname(socket.gethostname())
+        address = f"tcp://{host}:{free_port()}"
+    return str(comm.bcast(address, root=0))
 
 
 def pick_device(place: Placement, want: str = "auto") -> torch.device:

@@ -52,6 +52,31 @@ def test_two_ranks_inside_the_charliecloud_image(tmp_path: Path, workload: str) 
     _check_two_rank_run(summary, workload, "local", "charliecloud")
     assert len(summary["manifest_hash"]) == 16
     assert "ch-run" in proc.stderr  # the exact command is echoed before it runs
+    if workload == "aides":
+        _check_aides_evaluation(Path(summary["results_dir"]))
+
+
+def _check_aides_evaluation(run: Path) -> None:
+    """The AI-DES run in the image ended with its test split (confusion matrix, AUC, curves); `envkit
+    evaluate` on the host repeats it from model_final.pt and prints the same numbers."""
+    at_end = json.loads((run / "evaluation.json").read_text())
+    record = json.loads((run / "metrics.json").read_text())
+    hp = record["hyperparameters"]
+    size = int(hp.get("test_samples") or hp["val_samples"])  # the synthetic test split (envkit.train.sources)
+    assert record["test"]["n"] == at_end["n"] == size and (run / "curves.png").stat().st_size > 10_000
+    (run / "evaluation.json").unlink()
+    proc = envkit("evaluate", str(run))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    again = json.loads((run / "evaluation.json").read_text())
+    rep = again["report"]
+    counts = rep["confusion"]["counts"]
+    assert len(counts) == 2 and sum(map(sum, counts)) == again["n"] == size, counts
+    assert 0.0 <= rep["auc"] <= 1.0 and (run / "roc.png").stat().st_size > 10_000
+    assert f"AUC {rep['auc']:.4f}" in proc.stdout and "confusion (rows true, columns predicted)" in proc.stdout
+    # the same weights on the same test split, in the image on 2 ranks and here in one process
+    assert rep["auc"] == pytest.approx(at_end["report"]["auc"], abs=1e-3)
+    for key, value in at_end["metrics"].items():
+        assert again["metrics"][key] == pytest.approx(value, rel=1e-3, abs=1e-4), key
 
 
 @pytest.mark.slow
@@ -64,6 +89,38 @@ def test_horovod_two_ranks_inside_the_image(tmp_path: Path) -> None:
                   "--results", str(tmp_path), "--", "--dist", "horovod", "--steps", "10")
     summary = last_json(proc)
     assert summary["world_size"] == 2 and summary["dist"] == "horovod"
+
+
+@pytest.mark.slow
+@pytest.mark.container
+@pytest.mark.mpi
+@needs_mpirun
+@needs_charliecloud
+def test_horovod_resume_inside_the_image_keeps_the_optimizer_state(tmp_path: Path) -> None:
+    """AI-GW (Adam) on 2 Horovod ranks in the image: 4 steps and a checkpoint, then --resume to step 8.
+    Horovod's DistributedOptimizer is a new optimizer built from param_groups, so state loaded into the
+    optimizer before wrapping was dropped: Adam restarted its step count (and moments) at 0 and ended at
+    4. Loaded after wrapping, its step count continues from the checkpoint's 4 to 8."""
+    import torch
+
+    from envkit.train.setup import optimizer_steps
+
+    def train(steps: int, *extra: str) -> dict:
+        proc = envkit("run", "--site", "local", "aigw", "--np", "2", "--json", "--store", str(STORE),
+                      "--results", str(tmp_path), "--run-id", "hvd", "--", "--dist", "horovod", "--steps", str(steps),
+                      "--checkpoint-every", "4", "--set", "test_at_end=false", *extra)
+        return last_json(proc)
+
+    def saved_steps() -> int | None:
+        ck = torch.load(tmp_path / "hvd" / "checkpoint.pt", map_location="cpu", weights_only=False)
+        return optimizer_steps(ck["optimizer"])
+
+    assert train(4)["dist"] == "horovod" and saved_steps() == 4
+    summary = train(8, "--resume")
+    record = json.loads((tmp_path / "hvd" / "metrics.json").read_text())
+    assert summary["steps"] == 8 and record["dist"] == "horovod" and record["resumed_from"] == 4
+    assert record["resumed_optimizer_steps"] == 4  # loaded into the optimizer that steps
+    assert saved_steps() == 8  # was 4: Adam's moments restarted after the resume
 
 
 @pytest.mark.slow

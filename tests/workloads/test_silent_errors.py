@@ -123,6 +123,19 @@ def test_resume_through_a_rebuilding_optimizer_wrapper_keeps_its_state(tmp_path,
         assert torch.allclose(a[k], b[k], atol=1e-6), (k, (a[k] - b[k]).abs().max())
 
 
+def test_adam_step_count_continues_through_a_rebuilding_wrapper(tmp_path, tiny, monkeypatch):
+    """What the real Horovod test in the image asserts (tests/run/test_run_real.py), here with the stand-in:
+    metrics.json says how far the resumed optimizer had come, and Adam's count ends at 8, not 4."""
+    from envkit.train.setup import optimizer_steps
+
+    monkeypatch.setattr(distmod.Context, "wrap_optimizer", _horovod_like_wrap)
+    args = [tiny, "--set", "optimizer=adam", "--checkpoint-every", "4", "--results", str(tmp_path), "--run-id", "a"]
+    runner.run(parse_args([*args, "--steps", "4"]))
+    runner.run(parse_args([*args, "--steps", "8", "--resume"]))
+    assert _metrics(tmp_path / "a")["resumed_optimizer_steps"] == 4
+    assert optimizer_steps(checkpoint.load(tmp_path / "a" / checkpoint.FILENAME)["optimizer"]) == 8
+
+
 # 4 ---------------------------------------------------------------------------------------------------
 def test_throughput_is_null_when_nothing_was_timed(tmp_path, tiny):
     s = runner.run(parse_args([tiny, "--steps", "2", "--set", "warmup_iters=10", "--results", str(tmp_path),
