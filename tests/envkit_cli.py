@@ -42,12 +42,24 @@ def envkit_argv() -> list[str]:
     return [sys.executable, "-c", "from envkit.cli import main; main()"]
 
 
-def envkit_process(*args: str, env: dict[str, str] | None = None, unset: tuple[str, ...] = (),
-                   cwd: Path | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    """Run the real CLI in a subprocess, as a user would: this process's environment plus `env`, less `unset`."""
+def process_env(env: dict[str, str] | None = None, unset: tuple[str, ...] = ()) -> dict[str, str]:
+    """A user's environment for a subprocess: this process's, plus `env`, less `unset`, with USER set (ch-run
+    refuses to start without it, and a CI job or a daemon may not have it).
+
+    >>> process_env({"A": "1"}, unset=("HOME",))["A"], "HOME" in process_env(unset=("HOME",))
+    ('1', False)
+    """
     full_env = {k: v for k, v in os.environ.items() if k not in unset}
     full_env.update(env or {})
-    return subprocess.run([*envkit_argv(), *args], capture_output=True, text=True, env=full_env,
+    if not full_env.get("USER"):
+        full_env["USER"] = "root" if os.geteuid() == 0 else str(os.getuid())
+    return full_env
+
+
+def envkit_process(*args: str, env: dict[str, str] | None = None, unset: tuple[str, ...] = (),
+                   cwd: Path | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """Run the real CLI in a subprocess, as a user would (`process_env(env, unset)`)."""
+    return subprocess.run([*envkit_argv(), *args], capture_output=True, text=True, env=process_env(env, unset),
                           cwd=cwd or REPO, timeout=timeout, check=False)
 
 

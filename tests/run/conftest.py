@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from envkit_cli import envkit_process
 
 from .slurm_cluster import missing_tools, one_node_slurm
 
@@ -17,11 +17,9 @@ STORE = Path(os.environ.get("ENVKIT_TEST_STORE", "/var/tmp/envkit-test-store"))
 
 
 def envkit(*args: str, env: dict[str, str] | None = None, timeout: float = 3600) -> subprocess.CompletedProcess[str]:
-    """Run the envkit command line in a new process, as a user would."""
+    """Run the envkit command line in a new process, as a user would (`env` replaces this process's)."""
     full = {k: v for k, v in (env or os.environ).items() if k != "ENVKIT_PROFILE_PATH"}
-    full.setdefault("USER", "root" if os.geteuid() == 0 else str(os.getuid()))
-    return subprocess.run([sys.executable, "-m", "envkit.cli", *args], env=full, capture_output=True, text=True,
-                          timeout=timeout)
+    return envkit_process(*args, env=full, unset=tuple(k for k in os.environ if k not in full), timeout=timeout)
 
 
 def last_json(proc: subprocess.CompletedProcess[str]) -> dict:

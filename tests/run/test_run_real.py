@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from envkit_cli import process_env
 
 from .conftest import STORE, envkit, last_json
 
@@ -174,7 +175,7 @@ def test_horovod_from_the_image_matches_a_single_process(tmp_path: Path) -> None
         command = ("python3", "-m", "envkit.train", "/opt/envkit/results/tiny", "--results", "/opt/envkit/results/out",
                    *args)
         argv = launch_argv(load_profile("local"), LaunchPlan(1, ranks, command, wrapper=wrapper))
-        proc = subprocess.run(argv, capture_output=True, text=True, timeout=600)
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=600, env=process_env())
         assert proc.returncode == 0, proc.stderr[-3000:]
 
     train(1, "--batch", "8", "--run-id", "one")
