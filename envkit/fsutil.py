@@ -120,3 +120,36 @@ def undo_on_failure(*paths: Path) -> Iterator[None]:
                 elif os.path.lexists(p):
                     p.unlink()
         raise
+
+
+def check_output(path: str | os.PathLike[str], option: str = "output") -> None:
+    """Refuse an output that is a device, FIFO, socket or existing folder (writing there would replace a
+    device node as root, hang, or fail half-way), or whose folder does not exist as a folder.
+
+    >>> check_output("/dev/null", "-o")
+    Traceback (most recent call last):
+    ...
+    envkit.errors.EnvkitError: /dev/null: -o: is a device or special file, expected a regular file to write
+    >>> check_output(tempfile.gettempdir() + "/envkit-new-file.png") is None
+    True
+    """
+    import stat
+
+    from envkit.errors import EnvkitError
+
+    p = Path(path)
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        raise EnvkitError(f"cannot be checked ({exc.strerror})", file=str(p), key=option) from None
+    if st is not None:
+        if stat.S_ISDIR(st.st_mode):
+            raise EnvkitError("is a folder, expected a file name", file=str(p), key=option)
+        if not stat.S_ISREG(st.st_mode):
+            raise EnvkitError("is a device or special file, expected a regular file to write", file=str(p),
+                              key=option)
+    parent = p.parent
+    if parent.exists() and not parent.is_dir():
+        raise EnvkitError(f"{parent} is not a folder", file=str(p), key=option)

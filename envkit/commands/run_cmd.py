@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shlex
 import subprocess
 import sys
@@ -103,9 +102,6 @@ def run_cmd(
         sys.stdout.write(_line(summary))
 
 
-RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
-
-
 def check_nodes(site_nodes: int, nodes: int) -> None:
     """--nodes may not ask for more nodes than the site has (nodes.count in the profile)."""
     from envkit.errors import EnvkitError
@@ -132,9 +128,10 @@ def check_run_args(np_: int | None, nodes: int, results: Path, run_id: str | Non
         raise EnvkitError(f"--np must be at least 1, got {np_}")
     if nodes < 1:
         raise EnvkitError(f"--nodes must be at least 1, got {nodes}")
-    if run_id is not None and not RUN_ID.fullmatch(run_id):
-        raise EnvkitError(f"--run-id {run_id[:70]!r} must be a plain name: letters, digits, '.', '_' or '-', "
-                          "starting with a letter or digit, at most 128")
+    if run_id is not None:
+        from envkit.launch.run import check_run_id
+
+        check_run_id(run_id)
     text = str(results)
     if "\x00" in text or len(text) > 1024:
         raise EnvkitError("--results is not a usable folder name")

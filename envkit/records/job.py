@@ -10,7 +10,7 @@ Example:
     >>> validate("job.json", {"job_id": "--help", "scheduler": "slurm"}, Job)
     Traceback (most recent call last):
     ...
-    envkit.errors.EnvkitError: job.json: job_id: String should match pattern '^[A-Za-z0-9_.\\[\\]][A-Za-z0-9_.\\[\\]+-]{0,127}$' (got '--help')
+    envkit.errors.EnvkitError: job.json: job_id: not of the expected form (got '--help')
 """
 
 from __future__ import annotations

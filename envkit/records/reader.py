@@ -24,10 +24,10 @@ import json
 import math
 import os
 import stat
-import tomllib
 from pathlib import Path
 from typing import Any, TypeVar
 
+import tomllib
 from pydantic import BaseModel, ValidationError
 
 from envkit.errors import EnvkitError
@@ -130,7 +130,8 @@ def field_error(exc: ValidationError) -> tuple[str, str]:
     key = ".".join(str(p) for p in err.get("loc", ())) or "(top level)"
     got = err.get("input")
     shown = repr(got)[:60] if not isinstance(got, (dict, list)) else type(got).__name__
-    return key, f"{err.get('msg', 'invalid')} (got {shown})"
+    msg = "not of the expected form" if err.get("type") == "string_pattern_mismatch" else err.get("msg", "invalid")
+    return key, f"{msg} (got {shown})"
 
 
 def validate(name: str, data: Any, model: type[M]) -> M:
