@@ -122,8 +122,28 @@ def _manifest_by_hash(digest: str, store: Path | None) -> dict:
     raise EnvkitError(f"no manifest with hash {digest} in the store {root} (was the image rebuilt since?)")
 
 
+def lock_hashes(source: str) -> dict[str, str] | None:
+    """{package: its sorted sha256 list, comma-joined} when `source` is a lock (a pylock file or a locks
+    folder), else None: a manifest or a run lists versions, not file hashes."""
+    from envkit.lock.files import load_site_lock, read_pylock
+
+    path = Path(source)
+    if path.is_dir() and (path / "envkit-lock.json").is_file():
+        lock = load_site_lock(path.parent.name, path)
+        assert lock is not None
+        return {_norm(n): ",".join(sorted(p.hashes)) for layer in lock.layers.values()
+                for n, p in layer.packages.items()}
+    if path.is_file() and path.name.endswith(".toml"):
+        files = [path]
+        if path.name.startswith("pylock.workload-") and (path.parent / "pylock.base.toml").is_file():
+            files.insert(0, path.parent / "pylock.base.toml")
+        return {_norm(n): ",".join(sorted(p.hashes)) for f in files for n, p in read_pylock(f).items()}
+    return None
+
+
 def diff_sources(a: str, b: str, store: Path | None = None) -> tuple[list[Change], str, str]:
-    """Changes from A to B; system packages are compared only when both sides list them."""
+    """Changes from A to B; system packages are compared only when both sides list them, and the files'
+    sha256 hashes when both sides are locks (a changed hash is a difference: `python sha256 NAME`)."""
     py_a, apt_a, label_a, local_a = package_sets(a, store)
     py_b, apt_b, label_b, local_b = package_sets(b, store)
     local = local_a | local_b
@@ -131,4 +151,14 @@ def diff_sources(a: str, b: str, store: Path | None = None) -> tuple[list[Change
                         {n: v for n, v in py_b.items() if n not in local})
     if apt_a is not None and apt_b is not None:
         changes += diff_maps("apt", apt_a, apt_b)
+    hashes_a, hashes_b = lock_hashes(a), lock_hashes(b)
+    if hashes_a is not None and hashes_b is not None:
+        same_version = {n for n in set(hashes_a) & set(hashes_b) if py_a.get(n) == py_b.get(n)}
+        changes += diff_maps("python sha256", {n: _short(hashes_a[n]) for n in same_version},
+                             {n: _short(hashes_b[n]) for n in same_version})
     return changes, label_a, label_b
+
+
+def _short(joined: str) -> str:
+    """sha256 lists shown by their first 12 hex digits each."""
+    return ",".join(h[:12] for h in joined.split(",") if h)
