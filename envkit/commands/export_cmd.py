@@ -67,6 +67,10 @@ def push_cmd(
     engine: EngineOpt = None,
     plain_http: PlainOpt = None,
     store: StoreOpt = None,
+    timeout: Annotated[float | None, typer.Option("--timeout", help="Give up after this many seconds (default "
+                                                                  "$ENVKIT_REGISTRY_TIMEOUT or 1800; each "
+                                                                  "connection: $ENVKIT_REGISTRY_CONNECT_TIMEOUT "
+                                                                  "or 10).")] = None,
 ) -> None:
     """Push a SIF (as an ORAS artifact, SBOM beside it at REF-sbom) or an OCI image to a registry.
 
@@ -91,7 +95,7 @@ def push_cmd(
         if not file.is_file():
             raise EnvkitError(f"{file} does not exist")
         if artifact_kind(file) == "sif":
-            manifest = registry.push_sif(file, ref, plain_http)
+            manifest = registry.push_sif(file, ref, plain_http, registry.Timeouts.from_env(timeout))
             _out(f"pushed {file.name} to {ref} ({manifest['layers'][0]['digest']})\n")
         else:
             registry.push_oci(file, ref, plain_http)
@@ -103,6 +107,8 @@ def pull_cmd(
     output: Annotated[Path, typer.Option("-o", "--output", help="Write the image here.")],
     fmt: FormatOpt = "sif",
     plain_http: PlainOpt = None,
+    timeout: Annotated[float | None, typer.Option("--timeout", help="Give up after this many seconds (default "
+                                                                  "$ENVKIT_REGISTRY_TIMEOUT or 1800).")] = None,
 ) -> None:
     """Pull a SIF (checking its sha256 against the registry's digest) or an OCI image (as an oci-archive).
 
@@ -112,7 +118,7 @@ def pull_cmd(
     from envkit.export import registry
 
     if fmt == "sif":
-        path = registry.pull_sif(ref, output, plain_http)
+        path = registry.pull_sif(ref, output, plain_http, registry.Timeouts.from_env(timeout))
     elif fmt == "oci":
         path = registry.pull_oci(ref, output, plain_http)
     else:
