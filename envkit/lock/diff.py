@@ -14,7 +14,6 @@ Example:
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,16 +93,21 @@ def _manifest_of(path: Path, store: Path | None) -> dict:
     candidates = [path]
     if path.is_dir():
         candidates = [path / IMAGE_MANIFEST.lstrip("/"), path / "metrics.json", path / "envkit-manifest.json"]
+    from envkit.records import manifest as manifest_file
+    from envkit.records import metrics as metrics_file
+
     for candidate in candidates:
         if candidate.is_file():
-            try:
-                data = json.loads(candidate.read_text())
-            except ValueError:
-                raise EnvkitError("not JSON", file=str(candidate)) from None
-            if "pip" in data:
-                return data
-            if "manifest_hash" in data or "image_manifest_hash" in data:
-                return _manifest_by_hash(str(data.get("manifest_hash") or data.get("image_manifest_hash")), store)
+            if candidate.name == metrics_file.FILENAME:
+                run = metrics_file.read(candidate)
+                if not run.manifest_hash:
+                    raise EnvkitError("the run names no image manifest (a native run?)", file=str(candidate))
+                return _manifest_by_hash(run.manifest_hash, store)
+            image = manifest_file.read(candidate)
+            if image.pip is not None:
+                return image.model_dump(mode="json")
+            if image.manifest_hash or image.image_manifest_hash:
+                return _manifest_by_hash(str(image.manifest_hash or image.image_manifest_hash), store)
     raise EnvkitError(f"{path}: not an image, a manifest, a run, or a lock (expected a manifest JSON with `pip`, "
                       "a metrics.json naming a manifest hash, or a locks folder)")
 
@@ -113,12 +117,15 @@ def _manifest_by_hash(digest: str, store: Path | None) -> dict:
     import hashlib
 
     from envkit.build.store import default_store
+    from envkit.records import manifest as manifest_file
 
     root = store or default_store()
     for path in sorted(Path(root).rglob("*.manifest.json")):
+        if not path.is_file() or path.stat().st_size > manifest_file.LIMIT:
+            continue
         data = path.read_bytes()
         if hashlib.sha256(data).hexdigest().startswith(digest[:16]):
-            return json.loads(data)
+            return manifest_file.read(path).model_dump(mode="json")
     raise EnvkitError(f"no manifest with hash {digest} in the store {root} (was the image rebuilt since?)")
 
 
