@@ -23,7 +23,7 @@ from typing import Annotated, Any
 import typer
 
 from envkit.commands.options import EngineOpt, ResultsOpt, SiteOpt, StoreOpt
-from envkit.errors import EnvkitError
+from envkit.errors import EnvkitError, printable
 
 CONTEXT = {"allow_extra_args": True, "ignore_unknown_options": False}
 
@@ -178,8 +178,9 @@ def jobs_cmd(results: ResultsOpt = Path("results"),
         if as_json:
             sys.stdout.write(json.dumps(info, sort_keys=True) + "\n")
         else:
-            sys.stdout.write(f"{info['run_id']:<40} {info.get('site', '-'):<12} {info.get('scheduler', '-'):<6} "
-                             f"{str(info.get('job_id', '-')):<10} {info['state']}\n")
+            sys.stdout.write(printable(f"{info['run_id']:<40} {info.get('site', '-'):<12} "
+                                       f"{info.get('scheduler', '-'):<6} {str(info.get('job_id', '-')):<10} "
+                                       f"{info['state']}") + "\n")
 
 
 def results_cmd(
@@ -210,7 +211,8 @@ def results_cmd(
         figures = (f"{m['world_size']} ranks, {m['throughput']:.1f} {m.get('throughput_unit', '')}, loss "
                    f"{m.get('loss_start', float('nan')):.4g} -> {m.get('loss_end', float('nan')):.4g}"
                    if m.get("throughput") is not None else "no metrics")
-        sys.stdout.write(f"{info['run_id']} {info['state']} ({info.get('site') or m.get('site', '?')}): {figures}\n")
+        sys.stdout.write(printable(f"{info['run_id']} {info['state']} ({info.get('site') or m.get('site', '?')}): "
+                                   f"{figures}") + "\n")   # a results folder is anyone's: no escapes
         if info.get("problem"):
             sys.stderr.write(f"  {info['problem']}\n")
         if info.get("log_tail"):

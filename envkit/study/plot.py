@@ -82,6 +82,8 @@ def plot(paths: list[Path], output: Path, title: str | None = None) -> Path:
     if output.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise EnvkitError(f"-o {output}: expected a .png, .svg or .pdf file name")
     check_output(output, "-o")
+    from envkit.errors import printable
+
     points = sorted((load_run(p) for p in paths), key=lambda m: m.devices)
     if not points:
         raise EnvkitError("no runs to plot")
@@ -124,12 +126,12 @@ def plot(paths: list[Path], output: Path, title: str | None = None) -> Path:
     right.legend(loc="upper left")
 
     workload = ", ".join(sorted({p.workload for p in points}))
-    fig.suptitle(title or f"{workload} data-parallel scaling on {', '.join(sites)}", fontsize=12,
+    fig.suptitle(printable(title or f"{workload} data-parallel scaling on {', '.join(sites)}"), fontsize=12,
                  usetex=False, parse_math=False)   # a title is text: `$` is no mathtext
     stamp = (f"site {', '.join(sites)} · engine {', '.join(sorted({p.engine for p in points}))} · image "
              f"{', '.join(hashes)} · device {points[0].device or '?'} · drawn "
              f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC by envkit plot")
-    fig.text(0.5, -0.02, stamp, ha="center", va="top", fontsize=7.5, color="0.35", parse_math=False)
+    fig.text(0.5, -0.02, printable(stamp), ha="center", va="top", fontsize=7.5, color="0.35", parse_math=False)
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_name(f".{output.name}.tmp{output.suffix}")
     try:
