@@ -50,6 +50,8 @@ def run_cmd(
     = Path("results"),
     run_id: Annotated[str | None, typer.Option("--run-id", help="Name of the run's folder.")] = None,
     store: StoreOpt = None,
+    replace: Annotated[bool, typer.Option("--replace", help="Train over a run id that already has results.")]
+    = False,
 ) -> None:
     """Run a workload inside the site's image through the site's launcher; arguments after `--` go to the
     training runner (see `python -m envkit.train --help`).
@@ -82,11 +84,13 @@ def run_cmd(
         from envkit.errors import EnvkitError
 
         raise EnvkitError(f"--results {results}: cannot create it ({exc.strerror})") from None
-    _err(f"+ {shlex.join(argv)}\n")
     from envkit.engines.proc import child_env
+    from envkit.launch.claim import claim_run
 
     try:
-        code = subprocess.run(argv, check=False, env=child_env({})).returncode  # USER set: ch-run needs it
+        with claim_run(results / (req.run_id or ""), resume="--resume" in req.args, replace=replace):
+            _err(f"+ {shlex.join(argv)}\n")
+            code = subprocess.run(argv, check=False, env=child_env({})).returncode  # USER set: ch-run needs it
     except FileNotFoundError:
         from envkit.errors import EnvkitError
 

@@ -17,13 +17,12 @@ from __future__ import annotations
 import os
 import re
 import struct
-import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from envkit.errors import EnvkitError
-from envkit.export.tools import require, run_tool
+from envkit.export.tools import require, run_tool, work_dir
 
 # siftool add --partarch codes (sylabs/sif pkg/sif arch table)
 SIF_ARCH = {"386": 1, "amd64": 2, "arm": 3, "arm64": 4, "ppc64": 5, "ppc64le": 6, "s390x": 11, "riscv64": 12}
@@ -52,7 +51,7 @@ def write_sif(out: Path, squashfs: Path, deffile: str, labels_json: str, sbom_js
     """Write the SIF at `out` (whole or not at all); with `epoch` and `image_id`, byte-reproducible."""
     require("siftool")
     out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="envkit-sif-", dir=out.parent) as work:
+    with work_dir(out.parent, "envkit-sif-") as work:
         folder = Path(work)
         tmp = folder / "image.sif"
         (folder / "Singularity").write_text(deffile)

@@ -246,3 +246,60 @@ def test_log_tails_show_escapes_as_text(tmp_path: Path) -> None:
     assert info["state"] == "FAILED"
     assert all("\x1b" not in line and "\x07" not in line for line in info["log_tail"])
     assert "\\x1b[2Jcleared" in info["log_tail"][-1]
+
+
+def test_a_second_run_with_the_same_run_id_is_refused_while_the_first_runs(tmp_path: Path) -> None:
+    """The first run's claim is held by a real second process; `envkit run` with the same id is refused."""
+    results = tmp_path / "results"
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time, pathlib\n"
+                               "from envkit.launch.claim import claim_run\n"
+                               f"with claim_run(pathlib.Path({str(results / 'same')!r}), False, False):\n"
+                               "    print('held', flush=True); time.sleep(60)\n"],
+                              stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        result = run_inprocess("run", "--site", "local", "aigw", "--native", "--np", "1", "--results", str(results),
+                               "--run-id", "same", "--", "--steps", "1")
+        assert result.code == 2 and "in use by another envkit run" in result.err, result.err
+        assert result.err.count("\n") == 1
+        assert not (results / "same" / "metrics.json").exists()
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_finished_run_id_is_refused_unless_resumed_or_replaced(tmp_path: Path) -> None:
+    from envkit.errors import EnvkitError
+    from envkit.launch.claim import claim_run
+
+    run = tmp_path / "results" / "done"
+    run.mkdir(parents=True)
+    (run / "metrics.json").write_text("{}")
+    result = run_inprocess("run", "--site", "local", "aigw", "--native", "--np", "1", "--results",
+                           str(tmp_path / "results"), "--run-id", "done")
+    assert result.code == 2 and "already has results" in result.err, result.err
+    with claim_run(run, resume=True, replace=False):
+        pass
+    with claim_run(run, resume=False, replace=True):
+        pass
+    with pytest.raises(EnvkitError, match="already has results"), claim_run(run, resume=False, replace=False):
+        pass
+
+
+def test_a_read_only_results_folder_is_refused_before_training(tmp_path: Path) -> None:
+    from envkit.errors import EnvkitError
+    from envkit.launch.claim import claim_run
+
+    results = tmp_path / "ro"
+    results.mkdir()
+    (results / "r1").mkdir()
+    (results / "r1").chmod(0o555)
+    try:
+        if os.geteuid() == 0:   # root writes anywhere: the access check still must not crash
+            with claim_run(results / "r1", False, False):
+                pass
+        else:
+            with pytest.raises(EnvkitError, match="cannot write|read-only"), claim_run(results / "r1", False, False):
+                pass
+    finally:
+        (results / "r1").chmod(0o755)
