@@ -44,6 +44,11 @@ def new_file_mode() -> int:
     return 0o666 & ~current_umask()
 
 
+def new_exec_mode() -> int:
+    """The permission bits for a new file that is run (a job script, a SIF): 0o777 & ~umask (0700 under 077)."""
+    return 0o777 & ~current_umask()
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike[str], mode: int | None = None) -> Iterator[Path]:
     """Yield a temporary path beside `path`; on success it gets `mode` (default: the umask's) and

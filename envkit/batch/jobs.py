@@ -28,7 +28,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from envkit.batch.schedulers import FINAL_STATES, JobSpec, get_scheduler
 from envkit.errors import EnvkitError, printable
-from envkit.fsutil import atomic_write_text
+from envkit.fsutil import atomic_write_text, new_exec_mode
 from envkit.launch import shown
 from envkit.launch.run import RunRequest, ranks, workload_name
 from envkit.profile.fields import Name, Walltime
@@ -132,7 +132,7 @@ def submit(profile: Profile, req: RunRequest, script: str) -> dict[str, Any]:
     run_dir = req.results.resolve() / (req.run_id or "")
     run_dir.mkdir(parents=True, exist_ok=True)
     path = run_dir / SCRIPT
-    atomic_write_text(path, script, mode=0o755)
+    atomic_write_text(path, script, mode=new_exec_mode())   # run by the scheduler: exec bits the umask allows
     argv, stdin = scheduler.submit_argv(str(path))
     try:
         proc = subprocess.run(argv, input=script if stdin else None, capture_output=True, text=True, timeout=120,

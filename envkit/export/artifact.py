@@ -112,8 +112,8 @@ def export_source(src: ImageSource, fmt: str, out: Path) -> ExportResult:
             os.replace(tmp, out)
     digest = sha256_file(out)
     sha_path, sbom_path = sidecars(out)
-    atomic_write_text(sha_path, f"{digest}  {out.name}\n", mode=0o644)
-    atomic_write_text(sbom_path, sbom, mode=0o644)
+    atomic_write_text(sha_path, f"{digest}  {out.name}\n")   # modes from the umask
+    atomic_write_text(sbom_path, sbom)
     return ExportResult(path=out, sha256=digest, sbom=sbom_path, fmt=fmt, seconds=time.monotonic() - started)
 
 

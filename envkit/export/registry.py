@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from envkit.errors import EnvkitError
-from envkit.fsutil import new_file_mode
+from envkit.fsutil import new_exec_mode
 
 SIF_LAYER = "application/vnd.sylabs.sif.layer.v1.sif"
 SIF_CONFIG = "application/vnd.sylabs.sif.config.v1+json"
@@ -220,11 +220,11 @@ def _pull_sif(ref: str, out: Path, plain_http: bool | None, limits: Timeouts) ->
         got = f"sha256:{sha256_file(tmp)}"
         if got != layers[0]["digest"]:
             raise EnvkitError(f"{ref}: the pulled SIF's digest {got} differs from the manifest's {layers[0]['digest']}")
-        os.chmod(tmp, new_file_mode())   # a SIF is data (apptainer runs it); the umask decides
+        os.chmod(tmp, new_exec_mode())   # a SIF runs itself (its launch line); the umask decides who may
         os.replace(tmp, out)
     from envkit.fsutil import atomic_write_text
 
-    atomic_write_text(out.with_name(out.name + ".sha256"), f"{got.split(':', 1)[1]}  {out.name}\n", mode=0o644)
+    atomic_write_text(out.with_name(out.name + ".sha256"), f"{got.split(':', 1)[1]}  {out.name}\n")
     return out
 
 
