@@ -303,3 +303,11 @@ def test_a_read_only_results_folder_is_refused_before_training(tmp_path: Path) -
                 pass
     finally:
         (results / "r1").chmod(0o755)
+
+
+def test_markdown_pages_escape_html_like_the_html_pages(tmp_path: Path) -> None:
+    site = _profile(tmp_path, {("title",): "Evil <script>alert(1)</script> & <img src=x onerror=alert(2)>"})
+    result = run_inprocess("docs", "--site", str(site))
+    assert result.code == 0, result.err
+    assert "<script" not in result.out and "<img" not in result.out, result.out[:400]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;img" in result.out
