@@ -158,3 +158,27 @@ def check_output(path: str | os.PathLike[str], option: str = "output") -> None:
     parent = p.parent
     if parent.exists() and not parent.is_dir():
         raise EnvkitError(f"{parent} is not a folder", file=str(p), key=option)
+
+
+def disk_full(text: str, path: str | os.PathLike[str], needed: int | None = None) -> str | None:
+    """One line for a write that failed for lack of space, naming the folder and what is free (and needed,
+    when known); None when `text` (an error message or a tool's stderr) is not about a full disk.
+
+    >>> disk_full("[Errno 28] Can't synchronously write data (file write failed: time = ...)", "/") is not None
+    True
+    >>> disk_full("permission denied", "/") is None
+    True
+    """
+    low = text.lower()
+    if "errno 28" not in low and "no space left" not in low and "enospc" not in low:
+        return None
+    folder = Path(path)
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        free = shutil.disk_usage(folder).free
+        room = f"{free / 2**20:.0f} MiB free"
+    except OSError:
+        room = "free space unknown"
+    need = f", about {needed / 2**20:.0f} MiB needed" if needed else ""
+    return f"no space left on the device holding {folder} ({room}{need}); free some space or write elsewhere"

@@ -45,10 +45,19 @@ def export_cmd(
     Example: envkit export --site local --format sif
     """
     from envkit.build.progress import reporter_for
+    from envkit.errors import EnvkitError
     from envkit.export.artifact import export_site
+    from envkit.fsutil import check_output, disk_full
 
-    result = export_site(build_options(site, engine, store, workload), fmt, output, reporter_for(True, False)
-                         if quiet or as_json else reporter_for(False, False))
+    if output is not None:
+        check_output(output, "-o")
+    try:
+        result = export_site(build_options(site, engine, store, workload), fmt, output, reporter_for(True, False)
+                             if quiet or as_json else reporter_for(False, False))
+    except OSError as exc:
+        where = output or Path.cwd()
+        raise EnvkitError(disk_full(str(exc), where) or f"cannot write the export ({exc.strerror or exc})",
+                          file=str(where)) from None
     if as_json:
         _out(json.dumps(result.as_dict(), indent=2) + "\n")
     else:

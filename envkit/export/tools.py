@@ -44,6 +44,11 @@ def run_tool(argv: Sequence[str], what: str, *, env: dict[str, str | None] | Non
     except subprocess.TimeoutExpired:
         raise EnvkitError(f"{what}: {argv[0]} took more than {timeout:.0f} s") from None
     if proc.returncode != 0:
+        from envkit.fsutil import disk_full
+
+        full_disk = disk_full(proc.stderr + proc.stdout, argv[-1] if argv else ".")
+        if full_disk:
+            raise EnvkitError(f"{what} failed: {full_disk}")
         tail = (proc.stderr.strip() or proc.stdout.strip() or "no output").splitlines()[-1]
         raise EnvkitError(f"{what} failed ({argv[0]} exit {proc.returncode}): {tail}")
     return proc.stdout
