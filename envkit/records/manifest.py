@@ -22,7 +22,7 @@ Version = Annotated[str, StringConstraints(max_length=256)]
 
 
 class ImageManifest(Record):
-    """An image manifest (envkit.engines.manifest writes it at build time), or a run/record naming one."""
+    """An image manifest (envkit.store.image_manifest writes it at build time), or a run/record naming one."""
 
     tag: Text | None = None
     cache_key: Text = ""
