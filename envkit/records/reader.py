@@ -27,7 +27,6 @@ import stat
 from pathlib import Path
 from typing import Any, TypeVar
 
-import tomllib
 from pydantic import BaseModel, ValidationError
 
 from envkit.errors import EnvkitError
@@ -115,13 +114,15 @@ def _finite_float(token: str) -> float:
 
 def read_toml(path: str | os.PathLike[str], limit: int = DEFAULT_LIMIT) -> dict[str, Any]:
     """Parsed TOML from a bounded regular file."""
+    from envkit.lock.tomlread import load_toml  # tomllib, or tomli on Python 3.10
+
     data = read_bytes(path, limit)
     try:
-        return tomllib.loads(data.decode("utf-8"))
+        return load_toml(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise EnvkitError(f"not UTF-8 (byte {exc.start})", file=str(path)) from None
-    except (tomllib.TOMLDecodeError, RecursionError) as exc:
-        raise EnvkitError(f"not TOML ({str(exc)[:120]})", file=str(path)) from None
+    except (ValueError, RecursionError) as exc:   # TOMLDecodeError is a ValueError
+        raise EnvkitError(f"not TOML ({' '.join(str(exc).split())[:120]})", file=str(path)) from None
 
 
 def field_error(exc: ValidationError) -> tuple[str, str]:
