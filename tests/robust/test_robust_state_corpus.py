@@ -21,6 +21,7 @@ import state_corpus  # noqa: E402
 EXAMPLES = int(os.environ.get("ENVKIT_FUZZ_EXAMPLES", "60"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["metrics.json", "job.json", "envkit-lock.json", "manifest"])
 def test_every_damaged_state_file_through_every_command(kind: str) -> None:
     out = state_corpus.run_all(kind)
@@ -43,6 +44,7 @@ records = st.one_of(shapes, st.fixed_dictionaries({}, optional={k: shapes for k 
                                                                                   max_size=3)))
 
 
+@pytest.mark.slow
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 @given(metrics=records, job=records)
 def test_json_shapes_in_state_files_never_crash(metrics: Any, job: Any) -> None:
