@@ -1,8 +1,8 @@
 """Render doc models to Markdown or self-contained HTML with the templates in recipes/docs/.
 
 HTML gets an environment with autoescaping on, so a profile value like `<b>` shows as text, never as
-markup. Markdown renders raw HTML too, so its environment escapes `&`, `<` and `>` in every value the same
-way (`md_escape`, Jinja2's finalize); only what is already Markup passes as is: table cells (`md_cell`
+markup. Markdown renders raw HTML too, so its environment escapes `<` (and `&` before a name) in every
+value (`md_escape`, Jinja2's finalize); only what is already Markup passes as is: table cells (`md_cell`
 escapes, then adds <br>), code spans (`md_code`) and fenced code blocks (`md_block`), where Markdown shows
 HTML as text.
 
@@ -32,24 +32,25 @@ DOC_FORMATS: tuple[str, ...] = ("md", "html")
 
 
 def md_escape(value: object) -> str:
-    """Any value printed into Markdown: `&`, `<` and `>` as entities (Markdown passes raw HTML through, so a
-    profile's `<script>` would run in a browser), unless it is already Markup.
+    """Any value printed into Markdown: `<` as `&lt;` (Markdown passes raw HTML through, so a profile's
+    `<script>` would run in a browser; without `<` no tag can open, and `>=`, `2>&1` stay readable), and `&`
+    before a name or `#` as `&amp;` (no entity tricks), unless the value is already Markup.
 
-    >>> md_escape("<script>alert(1)</script> & co"), md_escape(markupsafe.Markup("<br>"))
-    ('&lt;script&gt;alert(1)&lt;/script&gt; &amp; co', '<br>')
+    >>> md_escape("<script>alert(1)</script> &lt; driver >= 5"), md_escape(markupsafe.Markup("<br>"))
+    ('&lt;script>alert(1)&lt;/script> &amp;lt; driver >= 5', '<br>')
     """
     if isinstance(value, markupsafe.Markup):
         return str(value)
     if value is None:
         return ""
-    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return re.sub(r"&(?=[A-Za-z#])", "&amp;", str(value)).replace("<", "&lt;")
 
 
 def md_cell(value: str) -> markupsafe.Markup:
     """Text safe inside a Markdown table cell: HTML escaped, pipes escaped, newlines as <br>.
 
     >>> str(md_cell("a|b<i>\\nc"))
-    'a\\\\|b&lt;i&gt;<br>c'
+    'a\\\\|b&lt;i><br>c'
     """
     text = md_escape(value)
     return markupsafe.Markup(text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", "<br>"))
