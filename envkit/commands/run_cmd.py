@@ -45,8 +45,9 @@ def run_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="End with one JSON line summarising metrics.json.")]
     = False,
     engine: EngineOpt = None,
-    launcher: Annotated[str | None, typer.Option("--launcher", help="srun, jsrun, mpirun or torchrun "
-                                                                    "(default: the profile's).")] = None,
+    launcher: Annotated[str | None, typer.Option("--launcher", help="A launcher of envkit.registry.LAUNCHERS "
+                                                                    "(srun, mpirun, torchrun, ...; default: the "
+                                                                    "profile's).")] = None,
     results: ResultsOpt
     = Path("results"),
     run_id: Annotated[str | None, typer.Option("--run-id", help="Name of the run's folder.")] = None,

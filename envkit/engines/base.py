@@ -66,6 +66,8 @@ class Engine(ABC):
     fmt: ClassVar[Format] = "docker"   # the recipe format it builds (or its builder builds): docker or singularity
     #: What an image is, in words (docs).
     image_format: ClassVar[str] = ""
+    #: Is an image a plain directory tree at `image_path` (what envkit export assembles SIF/OCI from)?
+    image_is_tree: ClassVar[bool] = False
     #: The engine that builds its images, for an engine that only runs them (None: it builds its own).
     builder: ClassVar[str | None] = None
     #: The launcher it runs ranks through (its `container_options`), None: any launcher, as a wrapper command.

@@ -49,6 +49,7 @@ class Charliecloud(Engine):
     name = "charliecloud"
     display_name = "Charliecloud"
     image_format = "a directory tree in ch-image's storage"
+    image_is_tree = True
     binary = "ch-image"
     install_hint = ("run scripts/install-charliecloud.sh (apt-get install charliecloud charliecloud-builders "
                     "debootstrap squashfs-tools; pip install lark)")

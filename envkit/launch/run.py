@@ -217,9 +217,18 @@ def prepare_container(site: str, workload: str, engine: str | None = None, store
     progress goes to stderr so stdout stays for the command's own lines."""
     import sys
 
+    from envkit.engines.base import get_engine
     from envkit.pipeline.build import BuildOptions, plan_build, run_build
     from envkit.pipeline.progress import PlainReporter
+    from envkit.profile import load_profile
 
+    profile = load_profile(site)
+    if get_engine(engine or profile.container.engine).builder is not None:
+        # an engine that only runs images (Shifter, enroot, CSCS CE): envkit cannot build or check them here
+        ref = container_for(profile, workload, engine, store)
+        if not dry_run:
+            write_run_files(ref, results)
+        return ref, False
     opts = BuildOptions(site=site, workload=workload, layer="workload", engine=engine, store=store,
                         dry_run=dry_run)
     plan = plan_build(opts)
