@@ -133,6 +133,7 @@ ENGINES: Registry[type[Engine]] = Registry("engine", entry_points="envkit.engine
     "envkit.engines.apptainer",       # apptainer, singularity
     "envkit.engines.charliecloud",
     "envkit.engines.podman",
+    "envkit.engines.podman_hpc",
     "envkit.engines.shifter",
     "envkit.engines.enroot",
     "envkit.engines.cscs_ce",

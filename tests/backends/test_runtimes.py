@@ -150,3 +150,27 @@ def test_preparing_a_cscs_run_writes_its_edf_from_the_profile(tmp_path: Path) ->
     assert edf["mounts"] == ["/projects:/projects", "/scratch:/scratch",
                              f"{(tmp_path / 'results').resolve()}:/opt/envkit/results"]
     assert edf["annotations"]["com"]["hooks"]["aws_ofi_nccl"]["enabled"] == "true"   # Delta has NVIDIA GPUs
+
+
+def test_podman_hpc_builds_migrates_and_runs_with_mpi_and_gpu(tmp_path: Path) -> None:
+    """NERSC's podman-hpc: build, then `podman-hpc migrate IMAGE`; `podman-hpc run --rm --mpi --gpu`."""
+    from envkit.engines.base import BuildRequest
+    from envkit.engines.podman_hpc import PodmanHpc
+    from envkit.profile import load_profile
+    from envkit.recipe.formats import render_layer
+    from envkit.recipe.layers import site_layer
+
+    layer = site_layer(load_profile("local"))
+    req = BuildRequest(layer=layer, files=render_layer(layer, "docker", "local"), site="local",
+                       root=tmp_path, tmp_name="envkit-local.tmp-1", log=tmp_path / "log")
+    cmds = PodmanHpc().build_commands(req)
+    assert cmds[-2].argv[:2] == ["podman-hpc", "build"] and "localhost/envkit-local.tmp-1" in cmds[-2].argv
+    assert cmds[-1].argv == ["podman-hpc", "migrate", "localhost/envkit-local.tmp-1"]
+    assert PodmanHpc().exec_argv("/s/podman-hpc/img", ["id"], binds=["/pscratch"], env=[("A", "1")], gpu=True) == \
+        ["podman-hpc", "run", "--rm", "--mpi", "--gpu", "-v", "/pscratch:/pscratch", "-e", "A=1", "localhost/img",
+         "id"]
+    site = str(_site(tmp_path, "podman-hpc"))
+    run = run_inprocess("run", "--site", site, "workloads/aigw", "--np", "1", "--dry-run", "--store",
+                        str(tmp_path / "store"))
+    assert run.code == 0 and " podman-hpc run --rm --mpi --gpu " in run.out, run.output
+    assert "podman-hpc" in run_inprocess("docs", "--site", site).out
