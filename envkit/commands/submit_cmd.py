@@ -53,9 +53,9 @@ def submit_cmd(
     Example: envkit submit --site hal workloads/aigw --nodes 2 --time 02:00:00 -- --preset paper
     """
     from envkit.batch.jobs import JobOptions, job_script, submit
-    from envkit.batch.schedulers import get_scheduler
     from envkit.launch.run import RunRequest, check_run_id, compose, new_run_id, prepare_container, ranks, workload_name
     from envkit.profile import load_profile
+    from envkit.schedulers.base import get_scheduler
 
     if run_id is not None:
         check_run_id(run_id)
@@ -70,7 +70,7 @@ def submit_cmd(
     req = RunRequest(site=site, workload=name, np=np_, nodes=nodes, engine=engine, results=results,
                      run_id=run_id or new_run_id(name), args=list(ctx.args))
     ranks(profile, req)
-    container, stale = prepare_container(site, name, engine, store, dry_run)
+    container, stale = prepare_container(site, name, engine, store, dry_run, results)
     script = job_script(profile, req, JobOptions(walltime, account, queue),
                         compose(profile, req, container, in_job_script=True))
     if dry_run:
@@ -98,7 +98,7 @@ WALLTIME_FORMS = {
     "slurm": r"(?:(?P<d>\d+)-(?P<dh>\d+)(?::(?P<dm>\d+)(?::(?P<ds>\d+))?)?|(?P<h>\d+):(?P<m>\d+):(?P<s>\d+)"
              r"|(?P<mm>\d+):(?P<ss>\d+)|(?P<min>\d+))",
     # bsub -W [hour:]minute (https://www.ibm.com/docs/en/spectrum-lsf/10.1.0?topic=options-w); envkit also takes
-    # HH:MM:SS and D-HH:MM:SS and converts them (envkit.batch.schedulers.lsf_walltime)
+    # HH:MM:SS and D-HH:MM:SS and converts them (the LSF scheduler module's lsf_walltime)
     "lsf": r"(?:(?P<d>\d+)-)?(?:(?P<h>\d+):)?(?P<m>\d+)(?::(?P<s>\d+))?",
     # qsub -l walltime=[[hours:]minutes:]seconds (PBS Professional reference guide)
     "pbs": r"(?:(?:(?P<h>\d+):)?(?P<m>\d+):)?(?P<s>\d+)",
@@ -141,7 +141,7 @@ def _wait(run_dir: Path, poll: float = 2.0, give_up_s: float = 600.0) -> dict[st
     import os
 
     from envkit.batch.jobs import describe
-    from envkit.batch.schedulers import FINAL_STATES
+    from envkit.schedulers.base import FINAL_STATES
 
     give_up_s = float(os.environ.get("ENVKIT_WAIT_UNKNOWN_S", give_up_s))
     unknown_since: float | None = None
