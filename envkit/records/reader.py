@@ -24,6 +24,7 @@ import json
 import math
 import os
 import stat
+import sys
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -114,11 +115,16 @@ def _finite_float(token: str) -> float:
 
 def read_toml(path: str | os.PathLike[str], limit: int = DEFAULT_LIMIT) -> dict[str, Any]:
     """Parsed TOML from a bounded regular file."""
-    from envkit.lock.tomlread import load_toml  # tomllib, or tomli on Python 3.10
-
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # Python 3.10 (envkit.lock.tomlread says the same; records sit below lock in the layering)
+        try:
+            import tomli as tomllib
+        except ModuleNotFoundError:
+            raise EnvkitError("reading TOML needs Python >= 3.11 or `pip install tomli`", file=str(path)) from None
     data = read_bytes(path, limit)
     try:
-        return load_toml(data.decode("utf-8"))
+        return tomllib.loads(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise EnvkitError(f"not UTF-8 (byte {exc.start})", file=str(path)) from None
     except (ValueError, RecursionError) as exc:   # TOMLDecodeError is a ValueError
