@@ -113,12 +113,15 @@ def overlaps(pred: np.ndarray, true: np.ndarray, length: int, limit: int = 64) -
 
 
 def report(pred: np.ndarray, true: np.ndarray, length: int, out_dir: str | os.PathLike[str] | None = None,
-           overlap_limit: int = 64, title: str = "") -> dict[str, Any]:
-    """The AI-GW evaluation (module docstring); `parameters.png` when `out_dir` is given."""
+           overlap_limit: int = 64, title: str = "", waveforms: bool = True) -> dict[str, Any]:
+    """The AI-GW evaluation (module docstring); `parameters.png` when `out_dir` is given. With
+    `waveforms` false (synthetic chirps, not GR waveforms) no overlap is computed: the parameters of a
+    chirp name no IMRPhenomXAS waveform it could be compared with."""
     out: dict[str, Any] = {"n": int(len(true)), "errors": errors(pred, true),
                            "binned_by_q": binned(pred, true, 0, Q_BINS),
                            "binned_by_chi_eff": binned(pred, true, 3, CHI_BINS)}
-    out["overlap"] = overlaps(pred, true, length, overlap_limit)
+    out["overlap"] = overlaps(pred, true, length, overlap_limit) if waveforms else \
+        {"skipped": "synthetic chirps: their parameters name no GR waveform (overlap only for envkit data aigw sets)"}
     if out_dir is not None:
         _plot(pred, true, out, Path(out_dir) / "parameters.png", title)
         out["figure"] = "parameters.png"

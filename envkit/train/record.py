@@ -58,7 +58,7 @@ def build(state: TrainState, thr: metrics.Throughput, last_loss: float, ev: dict
         "micro_batches": state.micro_batches, "batchnorm_samples": state.bn_samples,
         "steps": state.step, "total_steps": state.total, "steps_per_epoch": state.spe,
         "resumed_from": state.resumed_from, "resumed_optimizer_steps": state.resumed_optimizer_steps,
-        "data": cfg.data or "synthetic", "seed": cfg.seed,
+        "data": cfg.data or "synthetic", "seed": cfg.seed, "input_shape": list(state.input_shape),
         "workload_path": str(state.wl.path),
         "hyperparameters": state.hp,
         "throughput": {"unit": "samples/s", "per_device": per,

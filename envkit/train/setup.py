@@ -187,6 +187,7 @@ class TrainState:
             cfg.data, wl.module, hp, self.batch, ctx.rank, ctx.world_size, cfg.seed, self.device,
             self.channels_last, cfg.workers)
         self.spe = self.train_src.steps_per_epoch
+        self.input_shape = sources.sample_shape(self.train_src)  # the real size, whatever the preset says
         self.stages = Stages(list(hp["stages"]), self.raw) if hp.get("stages") else None
         if self.stages is not None and not hp.get("epochs"):
             hp["epochs"] = self.stages.total_epochs

@@ -19,7 +19,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-CLASSES = ("spiral", "elliptical")
+from envkit.data.aides import CLASSES  # noqa: E402  (elliptical = 0, spiral = 1: folder names sorted)
+
+POSITIVE = "spiral"  # the ROC's positive class
 HEAD = ("net.fc.",)  # re-initialised when --weights comes from another task (ImageNet's 1,000 classes)
 
 
@@ -83,7 +85,7 @@ def summarize(sums: dict[str, float], count: int) -> dict[str, float]:
 def synthetic(hp: dict[str, Any], n: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
     """Cheap stand-ins (no GalSim): elongated noisy blobs with or without a two-arm pattern."""
     size = int(hp.get("image_size", 299))
-    y = torch.arange(n) % 2
+    y = torch.arange(n) % 2  # CLASSES: 1 spiral (arms), 0 elliptical
     c = (size - 1) / 2
     yy, xx = torch.meshgrid(torch.arange(size) - c, torch.arange(size) - c, indexing="ij")
     r = torch.hypot(xx, yy)[None] + 1e-3
@@ -91,7 +93,7 @@ def synthetic(hp: dict[str, Any], n: int, generator: torch.Generator) -> tuple[t
     scale = size * (0.08 + 0.06 * torch.rand(n, 1, 1, generator=generator))
     turn = 2 * torch.pi * torch.rand(n, 1, 1, generator=generator)
     arms = 1 + 0.8 * torch.cos(2 * (theta + turn - torch.log(r / scale) / 0.4))
-    disk = torch.exp(-r / scale) * torch.where(y[:, None, None] == 0, arms, torch.ones_like(arms))
+    disk = torch.exp(-r / scale) * torch.where(y[:, None, None] == CLASSES.index("spiral"), arms, torch.ones_like(arms))
     x = disk / disk.amax(dim=(1, 2), keepdim=True) + 0.05 * torch.randn(n, size, size, generator=generator)
     return x.float(), y
 
@@ -120,9 +122,10 @@ def predictions(outputs: torch.Tensor) -> torch.Tensor:
     return F.softmax(outputs.float(), dim=1)
 
 
-def report(pred: Any, target: Any, out_dir: Any, hp: dict[str, Any], title: str = "") -> dict[str, Any]:
+def report(pred: Any, target: Any, out_dir: Any, hp: dict[str, Any], title: str = "",
+           source: str = "") -> dict[str, Any]:
     """Confusion matrix, ROC and AUC, the p >= 0.9999 catalogue's size and purity, roc.png
     (envkit.evaluate.classify)."""
     from envkit.evaluate import classify
 
-    return classify.binary_report(pred, target.astype("int64"), CLASSES, out_dir, title)
+    return classify.binary_report(pred, target.astype("int64"), CLASSES, out_dir, title, positive=POSITIVE)
