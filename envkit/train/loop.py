@@ -119,6 +119,7 @@ class Loop:
         """Stage change, learning rate, the step, and the loss sums (on the device)."""
         s = self.s
         if s.stages is not None and s.stages.enter(s.step // s.spe, s.opt):
+            s.sched.new_stage()
             s.log.message(f"stage {s.stages.current + 1}/{len(s.stages.bounds)}: "
                           f"{len(s.stages.frozen(s.stages.current))} parameter tensors frozen")
         self.lr = s.sched.lr(s.step)
@@ -180,6 +181,12 @@ class Loop:
         ev = self.final_eval = evaluate(s)
         entry = self._epoch_entry(epoch, self.epoch_n < s.spe, self.lr, ev, t_train)
         self.stop = s.sched.end_epoch(ev.get(s.monitor))
+        if self.stop and s.stages is not None and s.stages.index(epoch) < len(s.stages.bounds) - 1:
+            # early stopping ends the stage, not the run (DL_DES: a new EarlyStopping for each fit)
+            self.stop = False
+            entry["early_stopped_stage"] = s.stages.index(epoch) + 1
+            s.step = s.stages.bounds[s.stages.index(epoch)][0] * s.spe
+            s.log.message(f"early stopping ends stage {entry['early_stopped_stage']} after epoch {epoch}")
         s.history.append(entry)
         s.log.message(f"epoch {epoch}: loss {entry['train_loss']:.4g} "
                       + " ".join(f"{k} {v:.4g}" for k, v in ev.items()) + f" ({t_train:.1f} s)")

@@ -126,3 +126,83 @@ def test_old_class_order_h5_refused(tmp_path):
     with pytest.raises(sources.SourceError, match="regenerate"):
         sources.build(str(tmp_path), wl.module, wl.preset("smoke", {"image_size": 16}), 2, 0, 1, 0,
                       torch.device("cpu"))
+
+
+# Keras Xception's filters per block (keras.applications.xception): block1 32, 64; block2 128; block3 256;
+# block4 and the middle flow 728; block13 728 then 1024; block14 1536, 2048.
+def _keras_filters(name: str) -> int:
+    import re
+
+    block, j = (int(v) for v in re.match(r"block(\d+)_(?:sep)?conv(\d)", name).groups())
+    table = {1: (32, 64), 2: (128, 128), 3: (256, 256), 4: (728, 728), 13: (728, 1024), 14: (1536, 2048)}
+    return table.get(block, (728, 728, 728))[j - 1] if block in table else 728
+
+
+def test_keras_layers_map_to_timm_block_by_block():
+    """Every Keras Xception conv/BN layer maps to a distinct timm legacy_xception module with the same
+    channel count, in the matching block; Keras layer 40 (DL_DES's second split) is block5_sepconv2 = timm
+    block4.rep.4, and freezing timm's parameters before it freezes exactly Keras' layers[:40] (before:
+    the preset trained from timm block3, Keras block4)."""
+    timm = pytest.importorskip("timm")
+    from envkit.train.stages import Stages
+
+    wl = wlmod.load("aides")
+    mod = wl.module
+    net = timm.create_model("legacy_xception", pretrained=False, num_classes=2)
+    modules = dict(net.named_modules())
+    keras = mod.keras_layers()
+    mapped = [(k, mod.keras_to_timm(k)) for k in keras if mod.keras_to_timm(k) is not None]
+    timm_order = list(dict.fromkeys(n.rsplit(".", 1)[0].rsplit(".conv1", 1)[0].rsplit(".pointwise", 1)[0]
+                                    for n, _ in net.named_parameters() if not n.startswith("fc")))
+    for k, t in mapped:  # Keras block K (2-13) is timm block K - 1 (Keras lists a residual conv after the
+        # separable ones, timm registers it first: the order differs inside a block, not across blocks)
+        if k.startswith("block") and 2 <= int(k[5:].split("_")[0]) <= 13:
+            assert t.startswith(f"block{int(k[5:].split('_')[0]) - 1}."), (k, t)
+    assert len({t for _, t in mapped}) == len(mapped) == len(timm_order)  # one to one, none left out
+    for k, t in mapped:
+        m = modules[t]
+        out = m.num_features if isinstance(m, torch.nn.BatchNorm2d) else \
+            (m.pointwise.out_channels if hasattr(m, "pointwise") else m.out_channels)
+        if k.startswith("block"):
+            assert out == _keras_filters(k), (k, t, out)
+    assert keras.index("block5_sepconv2") == 40 and mod.keras_to_timm("block5_sepconv2") == "block4.rep.4"
+    stage = wl.preset("paper")["stages"][1]
+    assert stage["train_from"] == "net.block4.rep.4"
+    model = mod.build_model({"num_classes": 2})
+    st = Stages([{"epochs": 1, "train_from": stage["train_from"]}], model)
+    frozen = {n.rsplit(".", 1)[0].removeprefix("net.") for n, _ in st.frozen(0)}
+    frozen = {f.removesuffix(".conv1").removesuffix(".pointwise") for f in frozen}
+    want = {mod.keras_to_timm(k) for k in keras[:40]} - {None}
+    assert frozen == want
+    assert wl.preset("paper")["stages"][2]["train_from"] == "net." + mod.keras_to_timm(keras[2])
+
+
+def test_early_stopping_ends_the_stage_not_the_run(tmp_path, tiny):
+    """lr 0: val_loss never improves, so EarlyStopping(1) fires after each stage's second epoch; the next
+    stage still runs (DL_DES: new callbacks per fit). Before: the run ended in the first stage."""
+    import json
+
+    from envkit.train import runner
+    from envkit.train.config import parse_args
+
+    runner.run(parse_args([tiny, "--results", str(tmp_path), "--run-id", "s", "--epochs", "7", "--set", "lr=0",
+                           "--set", "stages=[{epochs: 4}, {epochs: 3}]", "--set", "early_stop_patience=1"]))
+    m = json.loads((tmp_path / "s" / "metrics.json").read_text())
+    assert [h["epoch"] for h in m["epochs"]] == [0, 1, 4, 5]
+    assert m["epochs"][1]["early_stopped_stage"] == 1
+
+
+def test_lr_scaled_with_workers(tmp_path, tiny):
+    """scale_lr: workers is DL_DES's Adam(lr=0.0001*hvd.size()): the learning rate is lr x ranks."""
+    import json
+
+    from envkit.train import runner
+    from envkit.train.config import parse_args
+
+    runner.run(parse_args([tiny, "--steps", "2", "--results", str(tmp_path), "--run-id", "w",
+                           "--set", "scale_lr=workers", "--set", "lr=0.01", "--batch", "4"]))
+    assert json.loads((tmp_path / "w" / "metrics.json").read_text())["lr"] == pytest.approx(0.01)
+    wl = wlmod.load("aides")
+    paper = wl.preset("paper")
+    assert paper["scale_lr"] == "workers" and paper["lr"] == 1e-4
+    assert (paper["plateau_factor"], paper["plateau_patience"], paper["early_stop_patience"]) == (0.5, 2, 3)
