@@ -225,3 +225,19 @@ def test_aigw_input_keeps_the_amplitude():
     mean_mae = np.abs(p[train, 0].mean() - p[test, 0]).mean()
     print(f"q from peak amplitude: MAE {mae:.3f}, predicting the mean {mean_mae:.3f}")
     assert mae < 0.5 * mean_mae
+
+
+def test_overlap_flat_and_psd_weighted_both_labelled():
+    """The overlap comes twice, each saying what it is: flat PSD (as trained) and aLIGO-weighted at a
+    stated total mass; exact parameters give 1, a wrong q less (before: flat only)."""
+    pytest.importorskip("lalsimulation")
+    from envkit.evaluate import gw
+
+    true = np.array([[2.0, 0.1, -0.2, 0.0, 0.0], [5.0, 0.3, 0.3, 0.0, 0.0]])
+    pred = true.copy()
+    pred[1, 0] = 3.0
+    rep = gw.overlaps(pred, true, 2048)
+    assert "flat" in rep["noise"] and "aLIGO" in rep["psd_weighted"]["noise"]
+    assert rep["psd_weighted"]["total_mass_msun"] == 60.0
+    for part in (rep, rep["psd_weighted"]):
+        assert part["values"][0] == pytest.approx(1.0, abs=1e-6) and part["values"][1] < 0.99
