@@ -4,6 +4,8 @@ Each test here failed on the code before the fix it guards (before/after in the 
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -241,3 +243,20 @@ def test_overlap_flat_and_psd_weighted_both_labelled():
     assert rep["psd_weighted"]["total_mass_msun"] == 60.0
     for part in (rep, rep["psd_weighted"]):
         assert part["values"][0] == pytest.approx(1.0, abs=1e-6) and part["values"][1] < 0.99
+
+
+@pytest.mark.slow
+def test_envkit_run_results_after_dashdash(tmp_path):
+    """`envkit run ... -- --results DIR`: the metrics are read where the runner wrote them (before:
+    exit 2, "no metrics from the run", envkit looked in ./results)."""
+    import json
+
+    from wl_helpers import run
+
+    out = tmp_path / "elsewhere"
+    proc = run([sys.executable, "-c", "import sys; from envkit.cli import main; sys.exit(main())", "run", "--site", "local", "aigw", "--native", "--json", "--",
+                "--steps", "2", "--set", "test_at_end=false", "--results", str(out), "--run-id", "r"],
+               check=False, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    summary = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert summary["results_dir"] == str((out / "r").resolve()) and (out / "r" / "metrics.json").is_file()
