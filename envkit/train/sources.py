@@ -294,6 +294,37 @@ def build(data: str | None, module: Any, hp: dict[str, Any], batch: int, rank: i
                                                         if val is not None else None)
 
 
+def calibration_batches(src: Any, n: int, batch: int) -> Iterator[Batch]:
+    """`n` training batches of `batch` samples that do not depend on the rank or the rank count: the
+    first batches of epoch 0 as one process would see them (BatchNorm recalibration on every rank, so
+    validation does not depend on how many ranks trained).
+
+    >>> a = DeviceSource(torch.arange(16.0)[:, None], torch.arange(16), batch=2, rank=1, world_size=2, seed=3)
+    >>> b = DeviceSource(torch.arange(16.0)[:, None], torch.arange(16), batch=4, seed=3)
+    >>> rows = [[x.flatten().tolist() for x, _ in calibration_batches(s, 2, 4)] for s in (a, b)]
+    >>> rows[0] == rows[1], len(rows[0][0])
+    (True, 4)
+    """
+    s: ShardedBatchSampler = src.sampler
+    one = ShardedBatchSampler(s.n if s.chosen is None else len(s.chosen), batch, 0, 1, s.seed, shuffle=s.shuffle,
+                              block=s.block, drop_last=False)
+    if isinstance(src, DeviceSource):
+        for i, idx in enumerate(one):
+            if i >= n:
+                return
+            rows = torch.from_numpy(idx % src.pool).to(src.x.device)
+            yield src.x[rows], src.y[rows]
+        return
+    from torch.utils.data import DataLoader
+
+    loader = src.loader
+    if loader.batch_sampler is None:  # HDF5: the dataset reads whole batches
+        new = DataLoader(loader.dataset, sampler=one, batch_size=None, num_workers=0)
+    else:
+        new = DataLoader(loader.dataset, batch_sampler=cast(Any, one), num_workers=0)
+    yield from limit(LoaderSource(new, src.device, src.channels_last).batches(0), n)
+
+
 def sample_shape(src: Any) -> tuple[int, ...]:
     """The shape of one training sample as the model receives it (metrics.json `input_shape`): the
     real image size, whatever the preset says.

@@ -260,3 +260,24 @@ def test_envkit_run_results_after_dashdash(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     summary = json.loads(proc.stdout.strip().splitlines()[-1])
     assert summary["results_dir"] == str((out / "r").resolve()) and (out / "r" / "metrics.json").is_file()
+
+
+def test_batchnorm_recalibration_independent_of_rank_count():
+    """bn_recalibrate: the running statistics come out the same on 1 and on 2 ranks (before: each
+    rank used its own shard, and validation scored with rank 0's: smoke validation depended on the
+    rank count)."""
+    import contextlib
+    from types import SimpleNamespace
+
+    from envkit.train.validate import recalibrate_batchnorm
+
+    x = torch.randn(64, 3) * torch.arange(1, 65.0)[:, None]
+    stats = []
+    for world in (1, 2):
+        model = torch.nn.Sequential(torch.nn.BatchNorm1d(3))
+        src = sources.DeviceSource(x, torch.zeros(64), batch=8, rank=0, world_size=world, seed=1)
+        state = SimpleNamespace(hp={"bn_recalibrate": 3, "batch": 8}, raw=model, train_src=src, batch=8,
+                                amp=contextlib.nullcontext, stages=None)
+        recalibrate_batchnorm(state)
+        stats.append(model[0].running_mean.clone())
+    assert torch.allclose(stats[0], stats[1])
