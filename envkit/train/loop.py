@@ -83,6 +83,8 @@ class Loop:
         self.last_loss = float("nan")
         self.lr = 0.0
         self.epoch_t0 = time.perf_counter()
+        self.epoch_first_step = state.step  # where this process's count for the epoch starts (a resume)
+        self.ckpt_s = 0.0  # checkpoint writes since the epoch's start: left out of its time_s
         self.stop = False
         self.final_eval: dict[str, float] | None = None
         self.started = time.time()
@@ -146,7 +148,9 @@ class Loop:
             self._end_epoch(epoch)
         saving = bool(s.cfg.checkpoint_every) and s.step % s.cfg.checkpoint_every == 0
         if saving:
+            t0 = time.perf_counter()
             s.save_checkpoint()
+            self.ckpt_s += time.perf_counter() - t0
         if epoch_end or saving:
             self.intervals.restart()  # evaluation and saving are not timed
         if not epoch_end:
@@ -170,7 +174,9 @@ class Loop:
         included), rate, mean training loss over the ranks (a collective), learning rate and validation."""
         s = self.s
         mean = mean_over_ranks(s.ctx, self.epoch_loss / max(self.epoch_n, 1))
-        return {"epoch": epoch, "steps": self.epoch_n, "partial": partial, "time_s": round(t_train, 3),
+        t_train -= self.ckpt_s
+        return {"epoch": epoch, "steps": self.epoch_n, "partial": partial, "first_step": self.epoch_first_step,
+                "time_s": round(t_train, 3), "checkpoint_s": round(self.ckpt_s, 3),
                 "samples_per_s_per_device": round(self.epoch_n * s.batch / t_train, 3),
                 "train_loss": mean, "lr": lr, **ev}
 
@@ -196,6 +202,8 @@ class Loop:
         self.epoch_loss.zero_()
         self.epoch_n = 0
         self.epoch_t0 = time.perf_counter()
+        self.epoch_first_step = s.step
+        self.ckpt_s = 0.0
 
     def _final_evaluation(self) -> None:
         """When the run ended inside an epoch: evaluate, and record the steps since the last epoch's end

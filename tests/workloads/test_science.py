@@ -281,3 +281,22 @@ def test_batchnorm_recalibration_independent_of_rank_count():
         recalibrate_batchnorm(state)
         stats.append(model[0].running_mean.clone())
     assert torch.allclose(stats[0], stats[1])
+
+
+def test_metrics_say_how_numbers_were_measured(tmp_path, tiny):
+    """metrics.json: data loading in or out, checkpoint time out of time_s and beside it, a resumed
+    epoch marked partial with its first step (before: none of these fields)."""
+    import json
+
+    from envkit.train import runner
+    from envkit.train.config import parse_args
+
+    args = [tiny, "--epochs", "2", "--results", str(tmp_path), "--run-id", "m", "--checkpoint-every", "3"]
+    runner.run(parse_args([args[0], "--steps", "5", *args[3:]]))
+    runner.run(parse_args([*args, "--resume"]))
+    m = json.loads((tmp_path / "m" / "metrics.json").read_text())
+    assert m["measured"]["data_loading"].startswith("excluded")
+    assert "checkpoint writes excluded" in m["measured"]["time_per_epoch_s"]
+    resumed = [e for e in m["epochs"] if e["first_step"] == 5]
+    assert resumed and resumed[0]["partial"] and resumed[0]["steps"] == m["steps_per_epoch"] - 5
+    assert all(e["checkpoint_s"] >= 0 for e in m["epochs"]) and any(e["checkpoint_s"] > 0 for e in m["epochs"])
