@@ -37,10 +37,10 @@ FIGURES = ROOT / "docs" / "figures"
 # Each reference: its data set (envkit.data generator arguments) and the runner's arguments.
 REFERENCES: dict[str, dict[str, Any]] = {
     "aigw": {"data": {"n": 1200, "preset": "smoke", "seed": 0},
-             "args": ["aigw", "--epochs", "2", "--batch", "16", "--workers", "0"],
+             "args": ["aigw", "--epochs", "1", "--batch", "16", "--workers", "0"],
              "metrics": ("mae_q", "mae_s1", "mae_s2", "mae_chi_eff", "overlap_flat", "overlap_psd")},
     "aides": {"data": {"n": 800, "size": 64, "seed": 0},
-              "args": ["aides", "--steps", "100", "--batch", "16", "--workers", "0"],
+              "args": ["aides", "--steps", "60", "--batch", "16", "--workers", "0"],
               "metrics": ("accuracy", "auc", "baseline_radial_accuracy")},
 }
 

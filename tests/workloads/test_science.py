@@ -254,7 +254,8 @@ def test_envkit_run_results_after_dashdash(tmp_path):
     from wl_helpers import run
 
     out = tmp_path / "elsewhere"
-    proc = run([sys.executable, "-c", "import sys; from envkit.cli import main; sys.exit(main())", "run", "--site", "local", "aigw", "--native", "--json", "--",
+    cli = [sys.executable, "-c", "import sys; from envkit.cli import main; sys.exit(main())"]
+    proc = run([*cli, "run", "--site", "local", "aigw", "--native", "--json", "--",
                 "--steps", "2", "--set", "test_at_end=false", "--results", str(out), "--run-id", "r"],
                check=False, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
