@@ -60,6 +60,8 @@ def aigw_cmd(
     noise: Annotated[bool, typer.Option("--noise", help="Whiten with the aLIGO PSD and add noise.")] = False,
     chunk: Annotated[int, typer.Option(help="Waveforms per resumable chunk.")] = 64,
     amplitude: Annotated[str, typer.Option(help="raw (r h22 / M, as published) or peak (each scaled to 1).")] = "raw",
+    layout: Annotated[str, typer.Option(help="random (n draws, 80/10/10) or grid:DQ,DS (train on the grid, "
+                                             "test on its cell midpoints; --n ignored).")] = "random",
     ignore_disk: IgnoreDiskOpt = False,
 ) -> None:
     """IMRPhenomXAS (2,2)-mode waveforms in geometric units with targets q, s1, s2, chi_eff, S_eff.
@@ -84,11 +86,11 @@ def aigw_cmd(
     _plan(lambda per: plan.aigw_estimate(n, preset, workers, per), out, ignore_disk)
     try:
         m = aigw.generate(n, out, preset=preset, workers=workers, seed=seed, noise=noise, chunk=chunk,
-                          amplitude=amplitude)
+                          amplitude=amplitude, layout=layout)
     except (ValueError, RuntimeError, OSError) as exc:
         raise EnvkitError(str(exc)) from None
     sizes = "/".join(str(m["splits"][s]["n"]) for s in ("train", "val", "test"))
-    print(f"aigw: {n} waveforms x {m['length']} samples ({preset}) in {out}: train/val/test {sizes}")
+    print(f"aigw: {m['n']} waveforms x {m['length']} samples ({preset}) in {out}: train/val/test {sizes}")
 
 
 @data_app.command("aides")

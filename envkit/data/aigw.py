@@ -109,6 +109,52 @@ def sample_parameters(n: int, seed: int = 0) -> np.ndarray:
     return np.column_stack([q, s])
 
 
+def grid_parameters(dq: float, ds: float) -> np.ndarray:
+    """A regular grid over q in [1, 8] (step `dq`) and s1z, s2z in [-0.8, 0.8] (step `ds`), (m, 3).
+
+    >>> grid_parameters(3.5, 0.8).shape, grid_parameters(3.5, 0.8)[-1].tolist()
+    ((27, 3), [8.0, 0.8, 0.8])
+    """
+    q = np.arange(Q_RANGE[0], Q_RANGE[1] + dq / 2, dq)
+    s = np.arange(SPIN_RANGE[0], SPIN_RANGE[1] + ds / 2, ds)
+    return np.array([(a, b, c) for a in q for b in s for c in s])
+
+
+def midpoint_parameters(dq: float, ds: float) -> np.ndarray:
+    """The midpoints of the grid's cells (no point shared with the grid): a test set between the
+    training points, as the grid-midpoint test set of a grid-trained model.
+
+    >>> midpoint_parameters(3.5, 0.8).tolist()[:2]
+    [[2.75, -0.4, -0.4], [2.75, -0.4, 0.4]]
+    """
+    q = np.arange(Q_RANGE[0], Q_RANGE[1] - dq / 2, dq) + dq / 2
+    s = np.arange(SPIN_RANGE[0], SPIN_RANGE[1] - ds / 2, ds) + ds / 2
+    return np.array([(a, b, c) for a in q for b in s for c in s])
+
+
+def plan_parameters(n: int, seed: int, layout: str) -> tuple[np.ndarray, dict[str, int]]:
+    """All parameters of a data set in file order (train, val, test) and the split sizes: `random`
+    draws n and splits 80/10/10; `grid:DQ,DS` trains on the grid (a seeded 10 % of its points held out
+    for validation) and tests on the cell midpoints (n is ignored).
+
+    >>> p, sizes = plan_parameters(0, 0, "grid:3.5,0.8"); sizes
+    {'train': 25, 'val': 2, 'test': 8}
+    """
+    if layout == "random":
+        return sample_parameters(n, seed), split_sizes(n)
+    try:
+        kind, steps = layout.split(":")
+        dq, ds = (float(v) for v in steps.split(","))
+        if kind != "grid" or dq <= 0 or ds <= 0:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"layout {layout!r}: random, or grid:DQ,DS (e.g. grid:0.1,0.2)") from None
+    train = grid_parameters(dq, ds)[np.random.default_rng(seed).permutation(len(grid_parameters(dq, ds)))]
+    test = midpoint_parameters(dq, ds)
+    n_val = max(1, len(train) // 10)
+    return np.concatenate([train, test]), {"train": len(train) - n_val, "val": n_val, "test": len(test)}
+
+
 def _f_start(q: float, duration: float, total_mass: float) -> float:
     """Start frequency (Hz) whose leading-order time to merger exceeds `duration` (in M)."""
     from lal import MTSUN_SI
@@ -269,16 +315,19 @@ class _Plan:
     chunk: int
     snr: tuple[float, float]
     amplitude: str = "raw"
+    layout: str = "random"
 
     def as_dict(self) -> dict[str, Any]:
         out = {"n": self.n, "preset": self.preset, "seed": self.seed, "noise": self.noise,
                "chunk": self.chunk, "snr": list(self.snr)}
-        return {**out, "amplitude": self.amplitude} if self.amplitude != "raw" else out
+        if self.amplitude != "raw":
+            out["amplitude"] = self.amplitude
+        return {**out, "layout": self.layout} if self.layout != "random" else out
 
 
 def _chunk_rows(plan: _Plan, index: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Waveforms, targets and parameters of chunk `index` (deterministic in the plan)."""
-    params = sample_parameters(plan.n, plan.seed)[index * plan.chunk:(index + 1) * plan.chunk]
+    params = plan_parameters(plan.n, plan.seed, plan.layout)[0][index * plan.chunk:(index + 1) * plan.chunk]
     g = grid(plan.preset)
     x = np.empty((len(params), len(g.times())), np.float32)
     snrs = np.zeros(len(params))
@@ -302,7 +351,7 @@ def _assemble(plan: _Plan, chunk_paths: list[Path], out: Path) -> dict[str, int]
     """Copy the chunks into train/val/test HDF5 files (each written atomically)."""
     import h5py
 
-    sizes = split_sizes(plan.n)
+    sizes = plan_parameters(plan.n, plan.seed, plan.layout)[1]
     length = len(times(plan.preset))
     g = grid(plan.preset)
     begin = 0
@@ -332,7 +381,8 @@ def _assemble(plan: _Plan, chunk_paths: list[Path], out: Path) -> dict[str, int]
 
 def generate(n: int, out_dir: str | os.PathLike[str], preset: str = "smoke", workers: int | None = None,
              seed: int = 0, noise: bool = False, chunk: int = 64, snr: tuple[float, float] = (20.0, 60.0),
-             log: Callable[[str], None] | None = None, amplitude: str = "raw") -> dict[str, Any]:
+             log: Callable[[str], None] | None = None, amplitude: str = "raw",
+             layout: str = "random") -> dict[str, Any]:
     """Generate `n` waveforms into `out_dir`/{train,val,test}.h5 (80/10/10) plus manifest.json.
 
     Each HDF5 file holds `x` (N, L) float32 waveforms, `y` (N, 5) float32 targets [q, s1, s2, chi_eff,
@@ -345,13 +395,15 @@ def generate(n: int, out_dir: str | os.PathLike[str], preset: str = "smoke", wor
     >>> m["splits"]["train"]["n"], m["length"]
     (8, 2048)
     """
-    if n < 1:
+    if n < 1 and layout == "random":
         raise ValueError("n must be at least 1")
     grid(preset)
     if amplitude not in AMPLITUDES:
         raise ValueError(f"amplitude {amplitude!r}: choose from {', '.join(AMPLITUDES)}")
     out = Path(out_dir)
-    plan = _Plan(int(n), preset, int(seed), bool(noise), int(chunk), (float(snr[0]), float(snr[1])), amplitude)
+    n = len(plan_parameters(n, seed, layout)[0])  # a grid decides its own size
+    plan = _Plan(int(n), preset, int(seed), bool(noise), int(chunk), (float(snr[0]), float(snr[1])), amplitude,
+                 layout)
     manifest_path = out / "manifest.json"
     if manifest_path.is_file():
         done = json.loads(manifest_path.read_text())
@@ -389,7 +441,7 @@ def generate(n: int, out_dir: str | os.PathLike[str], preset: str = "smoke", wor
         "approximant": APPROXIMANT, "lalsimulation": getattr(lalsimulation, "__version__", "unknown"),
         "mode": ("Re r h22 / M (h+ - i hx at inclination 0 over |-2Y22|); peak at t=0, phase 0 at peak"
                  if amplitude == "raw" else "Re h22 scaled to peak amplitude 1 (not as published); peak at t=0"),
-        "amplitude": amplitude,
+        "amplitude": amplitude, "layout": layout,
         "total_mass_msun": TOTAL_MASS, "length": len(times(preset)),
         "grid": {"start": grid(preset).start, "stop": grid(preset).stop, "dt": grid(preset).dt},
         "ranges": {"q": list(Q_RANGE), "s1z": list(SPIN_RANGE), "s2z": list(SPIN_RANGE)},

@@ -301,3 +301,18 @@ def test_metrics_say_how_numbers_were_measured(tmp_path, tiny):
     resumed = [e for e in m["epochs"] if e["first_step"] == 5]
     assert resumed and resumed[0]["partial"] and resumed[0]["steps"] == m["steps_per_epoch"] - 5
     assert all(e["checkpoint_s"] >= 0 for e in m["epochs"]) and any(e["checkpoint_s"] > 0 for e in m["epochs"])
+
+
+def test_aigw_grid_layout_tests_on_midpoints(tmp_path):
+    """layout grid:DQ,DS: training on a regular grid, testing on the cell midpoints (no test point on the
+    grid), beside the random splits (before: random draws only)."""
+    h5py = pytest.importorskip("h5py")
+    pytest.importorskip("lalsimulation")
+    from envkit.data import aigw
+
+    m = aigw.generate(0, tmp_path, preset="smoke", workers=1, layout="grid:3.5,0.8")
+    assert {s: v["n"] for s, v in m["splits"].items()} == {"train": 25, "val": 2, "test": 8}
+    with h5py.File(tmp_path / "train.h5") as f, h5py.File(tmp_path / "test.h5") as g:
+        train, test = f["params"][:, :3], g["params"][:, :3]
+    assert np.isin(np.round(train[:, 0], 3), [1.0, 4.5, 8.0]).all()
+    assert np.isin(np.round(test[:, 0], 3), [2.75, 6.25]).all() and np.allclose(np.abs(test[:, 1:]), 0.4)
