@@ -316,3 +316,16 @@ def test_aigw_grid_layout_tests_on_midpoints(tmp_path):
         train, test = f["params"][:, :3], g["params"][:, :3]
     assert np.isin(np.round(train[:, 0], 3), [1.0, 4.5, 8.0]).all()
     assert np.isin(np.round(test[:, 0], 3), [2.75, 6.25]).all() and np.allclose(np.abs(test[:, 1:]), 0.4)
+
+
+def test_workload_yaml_read_strictly(tmp_path):
+    """One strict reader for workload.yaml: a duplicate key (a preset value given twice, the second
+    silently winning) is a one-line error with its line (before: the runner's untyped reader took it)."""
+    from wl_helpers import FIXTURES
+
+    wl = tmp_path / "dup"
+    wl.mkdir()
+    (wl / "model.py").write_text((FIXTURES / "tiny" / "model.py").read_text())
+    (wl / "workload.yaml").write_text("name: dup\ndescription: d\npresets:\n  smoke:\n    lr: 0.1\n    lr: 0.2\n")
+    with pytest.raises(wlmod.WorkloadError, match=r"workload.yaml:6: .*duplicate key 'lr'"):
+        wlmod.load(str(wl))
