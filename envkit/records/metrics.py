@@ -133,6 +133,8 @@ class Metrics(Record):
     resumed_optimizer_steps: Count | None = None
     data: Text | None = None
     seed: Annotated[int, Field(ge=0, le=2**64)] = 0
+    input_shape: list[Count] = Field(default_factory=list)   # one sample's shape, e.g. [1, 8192]
+    measured: dict[str, Text] = Field(default_factory=dict)   # how each figure was measured (record.measured)
     workload_path: Text | None = None   # where the runner found it; a record only, never imported
     hyperparameters: dict[str, Any] = Field(default_factory=dict)
     throughput: Throughput = Throughput()
