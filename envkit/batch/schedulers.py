@@ -47,6 +47,8 @@ class JobSpec:
     account: str | None = None
     queue: str | None = None
     extra: tuple[str, ...] = ()
+    select: tuple[str, ...] = ()       # PBS select-chunk resources from the profile (system=polaris)
+    required: tuple[str, ...] = ()     # what the centre requires of every job (scheduler.required)
     modules: tuple[str, ...] = ()
     argv: tuple[str, ...] = ()
     workdir: str = "."
@@ -155,7 +157,7 @@ class Slurm(Scheduler):
         if job.gpus_per_node and job.gpu_request == "gres":
             kind = f"gpu:{job.gres_type}" if job.gres_type else "gpu"
             out.append(f"--gres={kind}:{job.gpus_per_node}")
-        elif job.gpus_per_node:
+        elif job.gpus_per_node and job.gpu_request != "none":   # none (the profile's own): the partition gives them
             out.append(f"--gpus-per-node={job.gpus_per_node}")
         return [*out, *self.optional_directives(job), f"--output={job.log}", *job.extra]
 
@@ -215,9 +217,11 @@ class Pbs(Scheduler):
     time_directive, account_directive, queue_directive = "-l walltime={}", "-A {}", "-q {}"
 
     def directives(self, job: JobSpec) -> list[str]:
-        select = f"select={job.nodes}:ncpus={job.cores_per_node}"
+        select = ":".join([f"select={job.nodes}", *job.select, f"ncpus={job.cores_per_node}"])
         if job.gpus_per_node:
             select += f":ngpus={job.gpus_per_node}"
+        if "mpiprocs" in job.required:   # ranks per node, as NCAR's Derecho and ALCF's examples ask
+            select += f":mpiprocs={job.tasks_per_node}"
         return [f"-N {job.name}", f"-l {select}", *self.optional_directives(job), f"-o {job.log}", "-j oe",
                 *job.extra]
 

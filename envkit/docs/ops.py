@@ -25,7 +25,9 @@ def modules(ctx: DocContext) -> DocSection:
     if not p.modules:
         return DocSection("modules", "Modules", facts=(Fact("Modules to load", "none", src),),
                        intro="Nothing to load: the image carries the software stack.")
-    line = shlex.join(["module", "load", *p.modules])
+    from envkit.profile.modules import module_words
+
+    line = "\n".join(shlex.join(["module", *module_words(entry)]) for entry in p.modules)
     return DocSection("modules", "Modules", facts=(Fact("Modules to load", ", ".join(p.modules), src),),
                    commands=(DocCommand("Load them in the job script", line, src),),
                    intro="Host modules a job loads before it starts the container (the launcher, the host MPI).")

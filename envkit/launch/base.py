@@ -90,6 +90,9 @@ class Launcher(ABC):
     """One way of starting ranks (srun, jsrun, mpirun, mpiexec, torchrun)."""
 
     name: ClassVar[str]
+    #: Its ranks learn the first host from ENVKIT_MASTER_ADDR (envkit.launch.pmi_env), not from the scheduler's
+    #: node list, which is not readable inside the container (PBS_NODEFILE lies in the host's spool).
+    needs_master_addr: ClassVar[bool] = False
 
     @abstractmethod
     def argv(self, facts: LaunchFacts, plan: LaunchPlan) -> list[str]:

@@ -1,6 +1,6 @@
 """The built-in launchers, one small class per launcher and MPI family (ReFrame's mpirun-openmpi /
 mpirun-intelmpi split): srun (Slurm), jsrun (LSF), mpirun (Open MPI), mpiexec (MPICH Hydra: MPICH, Intel
-MPI, MVAPICH2), mpiexec-pals (HPE Cray PALS on PBS), torchrun.
+MPI, MVAPICH2), mpiexec-pals (HPE Cray PALS on PBS), ibrun (TACC), torchrun.
 
 Option spellings: Slurm srun(1) (`--mpi=pmix|pmi2`); IBM jsrun docs (`-n -r -a -c -g`, `--smpiargs`);
 Open MPI mpirun(1) (`-np`, `--map-by ppr:K:node`, `-x VAR=val`); MPICH Hydra `mpiexec -n N -ppn K
@@ -92,6 +92,7 @@ class MpiexecHydra(Launcher):
     """MPICH's Hydra mpiexec (MPICH, Intel MPI, MVAPICH2): -n, -ppn, -genv VAR val."""
 
     name = "mpiexec"
+    needs_master_addr = True
 
     def argv(self, facts: LaunchFacts, plan: LaunchPlan) -> list[str]:
         out = [facts.program or "mpiexec", "-n", str(plan.world_size), "-ppn", str(plan.tasks_per_node)]
@@ -105,6 +106,7 @@ class MpiexecPals(Launcher):
     """HPE Cray PALS mpiexec on PBS (Cray MPICH): -n, --ppn, --depth with --cpu-bind depth, --env VAR=val."""
 
     name = "mpiexec-pals"
+    needs_master_addr = True
 
     def argv(self, facts: LaunchFacts, plan: LaunchPlan) -> list[str]:
         out = [facts.program or "mpiexec", "-n", str(plan.world_size), "--ppn", str(plan.tasks_per_node)]
@@ -112,6 +114,25 @@ class MpiexecPals(Launcher):
             out += ["--depth", str(facts.cpus_per_task), "--cpu-bind", "depth"]
         out += [f"--env={key}={value}" for key, value in plan.env]
         return [*out, *facts.args, *plan.wrapper, *with_pmi_shim(plan.command)]
+
+
+@register_launcher
+class Ibrun(Launcher):
+    """TACC's ibrun: "Use ibrun to launch MPI codes on TACC systems. Do NOT use mpirun or mpiexec." Inside a
+    Slurm job it starts the ranks of the loaded MPI (Intel MPI, MVAPICH2, Open MPI) on the job's nodes; `-n N -o 0`
+    (which "must be used together") starts N ranks from the first hostfile entry, so a run may use fewer ranks
+    than the job's #SBATCH -n (TACC Frontera/Lonestar6 user guides, Launching Applications:
+    https://docs.tacc.utexas.edu/hpc/lonestar6/#running-launching). Ranks inherit the job's environment (the guides
+    say not to manage it with --export), so variables go in front with `env`. Ranks per node come from the
+    batch header (#SBATCH --ntasks-per-node), which ibrun reads."""
+
+    name = "ibrun"
+    needs_master_addr = True
+
+    def argv(self, facts: LaunchFacts, plan: LaunchPlan) -> list[str]:
+        out = ["env", *(f"{k}={v}" for k, v in plan.env)] if plan.env else []
+        out += [facts.program or "ibrun", "-n", str(plan.world_size), "-o", "0", *facts.args]
+        return [*out, *plan.wrapper, *with_pmi_shim(plan.command)]
 
 
 def one_per_node(facts: LaunchFacts, plan: LaunchPlan, command: list[str]) -> list[str]:

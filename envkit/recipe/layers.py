@@ -22,6 +22,7 @@ from envkit.lock.context import recipe_context
 from envkit.paths import IMAGE_ROOT, SRC, VENV, WORKLOADS
 from envkit.profile.load import profile_hash
 from envkit.profile.model import Profile
+from envkit.profile.mpi import image_mpi
 from envkit.recipe.bases import Base, Platform, load_base
 from envkit.recipe.model import LAYER_KINDS, InstallFacts, Layer, LayerKind
 from envkit.recipe.packages import os_packages
@@ -61,7 +62,7 @@ def mpi_prefix(profile: Profile) -> str:
 def _mpi_configure(profile: Profile) -> list[str]:
     flags = [f"--prefix={mpi_prefix(profile)}", "--disable-static"]
     transport = profile.interconnect.transport
-    if profile.mpi.vendor == "openmpi":
+    if image_mpi(profile)[0] == "openmpi":
         flags += {"ucx": ["--with-ucx=/usr"], "verbs": ["--with-verbs"], "psm2": ["--with-psm2"],
                   "ofi": ["--with-ofi"], "tcp": []}[transport]
         if profile.scheduler.kind == "slurm":
@@ -76,11 +77,12 @@ def _mpi_configure(profile: Profile) -> list[str]:
 def _mpi_url(profile: Profile, base: Base) -> str | None:
     if profile.mpi.install != "source":
         return None
-    template = base.sources.get(profile.mpi.vendor)
+    vendor, version = image_mpi(profile)   # the bind model builds the family's open MPI (envkit.profile.mpi)
+    template = base.sources.get(vendor)
     if template is None:
         return None
-    series = ".".join(profile.mpi.version.split(".")[:2])
-    return template.format(version=profile.mpi.version, series=series)
+    series = ".".join(version.split(".")[:2])
+    return template.format(version=version, series=series)
 
 
 def _labels(profile: Profile, kind: str, extra: dict[str, str] | None = None) -> tuple[tuple[str, str], ...]:
@@ -90,7 +92,7 @@ def _labels(profile: Profile, kind: str, extra: dict[str, str] | None = None) ->
         "org.envkit.base": profile.base,
         "org.envkit.arch": profile.cpu.arch,
         "org.envkit.cuda": profile.cuda.toolkit if profile.cuda else "none",
-        "org.envkit.mpi": f"{profile.mpi.vendor}-{profile.mpi.version}",
+        "org.envkit.mpi": "-".join(image_mpi(profile)),
     }
     if kind != "base":  # the base depends on a few facts (arch, CUDA, MPI, labelled here), not the whole profile:
         labels["org.envkit.profile-hash"] = profile_hash(profile)  # an env or bind change must not rebuild it
@@ -181,8 +183,11 @@ def _site_environment(profile: Profile) -> tuple[tuple[str, str], ...]:
     })
     transport = profile.interconnect.transport
     if profile.mpi.vendor in ("openmpi", "spectrum"):
+        # UCX moves GPU buffers only with its cuda_copy and cuda_ipc transports (UCX FAQ, "Does UCX support
+        # GPU memory?": https://openucx.readthedocs.io/en/master/faq.html), so a CUDA-aware MPI lists them.
+        ucx_tls = "rc,sm,self,cuda_copy,cuda_ipc" if profile.mpi.cuda_aware and profile.cuda else "rc,sm,self"
         env.update({
-            "ucx": {"OMPI_MCA_pml": "ucx", "UCX_TLS": "rc,sm,self"},
+            "ucx": {"OMPI_MCA_pml": "ucx", "UCX_TLS": ucx_tls},
             "verbs": {"OMPI_MCA_btl": "self,vader,openib"},
             "psm2": {"OMPI_MCA_pml": "cm", "OMPI_MCA_mtl": "psm2"},
             "ofi": {"OMPI_MCA_pml": "cm", "OMPI_MCA_mtl": "ofi"},
@@ -190,8 +195,13 @@ def _site_environment(profile: Profile) -> tuple[tuple[str, str], ...]:
         }[transport])
     if profile.gpu.vendor == "nvidia":
         env["NCCL_DEBUG"] = "WARN"
-        if profile.interconnect.fabric != "infiniband":
+        # No InfiniBand verbs to use: NCCL is told so, except on Slingshot, where the aws-ofi-nccl plugin carries
+        # the traffic over libfabric (interconnect.nccl_plugin; without it NCCL would fall back to sockets).
+        if profile.interconnect.fabric not in ("infiniband", "slingshot"):
             env["NCCL_IB_DISABLE"] = "1"
+        plugin = profile.interconnect.nccl_plugin
+        if plugin:
+            env.update(plugin.env)
     env.update(profile.defaults.env)
     return tuple(env.items())
 
