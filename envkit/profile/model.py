@@ -115,9 +115,14 @@ class Mpi(ProfileSection):
     """The host MPI and how the image uses it.
 
     model: hybrid (an MPI inside the image, compatible with the host's; the
-    host launcher starts the ranks) or bind (the host MPI is bind-mounted in).
-    install: how the image gets its MPI: built from `source`, the OS `distro`
-    package, or `host` files copied at build time and bound over at run time.
+    host launcher starts the ranks and the image's library runs them) or bind
+    (the image carries an ABI-compatible MPI to build mpi4py and Horovod
+    against; at run time the host's library folders, `library_path`, are
+    bound and put first on the container's library path, so the host's MPI
+    runs the ranks: envkit.launch.run.runtime_env).
+    install: how the image gets its MPI: built from `source` (with the bind
+    model and `image_version`, the family's open MPI), the OS `distro`
+    package, or `host` files copied at build time.
     """
 
     vendor: Literal["openmpi", "spectrum", "mpich", "mvapich2", "intel", "cray-mpich"]

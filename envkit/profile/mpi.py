@@ -2,9 +2,9 @@
 
 Two families matter for containers: Open MPI (Open MPI, IBM Spectrum MPI) and the MPICH ABI family
 (MPICH, Cray MPICH, Intel MPI, MVAPICH2: all ship ``libmpi.so.12``). Inside one family the host's MPI can be
-bound over the image's at run time (the hybrid model Cray sites document, e.g. ARCHER2's containers notes
-and LUMI's MPI containers, arXiv:2407.19928); across families it cannot, so envkit refuses instead of
-translating.
+put in place of the image's at run time (the bind model Cray sites document: ALCF's Polaris container guide,
+OLCF's Containers on Frontier, LUMI's MPI containers, arXiv:2407.19928) when a profile says `model: bind` with
+its library_path; across families it cannot, so envkit refuses instead of translating.
 
 Example:
     >>> family("cray-mpich"), family("spectrum")
