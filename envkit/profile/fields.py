@@ -68,6 +68,7 @@ PATTERN_RULES: dict[str, str] = {
                        "(no quotes)",
     r"^/[A-Za-z0-9._/+@-]*(:/[A-Za-z0-9._/+@-]*(:(ro|rw))?)?$": "a bind /src, /src:/dst or /src:/dst:ro|rw",
     r"^([0-9]+-)?[0-9]{1,3}:[0-5][0-9](:[0-5][0-9])?$|^[0-9]+$": "a wall time such as 02:00:00, 1-00:00:00 or 90",
-    MODULE_PATTERN: "a module name, or a module verb and its words: load|unload|use|swap|switch NAME [NAME], purge, reset",
+    MODULE_PATTERN: "a module name, or a module verb and its words: load|unload|use|swap|switch NAME [NAME], "
+                    "purge, reset",
     REQUIREMENT_PATTERN: "a package such as numpy, h5py==3.11.0 or horovod[pytorch]==0.28.1",
 }

@@ -19,7 +19,18 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from envkit.profile.cuda import MINOR_COMPAT_FLOOR, driver_ok, major_minor, min_driver, version_tuple
-from envkit.profile.fields import AbsPath, Arg, BindSpec, EnvName, EnvValue, ModuleCommand, Name, Text, Version, Walltime
+from envkit.profile.fields import (
+    AbsPath,
+    Arg,
+    BindSpec,
+    EnvName,
+    EnvValue,
+    ModuleCommand,
+    Name,
+    Text,
+    Version,
+    Walltime,
+)
 from envkit.profile.safety import check_profile
 
 SPECTRUM_MIN = "10.3.1.0"
@@ -189,7 +200,8 @@ class Interconnect(ProfileSection):
     speed: Text | None = None
     provider: Literal["cxi", "verbs", "opx", "psm2", "tcp"] | None = Field(default=None, exclude_if=lambda v: v is None)
     host_libfabric: AbsPath | None = Field(default=None, exclude_if=lambda v: v is None)
-    devices: list[BindSpec] = Field(default_factory=list, exclude_if=lambda v: not v)   # /dev/cxi0 ..., bound at run time
+    # /dev/cxi0 ..., bound at run time
+    devices: list[BindSpec] = Field(default_factory=list, exclude_if=lambda v: not v)
     nccl_plugin: NcclPlugin | None = Field(default=None, exclude_if=lambda v: v is None)
     source: Text
 
@@ -219,7 +231,8 @@ class SchedulerSection(ProfileSection):
     queue: Name | None = None
     walltime: Walltime | None = None
     directives: list[Text] = Field(default_factory=list)  # extra job-script lines: "-l filesystems=home"
-    select: list[Arg] = Field(default_factory=list, exclude_if=lambda v: not v)  # PBS: extra select-chunk resources, "system=polaris"
+    # PBS: extra select-chunk resources, "system=polaris"
+    select: list[Arg] = Field(default_factory=list, exclude_if=lambda v: not v)
     # What the centre requires of every job (PBS: mpiprocs in the select chunk, -l place=, -l filesystems=):
     # envkit writes mpiprocs itself; the others must be in directives, or the profile is refused.
     required: list[Literal["mpiprocs", "place", "filesystems", "account", "walltime"]] = Field(

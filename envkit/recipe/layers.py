@@ -91,13 +91,21 @@ def _labels(profile: Profile, kind: str, extra: dict[str, str] | None = None) ->
         **({} if kind == "base" else {"org.envkit.site": profile.name}),  # a base is shared by sites
         "org.envkit.base": profile.base,
         "org.envkit.arch": profile.cpu.arch,
-        "org.envkit.cuda": profile.cuda.toolkit if profile.cuda else "none",
+        "org.envkit.cuda": _image_cuda(profile),   # the base platform's release, which the image carries
         "org.envkit.mpi": "-".join(image_mpi(profile)),
     }
     if kind != "base":  # the base depends on a few facts (arch, CUDA, MPI, labelled here), not the whole profile:
         labels["org.envkit.profile-hash"] = profile_hash(profile)  # an env or bind change must not rebuild it
     labels.update(extra or {})
     return tuple(labels.items())
+
+
+def _image_cuda(profile: Profile) -> str:
+    """The CUDA release the image carries: its base platform's (envkit.recipe.bases.choose_platform), "none" on a
+    CPU site."""
+    if profile.cuda is None:
+        return "none"
+    return load_base(profile.base).platform_for(profile.cpu.arch, profile.cuda.toolkit).cuda or profile.cuda.toolkit
 
 
 def _horovod_env(profile: Profile) -> list[str]:

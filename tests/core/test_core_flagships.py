@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from envkit.batch.jobs import JobOptions, job_script
-from envkit.pipeline.doctor import HostFacts, check_mpi
 from envkit.launch.base import LaunchPlan, launch_argv
 from envkit.launch.run import RunRequest, compose, container_for, runtime_env
+from envkit.pipeline.doctor import HostFacts, check_mpi
 from envkit.profile import load_profile
 from envkit.profile.mpi import abi_problem
 from envkit.recipe.layers import site_layer
@@ -135,3 +135,14 @@ def test_multi_node_mpich_family_runs_hand_the_first_host_to_the_ranks() -> None
         script = _script(site)
         assert word in script and "ENVKIT_RDZV_HOST=$(" in script
     assert "ENVKIT_MASTER_ADDR" not in _script("polaris", nodes=1)
+
+
+def test_a_cuda_122_site_page_names_one_cuda_for_the_image() -> None:
+    from envkit.docs.page import build_doc
+    from envkit.recipe.layers import base_layer
+
+    doc = build_doc(load_profile("lonestar6"))   # CUDA 12.2 asked, the base's 12.1 platform chosen
+    facts = {f.label: f.value for section in doc.sections for f in section.facts}
+    assert facts["CUDA toolkit in the image"] == "12.1" and facts["CUDA toolkit the site asks for"] == "12.2"
+    assert "CUDA 12.1 in the image (the site's 12.2)" in doc.summary
+    assert dict(base_layer(load_profile("lonestar6")).labels)["org.envkit.cuda"] == "12.1"

@@ -25,10 +25,11 @@ from envkit.profile import load_profile
 ROOT = Path(__file__).resolve().parents[2]
 PROFILE = Path(__file__).with_name("profiles") / "pbs-hydra.yaml"
 
+KEYS = '("MASTER_ADDR", "MASTER_PORT", "RANK", "WORLD_SIZE", "LOCAL_RANK")'
 FAKE_PYTHON = """#!/bin/sh
 # the training runner's stand-in: print what the rank was given, then stop
 if [ "$1" = "-m" ] && [ "$2" = "envkit.train" ]; then
-  exec {real} -c 'import json, os; print("RANKENV " + json.dumps({{k: os.environ.get(k) for k in ("MASTER_ADDR", "MASTER_PORT", "RANK", "WORLD_SIZE", "LOCAL_RANK")}}))'
+  exec {real} -c 'import json, os; print("RANKENV " + json.dumps({{k: os.environ.get(k) for k in {keys}}}))'
 fi
 exec {real} "$@"
 """
@@ -59,7 +60,7 @@ def test_pbs_script_ranks_get_master_addr_rank_and_world_size(tmp_path: Path) ->
     nodefile.write_text("node-a.example\nnode-a.example\nnode-b.example\nnode-b.example\n")
     bindir = tmp_path / "bin"
     bindir.mkdir()
-    (bindir / "python3").write_text(FAKE_PYTHON.format(real=sys.executable))
+    (bindir / "python3").write_text(FAKE_PYTHON.format(real=sys.executable, keys=KEYS))
     (bindir / "python3").chmod(0o755)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PBS_", "PMI_", "ENVKIT_MASTER", "SLURM_"))}
     env.update(PATH=f"{bindir}:{env['PATH']}", PYTHONPATH=str(ROOT), PBS_NODEFILE=str(nodefile),
