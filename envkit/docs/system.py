@@ -130,6 +130,7 @@ INSTALL_TEXT = {
     "source": "built from source in the base layer",
     "distro": "the OS package, the same as the host's",
     "host": "the host's MPI tree copied in at build time and bind-mounted over at run time",
+    "wheel": "the family's PyPI wheel, hash-locked, in the image's venv",
 }
 
 

