@@ -165,7 +165,7 @@ def base_layer(profile: Profile) -> Layer:
         ),
     )
     return replace(layer, tag=f"{profile.base}-{profile.cpu.arch}-"
-                              f"{'cuda' + profile.cuda.toolkit if profile.cuda else 'cpu'}-{_content_digest(layer)}")
+                              f"{'cuda' + _image_cuda(profile) if profile.cuda else 'cpu'}-{_content_digest(layer)}")
 
 
 def _content_digest(layer: Layer) -> str:
