@@ -1,4 +1,4 @@
-# envkit site layer for alps (profile hash c3f2f73fa5286329)
+# envkit site layer for alps (profile hash 7c9e78f432e026ce)
 set -eu
 mkdir -p /opt/cray
 mkdir -p /opt/cray/libfabric/1.22.0/lib64
@@ -79,7 +79,7 @@ mpi:
   - /opt/cray/pe/mpich/8.1.32/ofi/gnu/12.3/lib-abi-mpich
   - /opt/cray/pe/lib64
   model: bind
-  pmi: pmi2
+  pmi: none
   source: '[check] Cray MPICH bound by the Container Engine''s MPI hook (https://docs.cscs.ch/software/container-engine/resource-hook/); version and folders (module show cray-mpich)'
   vendor: cray-mpich
   version: 8.1.32
@@ -102,4 +102,4 @@ scheduler:
 status: active
 title: Alps (Daint), CSCS
 ENVKIT_SITE_YAML
-printf '%s\n' c3f2f73fa5286329 > /opt/envkit/manifest/profile-hash.txt
+printf '%s\n' 7c9e78f432e026ce > /opt/envkit/manifest/profile-hash.txt

@@ -1,4 +1,4 @@
-# envkit site layer for deltaai (profile hash 1426dc23b5e627c6)
+# envkit site layer for deltaai (profile hash 7af982a48524a9ea)
 set -eu
 mkdir -p /opt/cray
 mkdir -p /opt/cray/libfabric/1.22.0/lib64
@@ -73,7 +73,7 @@ mpi:
   - /opt/cray/pe/mpich/8.1.30/ofi/gnu/12.3/lib-abi-mpich
   - /opt/cray/pe/lib64
   model: bind
-  pmi: pmi2
+  pmi: none
   source: '[check] Cray MPICH in the bind model as on the other Cray EX systems (module show cray-mpich-abi)'
   vendor: cray-mpich
   version: 8.1.30
@@ -96,4 +96,4 @@ scheduler:
 status: active
 title: DeltaAI, NCSA
 ENVKIT_SITE_YAML
-printf '%s\n' 1426dc23b5e627c6 > /opt/envkit/manifest/profile-hash.txt
+printf '%s\n' 7af982a48524a9ea > /opt/envkit/manifest/profile-hash.txt

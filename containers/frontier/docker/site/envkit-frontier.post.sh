@@ -1,4 +1,4 @@
-# envkit site layer for frontier (profile hash 0995f18817eab5b4)
+# envkit site layer for frontier (profile hash 571d8b19292c13b1)
 set -eu
 mkdir -p /opt/cray
 mkdir -p /opt/cray/libfabric/1.22.0/lib64
@@ -59,8 +59,8 @@ mpi:
   - /opt/cray/pe/mpich/8.1.31/ofi/gnu/12.3/lib-abi-mpich
   - /opt/cray/pe/lib64
   model: bind
-  pmi: pmi2
-  source: '[read] ''MPICH 3.4.2 is ABI compatible with the cray-mpich-abi module even though cray-mpich is based on MPICH 3.4a2 ... we will be mounting the Cray MPICH libraries into the container'', and OLCF''s images use mpich 3.4.3: https://docs.olcf.ornl.gov/software/containers_on_frontier.html ; the cray-mpich version, its folders and --mpi=pmi2: [check] (module show cray-mpich-abi; OLCF''s apptainer-enable-mpi module binds them)'
+  pmi: none
+  source: '[read] ''MPICH 3.4.2 is ABI compatible with the cray-mpich-abi module even though cray-mpich is based on MPICH 3.4a2 ... we will be mounting the Cray MPICH libraries into the container'', and OLCF''s images use mpich 3.4.3: https://docs.olcf.ornl.gov/software/containers_on_frontier.html ; the cray-mpich version and its folders: [check]; no --mpi: the host Cray MPICH uses Slurm''s default PMI as OLCF''s srun line (module show cray-mpich-abi; OLCF''s apptainer-enable-mpi module binds them)'
   vendor: cray-mpich
   version: 8.1.31
 name: frontier
@@ -82,4 +82,4 @@ scheduler:
 status: active
 title: Frontier, OLCF (CPUs; the MI250X GPUs are not used yet)
 ENVKIT_SITE_YAML
-printf '%s\n' 0995f18817eab5b4 > /opt/envkit/manifest/profile-hash.txt
+printf '%s\n' 571d8b19292c13b1 > /opt/envkit/manifest/profile-hash.txt

@@ -1,4 +1,4 @@
-# envkit site layer for lumi (profile hash 2e3945bfff6310c0)
+# envkit site layer for lumi (profile hash f3308e59d159ffd8)
 set -eu
 mkdir -p /opt/cray
 mkdir -p /opt/cray/libfabric/1.15.2.0/lib64
@@ -58,8 +58,8 @@ mpi:
   - /opt/cray/pe/mpich/8.1.29/ofi/gnu/9.1/lib-abi-mpich
   - /opt/cray/pe/lib64
   model: bind
-  pmi: pmi2
-  source: '[read] ''module load singularity-bindings'' then ''srun ... singularity run mpi_osu.sif'' uses the host MPI; without it, the container''s MPI needs srun --mpi=pmi2: https://docs.lumi-supercomputer.eu/runjobs/scheduled-jobs/container-jobs/ ; the folders the module binds: [check] (module show singularity-bindings)'
+  pmi: none
+  source: '[read] ''module load singularity-bindings'' then ''srun ... singularity run mpi_osu.sif'' uses the host MPI; without it, only the container''s own MPI needs srun --mpi=pmi2 (so none here): https://docs.lumi-supercomputer.eu/runjobs/scheduled-jobs/container-jobs/ ; the folders the module binds: [check] (module show singularity-bindings)'
   vendor: cray-mpich
   version: 8.1.29
 name: lumi
@@ -81,4 +81,4 @@ scheduler:
 status: active
 title: LUMI-G, CSC / EuroHPC (CPUs; the MI250X GPUs are not used yet)
 ENVKIT_SITE_YAML
-printf '%s\n' 2e3945bfff6310c0 > /opt/envkit/manifest/profile-hash.txt
+printf '%s\n' f3308e59d159ffd8 > /opt/envkit/manifest/profile-hash.txt
