@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from envkit.batch.jobs import JobOptions, job_script
-from envkit.launch.base import LaunchPlan, launch_argv
+from envkit.launchers.base import LaunchPlan, launch_argv
 from envkit.launch.run import RunRequest, compose, container_for, runtime_env
 from envkit.pipeline.doctor import HostFacts, check_mpi
 from envkit.profile import load_profile

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -39,8 +40,7 @@ def _ranks(argv: list[str]) -> list[dict]:
     env.setdefault("USER", "root")
     proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=300, cwd=ROOT)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
-    return sorted((json.loads(line[6:]) for line in proc.stdout.splitlines() if line.startswith("PROBE ")),
-                  key=lambda r: r["rank"])
+    return sorted((json.loads(m) for m in re.findall(r"PROBE (\{[^}]*\})", proc.stdout)), key=lambda r: r["rank"])
 
 
 def test_host_mpich_bound_over_the_image_mpich(tmp_path: Path) -> None:
