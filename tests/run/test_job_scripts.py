@@ -24,10 +24,11 @@ PROFILES = Path(__file__).parent / "profiles"
 # Directive options as the schedulers document them (sbatch(1); bsub; qsub): anything else is a typo.
 DOCUMENTED = {
     "#SBATCH": re.compile(r"^--(job-name|nodes|ntasks-per-node|cpus-per-task|gres|gpus-per-node|time|account|"
-                          r"partition|output)=\S+$"),
+                          r"partition|output|constraint|qos)=\S+$"),
     "#BSUB": re.compile(r"^-(J|nnodes|W|P|q|o) \S+$"),
-    "#PBS": re.compile(r"^(-N \S+|-l (select=\d+:ncpus=\d+(:ngpus=\d+)?|walltime=[\d:]+|filesystems=\S+|"
-                       r"place=\S+)|-A \S+|-q \S+|-o \S+|-j oe)$"),
+    # select chunk: N, site resources (system=polaris), ncpus, ngpus, mpiprocs (ALCF, NCAR); gpu_type (NCAR)
+    "#PBS": re.compile(r"^(-N \S+|-l (select=\d+(:[a-z_]+=\w+)*:ncpus=\d+(:ngpus=\d+)?(:mpiprocs=\d+)?|"
+                       r"walltime=[\d:]+|filesystems=\S+|place=\S+|gpu_type=\w+)|-A \S+|-q \S+|-o \S+|-j oe)$"),
 }
 
 
