@@ -9,7 +9,7 @@ import subprocess
 import pytest
 from envkit_cli import run_inprocess
 
-from envkit.build.doctor import HostFacts, profile_image, run_checks
+from envkit.pipeline.doctor import HostFacts, profile_image, run_checks
 from envkit.profile import load_profile
 
 
