@@ -10,6 +10,8 @@ Example:
     >>> s = run(doc_context(load_profile("summit")))
     >>> s.commands[2].line.startswith("jsrun --smpiargs=-gpu")
     True
+    >>> s.table_rows[1][:2], s.table_rows[1][2].split()[3:5]
+    (('2', '12'), ['-n12', '-r6'])
 """
 
 from __future__ import annotations
@@ -114,14 +116,23 @@ def run(ctx: DocContext) -> DocSection:
                  + (" torchrun across nodes runs this way: the script reads the rendezvous host (the allocation's "
                     "first node) when the job starts and starts one torchrun per node."
                     if p.launcher.kind == "torchrun" and nodes > 1 else "")))
-    for name, description in workloads():
-        container = container_for(p, name, store=shown.STORE)
-        one = compose(p, RunRequest(site=p.name, workload=name, np=1, results=shown.RESULTS), container)
-        cmds.append(DocCommand(f"{name} on one {unit}", shown.shell_line(one), src, note=description))
-        if nodes > 1 and p.launcher.kind == "torchrun" and rendezvous() is None:
-            continue  # torchrun across nodes needs the allocation's first host: only known inside a job
-        many = compose(p, RunRequest(site=p.name, workload=name, nodes=nodes, results=shown.RESULTS), container)
-        cmds.append(DocCommand(f"{name} on {nodes} node(s) x {per_node} {unit}s", shown.shell_line(many), src))
+    names = [name for name, _ in workloads()]
+    main = "aigw" if "aigw" in names else names[0]
+    described = dict(workloads())
+    container = container_for(p, main, store=shown.STORE)
+    one = compose(p, RunRequest(site=p.name, workload=main, np=1, results=shown.RESULTS), container)
+    cmds.append(DocCommand(f"{main} on one {unit}", shown.shell_line(one), src, note=described.get(main, "")))
+    rows: list[tuple[str, ...]] = []
+    if not (nodes > 1 and p.launcher.kind == "torchrun" and rendezvous() is None):
+        many = compose(p, RunRequest(site=p.name, workload=main, nodes=nodes, results=shown.RESULTS), container)
+        cmds.append(DocCommand(f"The launch template: {main} on {nodes} node(s) x {per_node} {unit}s",
+                               shown.shell_line(many), src,
+                               note="For another node count change only the launcher's part (the table below); for "
+                                    "another workload change the workload's name in the image and after envkit.train."))
+        for count in node_counts(p.nodes.count):
+            line = compose(p, RunRequest(site=p.name, workload=main, nodes=count, results=shown.RESULTS), container)
+            rows.append((str(count), str(count * per_node), launcher_part(line, ctx.engine.binary)))
+    others = ", ".join(f"{n} ({described[n]})" if described.get(n) else n for n in names if n != main)
     facts = (
         Fact("Launcher", f"{p.launcher.kind} {' '.join(p.launcher.args)}".strip(), ctx.src("launcher")),
         Fact("Ranks per node", str(per_node) if p.defaults.tasks_per_node else f"{per_node} (one per GPU)"
@@ -133,4 +144,27 @@ def run(ctx: DocContext) -> DocSection:
         "No batch system: run these directly."
     per = "one rank per GPU" if ctx.gpu else "the ranks"
     return DocSection("run", "Run the workloads", facts=facts, commands=tuple(cmds),
-                   intro=f"{where} The launcher starts {per}; each rank runs the workload inside its image.")
+                      intro=f"{where} The launcher starts {per}; each rank runs the workload inside its image.",
+                      notes=(f"The other workloads: {others}.",) if others else (),
+                      table_head=("Nodes", "Ranks", "Launcher part of the line") if rows else (),
+                      table_rows=tuple(rows), table_source=src if rows else "")
+
+
+def node_counts(most: int) -> list[int]:
+    """1, 2, 4, 8 ... up to the site's node count, and the count itself.
+
+    >>> node_counts(16), node_counts(1), node_counts(4608)[-3:]
+    ([1, 2, 4, 8, 16], [1], [2048, 4096, 4608])
+    """
+    counts = [n for n in (2 ** k for k in range(14)) if n <= most]
+    return counts + ([most] if most not in counts else [])
+
+
+def launcher_part(argv: list[str], engine_binary: str) -> str:
+    """The words of a launch line before the container engine (all of it when there is none).
+
+    >>> launcher_part(["srun", "-n8", "apptainer", "exec", "x.sif"], "apptainer")
+    'srun -n8'
+    """
+    cut = argv.index(engine_binary) if engine_binary in argv else len(argv)
+    return shown.shell_line(argv[:cut])

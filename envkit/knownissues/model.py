@@ -28,6 +28,8 @@ CATEGORY_TITLES: dict[str, str] = {
     "envkit": "envkit's own errors",
 }
 
+EXAMPLE = {"id": "x-y", "title": "T", "category": "gpu", "messages": ["boom"], "pattern": "boom", "cause": "c",
+           "fixes": {"default": "f"}, "ask": ["the log"], "source": "https://example.org/x"}
 IssueId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")]
 Line = Annotated[str, StringConstraints(pattern=r"^[^\x00-\x1f\x7f]+$", min_length=1, max_length=1000)]
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")]
@@ -50,6 +52,9 @@ class Fixes(BaseModel):
     site: dict[Key, Line] = Field(default_factory=dict)
 
 
+WhenKey = Literal["scheduler", "launcher", "engine", "mpi", "transport", "gpu"]
+
+
 class KnownIssue(BaseModel):
     """One known issue: literal messages, the pattern that finds them in a log, cause, fixes, what to ask."""
 
@@ -65,6 +70,7 @@ class KnownIssue(BaseModel):
     ask: list[Line] = Field(min_length=1, max_length=8)
     source: Source
     also: list[Url] = Field(default_factory=list, max_length=4)
+    when: dict[WhenKey, list[Key]] = Field(default_factory=dict)   # sites a page lists it for (all keys must match)
 
     @model_validator(mode="after")
     def _pattern_matches_messages(self) -> KnownIssue:
@@ -92,6 +98,15 @@ class KnownIssue(BaseModel):
             if key is not None and key in table:
                 out.append((f"{kind} {key}", table[key]))
         return out
+
+    def applies(self, facts: dict[str, str]) -> bool:
+        """Does a site with these facts (scheduler, launcher, engine, mpi, transport, gpu) meet `when`?
+
+        >>> i = KnownIssue.model_validate({**EXAMPLE, "when": {"launcher": ["jsrun"]}})
+        >>> i.applies({"launcher": "jsrun"}), i.applies({"launcher": "srun"})
+        (True, False)
+        """
+        return all(facts.get(key) in values for key, values in self.when.items())
 
     def variants(self) -> list[tuple[str, str]]:
         """Every (where, fix) line, for a reader who named no site."""

@@ -176,6 +176,7 @@ class SchedulerSection(ProfileSection):
     queue: Name | None = None
     walltime: Walltime | None = None
     directives: list[Text] = Field(default_factory=list)  # extra job-script lines: "-l filesystems=home"
+    interactive: list[Text] = Field(default_factory=list)  # the site's own commands for an interactive GPU session
     source: Text
 
 
