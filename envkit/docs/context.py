@@ -29,6 +29,22 @@ MPI_NAMES = {"openmpi": "Open MPI", "spectrum": "IBM Spectrum MPI", "mpich": "MP
 FABRIC_NAMES = {"infiniband": "InfiniBand", "omni-path": "Intel Omni-Path", "slingshot": "HPE Slingshot",
                 "ethernet": "Ethernet", "none": "none (a single node)"}
 TRANSPORT_NAMES = {"ucx": "UCX", "verbs": "verbs", "psm2": "PSM2", "ofi": "libfabric (OFI)", "tcp": "TCP"}
+SINGULARITYCE_FROM = (3, 8)   # Sylabs' Singularity is called SingularityCE from 3.8 on (sylabs/singularity releases)
+
+
+def engine_title(engine: str, version: str) -> str:
+    """The engine's name as its release was called: Singularity before 3.8, SingularityCE from 3.8.
+
+    >>> engine_title("singularity", "3.6"), engine_title("singularity", "3.8"), engine_title("apptainer", "1.1")
+    ('Singularity', 'SingularityCE', 'Apptainer')
+    """
+    from envkit.profile.cuda import version_tuple
+
+    if engine == "singularity" and version_tuple(version)[:2] < SINGULARITYCE_FROM:
+        return "Singularity"
+    return ENGINE_NAMES[engine]
+
+
 SCHEDULER_NAMES = {"slurm": "Slurm", "lsf": "IBM LSF", "pbs": "PBS", "none": "none"}
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import shlex
 
 from envkit.docs.context import SCHEDULER_NAMES, DocContext
+from envkit.docs.howto import OLCF_CONTAINERS
 from envkit.docs.model import DocCommand, DocSection, IssueEntry
 from envkit.knownissues import KnownIssue, load_catalog
 from envkit.knownissues.model import CATEGORY_TITLES
@@ -146,7 +147,7 @@ def extend(ctx: DocContext) -> DocSection:
         cmds.append(DocCommand("Build it without fakeroot: the Dockerfile form with Podman, then convert",
                                f"podman build --net=host -t my-image -f Dockerfile .\npodman save -o my-image.tar "
                                f"my-image\n{ctx.engine.binary} build my.sif docker-archive://my-image.tar",
-                               "[read: olcf-user-docs containers_on_summit] podman build, podman save, "
+                               f"[read: {OLCF_CONTAINERS}] podman build --net=host, podman save, "
                                "apptainer build docker-archive://",
                                note=f"The Dockerfile starts `FROM` the site image loaded into Podman "
                                     f"(`podman load -i` the archive of {site_image}'s Docker form)."))

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import shlex
 
-from envkit.docs.context import ENGINE_NAMES, DocContext
+from envkit.docs.context import DocContext, engine_title
 from envkit.docs.model import DocCommand, DocSection, Fact
 from envkit.errors import EnvkitError
 from envkit.launch import shown
@@ -26,6 +26,8 @@ from envkit.launch.run import RunRequest, compose, container_for, rendezvous
 from envkit.recipe.layers import site_tag, workload_tag
 
 DEFAULT_WORKLOADS = ("aigw", "resnet50", "aides")
+OLCF_CONTAINERS = ("https://github.com/olcf/olcf-user-docs/blob/b70bf4c10b0dfecc3f5e4c7df821f3d2efa3368a/software/"
+                   "containers_on_summit.rst")
 CLI = "envkit CLI"
 
 
@@ -61,18 +63,19 @@ def build(ctx: DocContext) -> DocSection:
                 f"envkit render --site {shlex.quote(site)} --layer site -o site.def", CLI),
     ]
     build_argv = getattr(ctx.engine, "build_argv", None)
-    if build_argv is not None:
+    if build_argv is not None and p.container.fakeroot:
         for layer, tag in (("base", ctx.base_tag), ("site", site_tag(p))):
             line = shlex.join(build_argv(f"{layer}.def", image_file(ctx, tag), fakeroot=p.container.fakeroot))
             cmds.append(DocCommand(f"The engine's build line for the {layer} layer", line,
                                 f"{ctx.src('container')}; envkit/engines"))
-        if not p.container.fakeroot:
-            cmds += podman_route(ctx)
+    elif build_argv is not None:   # no fakeroot: users cannot run `build` on a definition file there
+        cmds += podman_route(ctx)
     facts = [Fact("Build on", f"a {p.cpu.arch} machine (the image must match the nodes' CPU)", ctx.src("cpu"))]
     if p.container.build_note:
         facts.append(Fact("Site build note", p.container.build_note, ctx.src("container")))
+    engine = engine_title(p.container.engine, p.container.version)
     return DocSection("build", "Build the image", facts=tuple(facts), commands=tuple(cmds),
-                   intro=f"Images are built in three layers with {ENGINE_NAMES[p.container.engine]}: "
+                   intro=f"Images are built in three layers with {engine}: "
                          f"{ctx.base_tag} -> {site_tag(p)} -> {workload_tag(p, '<workload>')}.")
 
 
@@ -80,17 +83,19 @@ def podman_route(ctx: DocContext) -> list[DocCommand]:
     """Without --fakeroot: build the Docker form with Podman, save it, convert it (the OLCF Summit route)."""
     p = ctx.profile
     site, tag = shlex.quote(p.name), site_tag(p)
-    src = "[read: olcf-user-docs containers_on_summit] podman build, podman save, apptainer build docker-archive://"
+    src = f"[read: {OLCF_CONTAINERS}] podman build --net=host, podman save, apptainer build docker-archive://"
     lines = [
         f"envkit render --site {site} --layer base --format docker -o podman/base/Dockerfile",
-        f"podman build -t {ctx.base_tag} podman/base",
+        f"podman build --net=host -t {ctx.base_tag} podman/base",
         f"envkit render --site {site} --layer site --format docker -o podman/site/Dockerfile",
-        f"podman build -t {tag} podman/site",
+        f"podman build --net=host -t {tag} podman/site",
         f"podman save -o {tag}.tar {tag}",
         f"{ctx.engine.binary} build {image_file(ctx, tag)} docker-archive://{tag}.tar",
     ]
     return [DocCommand("Without fakeroot: build with Podman and convert", " && \\\n  ".join(lines), src,
-                    note="Each Docker layer starts FROM its parent's tag, so build them in this order.")]
+                    note="Each Docker layer starts FROM its parent's tag, so build them in this order. Podman keeps "
+                         "its storage on node-local disk (graphroot in ~/.config/containers/storage.conf), not on "
+                         "GPFS or NFS.")]
 
 
 def run(ctx: DocContext) -> DocSection:

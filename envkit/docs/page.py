@@ -9,7 +9,7 @@ Example:
 
 from __future__ import annotations
 
-from envkit.docs.context import ENGINE_NAMES, MPI_NAMES, doc_context
+from envkit.docs.context import MPI_NAMES, doc_context, engine_title
 from envkit.docs.helpdesk import bind, extend, get_image, interactive, known_issues, ticket
 from envkit.docs.horovod import horovod
 from envkit.docs.howto import build, run
@@ -26,7 +26,7 @@ def build_doc(profile: Profile) -> SiteDoc:
     p = profile
     cuda = f", CUDA {p.cuda.toolkit}" if p.cuda else ""
     summary = (f"{p.cpu.arch}, {gpu_summary(ctx)}{cuda}, {MPI_NAMES[p.mpi.vendor]} {p.mpi.version}, "
-               f"{p.launcher.kind}, {ENGINE_NAMES[p.container.engine]} {p.container.version}.")
+               f"{p.launcher.kind}, {engine_title(p.container.engine, p.container.version)} {p.container.version}.")
     # Ticket answers first (known issues, what to send, how to run), then how to extend and build, then facts.
     builders = (known_issues, ticket, run, interactive, bind, extend, get_image, build, architecture, gpu_cuda, mpi,
                 container, horovod, modules, scheduler, troubleshooting)

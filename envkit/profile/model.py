@@ -176,7 +176,9 @@ class SchedulerSection(ProfileSection):
     queue: Name | None = None
     walltime: Walltime | None = None
     directives: list[Text] = Field(default_factory=list)  # extra job-script lines: "-l filesystems=home"
-    interactive: list[Text] = Field(default_factory=list)  # the site's own commands for an interactive GPU session
+    # The site's own commands for an interactive GPU session: a fact for the help-desk page only, so it is left out
+    # of model_dump (the profile hash, the profile copied into the image): changing it rebuilds nothing.
+    interactive: list[Text] = Field(default_factory=list, exclude=True)
     source: Text
 
 
