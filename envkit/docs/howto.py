@@ -156,12 +156,12 @@ def run(ctx: DocContext) -> DocSection:
 
 
 def node_counts(most: int) -> list[int]:
-    """1, 2, 4, 8 ... up to the site's node count, and the count itself.
+    """1, 2, then powers of 4 up to the site's node count, and the count itself.
 
-    >>> node_counts(16), node_counts(1), node_counts(4608)[-3:]
-    ([1, 2, 4, 8, 16], [1], [2048, 4096, 4608])
+    >>> node_counts(16), node_counts(1), node_counts(4608)
+    ([1, 2, 4, 16], [1], [1, 2, 4, 16, 64, 256, 1024, 4096, 4608])
     """
-    counts = [n for n in (2 ** k for k in range(14)) if n <= most]
+    counts = [n for n in (1, 2, *(4 ** k for k in range(1, 8))) if n <= most]
     return counts + ([most] if most not in counts else [])
 
 
