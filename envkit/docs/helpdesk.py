@@ -137,10 +137,13 @@ def extend(ctx: DocContext) -> DocSection:
         definition = (f"FROM {site_image}\nRUN {VENV}/bin/pip install --no-cache-dir my-package==1.2.3\n"
                       "ENV PYTHONNOUSERSITE=1")
         src = "https://hpc.github.io/charliecloud/ch-image.html"
-    cmds = [DocCommand("my.def: the site image plus your packages", definition, src,
+    name = "my.def" if ctx.engine.name in ("apptainer", "singularity") else "Dockerfile"
+    cmds = [DocCommand(f"{name}: the site image plus your packages", definition, src,
                        note="Build on the site layer, not the base: the site layer sets the MPI and library paths "
                             "(LD_LIBRARY_PATH) the runs need.")]
-    if build is not None and p.container.fakeroot:
+    if ctx.engine.name == "charliecloud":
+        cmds.append(DocCommand("Build it (unprivileged)", "ch-image build -t my-image -f Dockerfile .", src))
+    elif build is not None and p.container.fakeroot:
         cmds.append(DocCommand("Build it", shlex.join(build("my.def", "my.sif", fakeroot=True)),
                                f"{ctx.src('container')}; envkit/engines"))
     elif build is not None:
