@@ -39,8 +39,12 @@ def _entry(issue: KnownIssue, ctx: DocContext) -> IssueEntry:
     p = ctx.profile
     site_fixes = tuple(text for _where, text in issue.fix_for(site=p.name, engine=p.container.engine,
                                                               launcher=p.launcher.kind, scheduler=p.scheduler.kind))
+    def here(text: str) -> str:   # the data says `--site SITE`; a site's page names the site
+        return text.replace("--site SITE", f"--site {p.name}")
+
     return IssueEntry(id=issue.id, title=issue.title, message=issue.messages[0], cause=issue.cause,
-                      fix=issue.fixes.default, site_fixes=site_fixes, ask=tuple(issue.ask), source=issue.source)
+                      fix=here(issue.fixes.default), site_fixes=tuple(map(here, site_fixes)),
+                      ask=tuple(map(here, issue.ask)), source=issue.source)
 
 
 def known_issues(ctx: DocContext) -> DocSection:

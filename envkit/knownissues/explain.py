@@ -93,7 +93,8 @@ def describe(match: Match, keys: SiteKeys) -> list[str]:
     specific = i.fix_for(site=keys.site, engine=keys.engine, launcher=keys.launcher, scheduler=keys.scheduler) \
         if keys.site else i.variants()
     lines += [f"  fix ({where}): {text}" for where, text in specific]
-    lines.append("  send with the ticket: " + "; ".join(i.ask))
+    ask = "; ".join(i.ask)
+    lines.append("  send with the ticket: " + (ask.replace("--site SITE", f"--site {keys.site}") if keys.site else ask))
     lines.append(f"  source: {i.source}")
     return lines
 
