@@ -136,7 +136,7 @@ def run(ctx: DocContext) -> DocSection:
                                     "another workload change the workload's name in the image and after envkit.train."))
         for count in node_counts(p.nodes.count):
             line = compose(p, RunRequest(site=p.name, workload=main, nodes=count, results=shown.RESULTS), container)
-            rows.append((str(count), str(count * per_node), launcher_part(line, ctx.engine.binary)))
+            rows.append((str(count), str(count * per_node), launcher_part(line, ctx.engine.exec_argv("x", ["y"])[0])))
     others = ", ".join(f"{n} ({described[n]})" if described.get(n) else n for n in names if n != main)
     facts = (
         Fact("Launcher", f"{p.launcher.kind} {' '.join(p.launcher.args)}".strip(), ctx.src("launcher")),
