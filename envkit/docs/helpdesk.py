@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import shlex
 
-from envkit.docs.context import SCHEDULER_NAMES, DocContext
+from envkit.docs.context import DocContext, scheduler_name
 from envkit.docs.howto import OLCF_CONTAINERS
 from envkit.docs.model import DocCommand, DocSection, IssueEntry
 from envkit.knownissues import KnownIssue, load_catalog
@@ -100,7 +100,7 @@ def interactive(ctx: DocContext) -> DocSection:
                                + (f" -q {s.queue}" if s.queue else ""),
                                "https://github.com/openpbs/openpbs/blob/master/doc/man1/qsub.1B"))
     cmds.append(DocCommand("Then a shell inside the image", shell, f"{ctx.src('container')}; envkit/engines"))
-    intro = (f"Build, debug and try things on a compute node, never on the login node ({SCHEDULER_NAMES[s.kind]})."
+    intro = (f"Build, debug and try things on a compute node, never on the login node ({scheduler_name(s.kind)})."
              if s.kind != "none" else "No batch system: open a shell inside the image directly.")
     return DocSection("interactive", "Interactive sessions", intro=intro, commands=tuple(cmds))
 
