@@ -147,10 +147,10 @@ def extend(ctx: DocContext) -> DocSection:
                             "(LD_LIBRARY_PATH) the runs need.")]
     if ctx.engine.name == "charliecloud":
         cmds.append(DocCommand("Build it (unprivileged)", "ch-image build -t my-image -f Dockerfile .", src))
-    elif build is not None and p.container.fakeroot:
+    elif build is not None and p.container.fakeroot and build("my.def", "my.sif", fakeroot=True) is not None:
         cmds.append(DocCommand("Build it", shlex.join(build("my.def", "my.sif", fakeroot=True)),
                                f"{ctx.src('container')}; envkit/engines"))
-    elif build is not None:
+    elif build is not None and ctx.engine.name in ("apptainer", "singularity"):
         cmds.append(DocCommand("Build it without fakeroot: the Dockerfile form with Podman, then convert",
                                f"podman build --net=host -t my-image -f Dockerfile .\npodman save -o my-image.tar "
                                f"my-image\n{ctx.engine.binary} build my.sif docker-archive://my-image.tar",
