@@ -25,6 +25,7 @@ from envkit.paths import VENV
 
 CLI = "envkit CLI"
 APPTAINER_DOCS = "https://apptainer.org/docs/user/latest"
+PODMAN_BUILD = "https://docs.podman.io/en/latest/markdown/podman-build.1.html"
 ORDER = tuple(CATEGORY_TITLES)
 
 
@@ -140,13 +141,17 @@ def extend(ctx: DocContext) -> DocSection:
     else:
         definition = (f"FROM {site_image}\nRUN {VENV}/bin/pip install --no-cache-dir my-package==1.2.3\n"
                       "ENV PYTHONNOUSERSITE=1")
-        src = "https://hpc.github.io/charliecloud/ch-image.html"
+        src = "https://hpc.github.io/charliecloud/ch-image.html" if ctx.engine.name == "charliecloud" else PODMAN_BUILD
     name = "my.def" if ctx.engine.name in ("apptainer", "singularity") else "Dockerfile"
     cmds = [DocCommand(f"{name}: the site image plus your packages", definition, src,
                        note="Build on the site layer, not the base: the site layer sets the MPI and library paths "
                             "(LD_LIBRARY_PATH) the runs need.")]
     if ctx.engine.name == "charliecloud":
         cmds.append(DocCommand("Build it (unprivileged)", "ch-image build -t my-image -f Dockerfile .", src))
+    elif ctx.engine.name not in ("apptainer", "singularity"):
+        cmds.append(DocCommand("Build it with Podman", "podman build -t my-image -f Dockerfile .", src,
+                               note=f"then bring it into {ctx.engine.display_name} the way Build the image shows"
+                               if getattr(ctx.engine, "builder", None) else ""))
     elif build is not None and p.container.fakeroot and build("my.def", "my.sif", fakeroot=True) is not None:
         cmds.append(DocCommand("Build it", shlex.join(build("my.def", "my.sif", fakeroot=True)),
                                f"{ctx.src('container')}; envkit/engines"))
