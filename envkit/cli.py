@@ -29,8 +29,22 @@ app = typer.Typer(
 )
 
 # The command modules, in the order `envkit --help` lists them (each is cheap to import).
-COMMAND_MODULES = ("site_cmd", "base_cmd", "render_cmd", "docs_cmd", "build_cmd", "run_cmd", "export_cmd",
-                   "evaluate_cmd", "submit_cmd", "study_cmd", "lock_cmd", "data_cmd", "train_cmd")
+COMMAND_MODULES = ("site_cmd", "base_cmd", "render_cmd", "docs_cmd", "explain_cmd", "build_cmd", "run_cmd",
+                   "export_cmd", "evaluate_cmd", "submit_cmd", "study_cmd", "lock_cmd", "data_cmd", "train_cmd")
+
+def _version(value: bool) -> None:
+    if value:
+        import envkit
+
+        sys.stdout.write(f"envkit {envkit.__version__}\n")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(version: bool = typer.Option(False, "--version", help="Print envkit's version and exit.",
+                                          callback=_version, is_eager=True)) -> None:
+    """Container-first, reproducible environments for AI on HPC sites."""
+
 
 for _name in COMMAND_MODULES:
     importlib.import_module(f"envkit.commands.{_name}").register(app)

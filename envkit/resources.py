@@ -27,7 +27,7 @@ from pathlib import Path
 PACKAGED = "_data"
 """The folder inside the installed package that holds the shipped data (a wheel only)."""
 
-SHIPPED_FOLDERS = ("site-profiles", "recipes", "bases", "workloads")
+SHIPPED_FOLDERS = ("site-profiles", "recipes", "bases", "workloads", "known-issues")
 """The top-level folders of a checkout that ship as package data."""
 
 
@@ -98,6 +98,11 @@ def base_dirs() -> list[Path]:
 def workload_dirs() -> list[Path]:
     """Folders of workloads (one sub-folder with a workload.yaml each), first match wins."""
     return _both("workloads")
+
+
+def known_issue_dirs() -> list[Path]:
+    """Folders of known issues (one YAML file per issue): an admin's own first, then the shipped ones."""
+    return _both("known-issues")
 
 
 def writable(folder: str) -> Path:

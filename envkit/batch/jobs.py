@@ -237,4 +237,17 @@ def describe(run_dir: Path) -> dict[str, Any]:
         out["problem"] = "; ".join(problems)
     if out["state"] in ("FAILED", "CANCELLED", "TIMEOUT"):
         out["log_tail"] = log_tail(run_dir)
+        out["known_issues"] = known_issues(run_dir)
     return out
+
+
+def known_issues(run_dir: Path) -> list[dict[str, str]]:
+    """The known issues (`envkit explain`) found in a run's log: id and title of each, in log order."""
+    from envkit.errors import EnvkitError
+    from envkit.knownissues import scan
+
+    try:
+        text = (run_dir / LOG).read_text(errors="replace")
+        return [{"id": m.issue.id, "title": m.issue.title} for m in scan(text)]
+    except (OSError, EnvkitError):
+        return []

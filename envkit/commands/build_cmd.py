@@ -138,8 +138,17 @@ def verify_cmd(site: OptionalSiteOpt = None,
 
 def doctor_cmd(site: SiteOpt, image: Annotated[Path | None, typer.Option("--image", help="Check this image "
                                                                           "instead of the site's built one.")] = None,
-               engine: EngineOpt = None, as_json: JsonOpt = False, store: StoreOpt = None) -> None:
+               engine: EngineOpt = None, as_json: JsonOpt = False, store: StoreOpt = None,
+               bundle: Annotated[Path | None, typer.Option("--bundle", help="Also write a ticket archive (tar.gz): "
+                                                           "versions, profile, image, checks, host and job facts, "
+                                                           "log tails; secrets redacted.")] = None,
+               logs: Annotated[list[Path] | None, typer.Option("--log", help="A job log or run folder whose tail "
+                                                                 "goes into --bundle (repeat; default: the newest "
+                                                                 "run under ./results).")] = None) -> None:
     """Check this host against a site's image: GPU driver vs CUDA, arch, MPI, engine, GPUs, binds; exit 1 on a fail.
+
+    Without an image, the checks the profile can answer (arch, driver vs CUDA, MPI) run against the profile, and
+    each check that cannot run says `skipped:` and why.
 
     Example: envkit doctor --site local
     """
@@ -160,6 +169,12 @@ def doctor_cmd(site: SiteOpt, image: Annotated[Path | None, typer.Option("--imag
         for f in findings:
             _out(f"{f.status:<5} {f.check:<11} {f.message}" + (f"  -> {f.fix}" if f.fix and f.status != "ok" else "")
                  + "\n")
+    if bundle is not None:
+        from envkit.ticket.bundle import write_bundle
+
+        written = write_bundle(bundle, profile, doctor.as_dict(findings, host), manifest, logs or [])
+        sys.stderr.write(f"wrote {written.path} ({written.size} bytes, {len(written.members)} files, "
+                         f"{written.redactions} value(s) redacted)\n")
     if any(f.status == "fail" for f in findings):
         raise typer.Exit(1)
 

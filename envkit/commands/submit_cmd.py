@@ -166,6 +166,9 @@ def _print_tail(info: dict[str, Any]) -> None:
                                                                        if tail else " (no log)\n"))
     for line in tail:
         sys.stderr.write(f"  {line}\n")
+    for issue in info.get("known_issues") or []:
+        sys.stderr.write(f"known issue: [{issue['id']}] {issue['title']} (envkit explain {info['results']} for the "
+                         "cause and fix)\n")
 
 
 def jobs_cmd(results: ResultsOpt = Path("results"),

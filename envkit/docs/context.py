@@ -45,6 +45,22 @@ def scheduler_name(name: str) -> str:
     return "none" if name == "none" else SCHEDULERS.get(name).display_name
 
 
+SINGULARITYCE_FROM = (3, 8)   # Sylabs' Singularity is called SingularityCE from 3.8 on (sylabs/singularity releases)
+
+
+def engine_title(engine: str, version: str) -> str:
+    """The engine's name as its release was called: Singularity before 3.8, SingularityCE from 3.8.
+
+    >>> engine_title("singularity", "3.6"), engine_title("singularity", "3.8"), engine_title("apptainer", "1.1")
+    ('Singularity', 'SingularityCE', 'Apptainer')
+    """
+    from envkit.profile.cuda import version_tuple
+
+    if engine == "singularity" and version_tuple(version)[:2] < SINGULARITYCE_FROM:
+        return "Singularity"
+    return engine_name(engine)
+
+
 @dataclass(frozen=True)
 class DocContext:
     """Everything the section builders read; `base_error` is set when the base has no image for the site."""

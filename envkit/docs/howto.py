@@ -10,13 +10,15 @@ Example:
     >>> s = run(doc_context(load_profile("summit")))
     >>> s.commands[2].line.startswith("jsrun --smpiargs=-gpu")
     True
+    >>> s.table_rows[1][:2], s.table_rows[1][2].split()[3:5]
+    (('2', '12'), ['-n12', '-r6'])
 """
 
 from __future__ import annotations
 
 import shlex
 
-from envkit.docs.context import DocContext, engine_name
+from envkit.docs.context import DocContext, engine_name, engine_title
 from envkit.docs.model import DocCommand, DocSection, Fact
 from envkit.errors import EnvkitError
 from envkit.launch import shown
@@ -25,6 +27,8 @@ from envkit.recipe.layers import site_tag, workload_tag
 from envkit.registry import LAUNCHERS
 
 DEFAULT_WORKLOADS = ("aigw", "resnet50", "aides")
+OLCF_CONTAINERS = ("https://github.com/olcf/olcf-user-docs/blob/b70bf4c10b0dfecc3f5e4c7df821f3d2efa3368a/software/"
+                   "containers_on_summit.rst")
 CLI = "envkit CLI"
 
 
@@ -67,18 +71,20 @@ def build(ctx: DocContext) -> DocSection:
         cmds.append(DocCommand(f"Bring a workload image into {engine.display_name}", engine.import_hint() if
                                engine.import_line is None else engine.import_line.format(
                                    image=image_file(ctx, tag), tag=tag), f"envkit/engines/{engine.name}"))
+    no_fakeroot = engine.fmt == "singularity" and not p.container.fakeroot
     for layer, tag in (("base", ctx.base_tag), ("site", site_tag(p))):
         argv = engine.build_argv(f"{layer}.def", image_file(ctx, tag), fakeroot=p.container.fakeroot)
-        if argv is not None:
+        if argv is not None and not no_fakeroot:   # without fakeroot users cannot `build` a definition there
             cmds.append(DocCommand(f"The engine's build line for the {layer} layer", shlex.join(argv),
                                    f"{ctx.src('container')}; envkit/engines"))
-    if engine.fmt == "singularity" and not p.container.fakeroot:
+    if no_fakeroot:
         cmds += podman_route(ctx)
     facts = [Fact("Build on", f"a {p.cpu.arch} machine (the image must match the nodes' CPU)", ctx.src("cpu"))]
     if p.container.build_note:
         facts.append(Fact("Site build note", p.container.build_note, ctx.src("container")))
+    title = engine_title(engine.name, p.container.version) if engine.builder is None else engine_name(engine.builder)
     return DocSection("build", "Build the image", facts=tuple(facts), commands=tuple(cmds),
-                   intro=f"Images are built in three layers with {engine_name(engine.builder or engine.name)}: "
+                   intro=f"Images are built in three layers with {title}: "
                          f"{ctx.base_tag} -> {site_tag(p)} -> {workload_tag(p, '<workload>')}.")
 
 
@@ -86,17 +92,19 @@ def podman_route(ctx: DocContext) -> list[DocCommand]:
     """Without --fakeroot: build the Docker form with Podman, save it, convert it (the OLCF Summit route)."""
     p = ctx.profile
     site, tag = shlex.quote(p.name), site_tag(p)
-    src = "[read: olcf-user-docs containers_on_summit] podman build, podman save, apptainer build docker-archive://"
+    src = f"[read: {OLCF_CONTAINERS}] podman build --net=host, podman save, apptainer build docker-archive://"
     lines = [
         f"envkit render --site {site} --layer base --format docker -o podman/base/Dockerfile",
-        f"podman build -t {ctx.base_tag} podman/base",
+        f"podman build --net=host -t {ctx.base_tag} podman/base",
         f"envkit render --site {site} --layer site --format docker -o podman/site/Dockerfile",
-        f"podman build -t {tag} podman/site",
+        f"podman build --net=host -t {tag} podman/site",
         f"podman save -o {tag}.tar {tag}",
         f"{ctx.engine.binary} build {image_file(ctx, tag)} docker-archive://{tag}.tar",
     ]
     return [DocCommand("Without fakeroot: build with Podman and convert", " && \\\n  ".join(lines), src,
-                    note="Each Docker layer starts FROM its parent's tag, so build them in this order.")]
+                    note="Each Docker layer starts FROM its parent's tag, so build them in this order. Podman keeps "
+                         "its storage on node-local disk (graphroot in ~/.config/containers/storage.conf), not on "
+                         "GPFS or NFS.")]
 
 
 def run(ctx: DocContext) -> DocSection:
@@ -122,14 +130,23 @@ def run(ctx: DocContext) -> DocSection:
                  + (" torchrun across nodes runs this way: the script reads the rendezvous host (the allocation's "
                     "first node) when the job starts and starts one torchrun per node."
                     if LAUNCHERS.get(p.launcher.kind).rendezvous and nodes > 1 else "")))
-    for name, description in workloads():
-        container = container_for(p, name, store=shown.STORE)
-        one = compose(p, RunRequest(site=p.name, workload=name, np=1, results=shown.RESULTS), container)
-        cmds.append(DocCommand(f"{name} on one {unit}", shown.shell_line(one), src, note=description))
-        if nodes > 1 and LAUNCHERS.get(p.launcher.kind).rendezvous and rendezvous() is None:
-            continue  # torchrun across nodes needs the allocation's first host: only known inside a job
-        many = compose(p, RunRequest(site=p.name, workload=name, nodes=nodes, results=shown.RESULTS), container)
-        cmds.append(DocCommand(f"{name} on {nodes} node(s) x {per_node} {unit}s", shown.shell_line(many), src))
+    names = [name for name, _ in workloads()]
+    main = "aigw" if "aigw" in names else names[0]
+    described = dict(workloads())
+    container = container_for(p, main, store=shown.STORE)
+    one = compose(p, RunRequest(site=p.name, workload=main, np=1, results=shown.RESULTS), container)
+    cmds.append(DocCommand(f"{main} on one {unit}", shown.shell_line(one), src, note=described.get(main, "")))
+    rows: list[tuple[str, ...]] = []
+    if not (nodes > 1 and LAUNCHERS.get(p.launcher.kind).rendezvous and rendezvous() is None):
+        many = compose(p, RunRequest(site=p.name, workload=main, nodes=nodes, results=shown.RESULTS), container)
+        cmds.append(DocCommand(f"The launch template: {main} on {nodes} node(s) x {per_node} {unit}s",
+                               shown.shell_line(many), src,
+                               note="For another node count change only the launcher's part (the table below); for "
+                                    "another workload change the workload's name in the image and after envkit.train."))
+        for count in node_counts(p.nodes.count):
+            line = compose(p, RunRequest(site=p.name, workload=main, nodes=count, results=shown.RESULTS), container)
+            rows.append((str(count), str(count * per_node), launcher_part(line, ctx.engine.exec_argv("x", ["y"])[0])))
+    others = ", ".join(f"{n} ({described[n]})" if described.get(n) else n for n in names if n != main)
     facts = (
         Fact("Launcher", f"{p.launcher.kind} {' '.join(p.launcher.args)}".strip(), ctx.src("launcher")),
         Fact("Ranks per node", str(per_node) if p.defaults.tasks_per_node else f"{per_node} (one per GPU)"
@@ -141,4 +158,27 @@ def run(ctx: DocContext) -> DocSection:
         "No batch system: run these directly."
     per = "one rank per GPU" if ctx.gpu else "the ranks"
     return DocSection("run", "Run the workloads", facts=facts, commands=tuple(cmds),
-                   intro=f"{where} The launcher starts {per}; each rank runs the workload inside its image.")
+                      intro=f"{where} The launcher starts {per}; each rank runs the workload inside its image.",
+                      notes=(f"The other workloads: {others}.",) if others else (),
+                      table_head=("Nodes", "Ranks", "Launcher part of the line") if rows else (),
+                      table_rows=tuple(rows), table_source=src if rows else "")
+
+
+def node_counts(most: int) -> list[int]:
+    """1, 2, then powers of 4 up to the site's node count, and the count itself.
+
+    >>> node_counts(16), node_counts(1), node_counts(4608)
+    ([1, 2, 4, 16], [1], [1, 2, 4, 16, 64, 256, 1024, 4096, 4608])
+    """
+    counts = [n for n in (1, 2, *(4 ** k for k in range(1, 8))) if n <= most]
+    return counts + ([most] if most not in counts else [])
+
+
+def launcher_part(argv: list[str], engine_binary: str) -> str:
+    """The words of a launch line before the container engine (all of it when there is none).
+
+    >>> launcher_part(["srun", "-n8", "apptainer", "exec", "x.sif"], "apptainer")
+    'srun -n8'
+    """
+    cut = argv.index(engine_binary) if engine_binary in argv else len(argv)
+    return shown.shell_line(argv[:cut])

@@ -49,6 +49,20 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class IssueEntry:
+    """A known issue as a page shows it: the literal message, cause, the fix for this site, what to send."""
+
+    id: str
+    title: str
+    message: str
+    cause: str
+    fix: str
+    site_fixes: tuple[str, ...]
+    ask: tuple[str, ...]
+    source: str
+
+
+@dataclass(frozen=True)
 class DocSection:
     """One titled part of a page; any of its lists may be empty."""
 
@@ -59,6 +73,10 @@ class DocSection:
     commands: tuple[DocCommand, ...] = ()
     notes: tuple[str, ...] = ()
     problems: tuple[Problem, ...] = ()
+    issues: tuple[IssueEntry, ...] = ()
+    table_head: tuple[str, ...] = ()
+    table_rows: tuple[tuple[str, ...], ...] = ()
+    table_source: str = ""
 
 
 @dataclass(frozen=True)
@@ -81,6 +99,9 @@ class SiteDoc:
             parts += [section.title, section.intro, *section.notes]
             parts += [f"{f.label} {f.value} {f.source}" for f in section.facts]
             parts += [f"{c.label} {c.line} {c.note} {c.source}" for c in section.commands]
+            parts += [" ".join(row) for row in section.table_rows]
+            for i in section.issues:
+                parts += [i.title, i.message, i.cause, i.fix, *i.site_fixes, *i.ask, i.source]
             for p in section.problems:
                 parts += [p.title, p.symptom, p.cause, p.fix, p.source]
                 parts += [f"{c.label} {c.line} {c.source}" for c in p.commands]

@@ -3,13 +3,14 @@
 Example:
     >>> from envkit.profile import load_profile
     >>> doc = build_doc(load_profile("summit"))
-    >>> [s.anchor for s in doc.sections][:3]
-    ['system', 'gpu', 'mpi']
+    >>> [s.anchor for s in doc.sections][:4]
+    ['known-issues', 'ticket', 'run', 'interactive']
 """
 
 from __future__ import annotations
 
-from envkit.docs.context import MPI_NAMES, doc_context, engine_name
+from envkit.docs.context import MPI_NAMES, doc_context, engine_title
+from envkit.docs.helpdesk import bind, extend, get_image, interactive, known_issues, ticket
 from envkit.docs.horovod import horovod
 from envkit.docs.howto import build, run
 from envkit.docs.model import SiteDoc
@@ -27,8 +28,10 @@ def build_doc(profile: Profile) -> SiteDoc:
     cuda = "" if not p.cuda else f", CUDA {image_cuda}" + (f" in the image (the site's {p.cuda.toolkit})"
                                                            if image_cuda != p.cuda.toolkit else "")
     summary = (f"{p.cpu.arch}, {gpu_summary(ctx)}{cuda}, {MPI_NAMES[p.mpi.vendor]} {p.mpi.version}, "
-               f"{p.launcher.kind}, {engine_name(p.container.engine)} {p.container.version}.")
-    builders = (architecture, gpu_cuda, mpi, container, build, run, horovod, modules, scheduler, troubleshooting)
+               f"{p.launcher.kind}, {engine_title(p.container.engine, p.container.version)} {p.container.version}.")
+    # Ticket answers first (known issues, what to send, how to run), then how to extend and build, then facts.
+    builders = (known_issues, ticket, run, interactive, bind, extend, get_image, build, architecture, gpu_cuda, mpi,
+                container, horovod, modules, scheduler, troubleshooting)
     warnings = (f"No maintained base image for this site yet: {ctx.base_error}",) if ctx.base_error else ()
     return SiteDoc(site=p.name, title=p.title, center=p.center, status=p.status, summary=summary,
                    profile_hash=ctx.profile_hash, sections=tuple(b(ctx) for b in builders), warnings=warnings)

@@ -9,7 +9,7 @@ HTML as text.
 Example:
     >>> from envkit.profile import load_profile
     >>> from envkit.docs.page import build_doc
-    >>> render_site(build_doc(load_profile("hal")), "md").splitlines()[0]
+    >>> render_site(build_doc(load_profile("hal")), "md").splitlines()[2]
     '# HAL, NCSA Hardware-Accelerated Learning cluster'
 """
 
@@ -79,7 +79,40 @@ def html_code_spans(value: str) -> markupsafe.Markup:
     return markupsafe.Markup(_CODE_SPAN.sub(r"<code>\1</code>", escaped))
 
 
-DOC_FILTERS = (("md_cell", md_cell), ("md_code", md_code), ("md_block", md_block), ("code_spans", html_code_spans))
+_URL = re.compile(r"https://[^\s<>\"'`;,)]+")
+
+
+def html_links(value: str) -> markupsafe.Markup:
+    """code_spans, and every https:// address made a link.
+
+    >>> str(html_links("see https://x.org/a and `b`"))
+    'see <a href="https://x.org/a">https://x.org/a</a> and <code>b</code>'
+    """
+    marked = str(html_code_spans(value))
+    return markupsafe.Markup(_URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', marked))
+
+
+class Footnotes:
+    """Numbers for a page's sources, in the order they are first cited; each source is listed once at the end.
+
+    >>> cite = Footnotes()
+    >>> cite("a.yaml"), cite("b"), cite("a.yaml"), cite.items
+    (1, 2, 1, ['a.yaml', 'b'])
+    """
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+        self._number: dict[str, int] = {}
+
+    def __call__(self, source: str) -> int:
+        if source not in self._number:
+            self.items.append(source)
+            self._number[source] = len(self.items)
+        return self._number[source]
+
+
+DOC_FILTERS = (("md_cell", md_cell), ("md_code", md_code), ("md_block", md_block), ("code_spans", html_code_spans),
+               ("links", html_links))
 
 
 def environment(fmt: DocFormat) -> jinja2.Environment:
@@ -104,7 +137,7 @@ def render_site(doc: SiteDoc, fmt: DocFormat) -> str:
     """One site's page in `fmt`, with the locked versions of the packages users ask about (when locked)."""
     from envkit.lock.files import locked_versions
 
-    return _render(fmt, f"site.{fmt}.j2", doc=doc, locked=locked_versions(doc.site))
+    return _render(fmt, f"site.{fmt}.j2", doc=doc, locked=locked_versions(doc.site), cite=Footnotes())
 
 
 def render_index(docs: Sequence[SiteDoc], fmt: DocFormat) -> str:

@@ -10,7 +10,7 @@ Example:
 
 from __future__ import annotations
 
-from envkit.docs.context import FABRIC_NAMES, MPI_NAMES, TRANSPORT_NAMES, DocContext, engine_name
+from envkit.docs.context import FABRIC_NAMES, MPI_NAMES, TRANSPORT_NAMES, DocContext, engine_title
 from envkit.docs.model import DocCommand, DocSection, Fact
 from envkit.launch.run import runtime_env
 from envkit.profile.cuda import MINOR_COMPAT_FLOOR, driver_ok, major_minor, min_driver
@@ -208,7 +208,7 @@ def container(ctx: DocContext) -> DocSection:
     c = p.container
     binds = p.binds
     facts = [
-        Fact("Container engine", f"{engine_name(c.engine)} {c.version}", ctx.src("container")),
+        Fact("Container engine", f"{engine_title(c.engine, c.version)} {c.version}", ctx.src("container")),
         Fact("Bind mounts", ", ".join(binds) if binds else "none", ctx.src("container")),
         Fact("Unprivileged builds (--fakeroot)", "yes" if c.fakeroot else "no", ctx.src("container")),
         Fact("Image names", f"{ctx.base_tag} (base) -> {site_tag(p)} (site) -> {workload_tag(p, '<workload>')}",

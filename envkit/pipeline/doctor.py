@@ -25,7 +25,7 @@ from envkit.profile.model import SPECTRUM_MIN, Profile
 from envkit.profile.mpi import family, host_version_command
 from envkit.store.image_manifest import mpi_vendor, mpi_version
 
-Status = Literal["ok", "warn", "fail"]
+Status = Literal["ok", "warn", "fail", "skip"]
 ARCH_ALIASES = {"amd64": "x86_64", "x64": "x86_64", "arm64": "aarch64", "ppc64el": "ppc64le"}
 
 
@@ -44,7 +44,7 @@ class HostFacts:
 
 @dataclass(frozen=True)
 class Finding:
-    """One check's outcome: ok, warn or fail, with the fix when there is one.
+    """One check's outcome: ok, warn, fail, or skip (the message says why it could not run), with the fix.
 
     >>> Finding("arch", "fail", "image is x86_64, this host is ppc64le", "build on the site").status
     'fail'
@@ -106,11 +106,12 @@ def check_engine(host: HostFacts, install_hint: str) -> list[Finding]:
     return [Finding("engine", "ok", f"{host.engine} {host.engine_version}")]
 
 
-def check_arch(host: HostFacts, image: dict[str, Any]) -> list[Finding]:
+def check_arch(host: HostFacts, image: dict[str, Any], subject: str = "image") -> list[Finding]:
     want, have = _arch(image.get("arch")), _arch(host.arch)
     if want != have:
-        return [Finding("arch", "fail", f"image is {want}, this host is {have}",
-                        f"build the image on (or for) a {have} machine: set cpu.arch: {have} in the profile")]
+        fix = f"build the image on (or for) a {have} machine: set cpu.arch: {have} in the profile" \
+            if subject == "image" else f"this host is not one of the site's nodes: run doctor on a {want} compute node"
+        return [Finding("arch", "fail", f"arch mismatch: {subject} is {want}, this host is {have}", fix)]
     return [Finding("arch", "ok", f"{have} on both")]
 
 
@@ -125,7 +126,7 @@ def check_gpu_driver(profile: Profile, host: HostFacts, image: dict[str, Any]) -
                             "use a base platform with CUDA for this site (profile cuda.toolkit)")]
         return [Finding("gpu-driver", "ok", "CPU-only image, no GPU driver needed")]
     if host.nvidia_driver is None:
-        return [Finding("gpu-driver", "warn", f"image needs CUDA {cuda}, no NVIDIA driver on this host",
+        return [Finding("gpu-driver", "skip", f"skipped: no NVIDIA driver on this host to compare with CUDA {cuda}",
                         "run doctor on a GPU compute node (login nodes often have no GPU)")]
     verdict = driver_ok(cuda, host.nvidia_driver)
     if verdict == "ok":
@@ -141,7 +142,7 @@ def check_gpu_driver(profile: Profile, host: HostFacts, image: dict[str, Any]) -
                     "check NVIDIA's CUDA release notes for the driver it needs")]
 
 
-def check_mpi(profile: Profile, host: HostFacts, image: dict[str, Any]) -> list[Finding]:
+def check_mpi(profile: Profile, host: HostFacts, image: dict[str, Any], subject: str = "image") -> list[Finding]:
     image_mpi = image.get("mpi") or {}
     image_line = image_mpi.get("library") or image_mpi.get("mpirun") or ""   # the library names every family
     img_vendor, img_version = mpi_vendor(image_line), mpi_version(image_line)
@@ -171,10 +172,14 @@ def check_mpi(profile: Profile, host: HostFacts, image: dict[str, Any]) -> list[
                         "host's MPI is bound)")]
     if img_vendor != host_vendor or not img_version or not host_version \
             or major_minor(img_version) != major_minor(host_version):
-        return [Finding("mpi", "fail", f"hybrid model needs compatible MPIs: host {host_vendor} {host_version}, "
-                        f"image {img_vendor} {img_version}",
+        return [Finding("mpi", "fail", f"MPI mismatch: the hybrid model needs compatible MPIs: host {host_vendor} "
+                        f"{host_version}, {subject} {img_vendor} {img_version}",
                         f"set mpi.vendor/mpi.version to {host_vendor} {host_version} in the profile and rebuild")]
-    return [Finding("mpi", "ok", f"{host_vendor} {host_version} on the host, {img_version} in the image")]
+    if img_version != host_version:
+        return [Finding("mpi", "warn", f"MPI mismatch: host {host_vendor} {host_version}, {subject} {img_version}: "
+                        "same series, another release (hybrid launches are safest with the host's release)",
+                        f"set mpi.version to {host_version} in the profile and rebuild")]
+    return [Finding("mpi", "ok", f"{host_vendor} {host_version} on the host, {img_version} in the {subject}")]
 
 
 def check_bind(profile: Profile, host: HostFacts, host_vendor: str | None, host_version: str | None,
@@ -211,8 +216,12 @@ def check_bind(profile: Profile, host: HostFacts, host_vendor: str | None, host_
 def check_gpus_visible(profile: Profile, host: HostFacts, count_in_image: Callable[[], int] | None) -> list[Finding]:
     if profile.gpu.vendor != "nvidia":
         return [Finding("gpus", "ok", "not a GPU site")]
-    if host.gpus == 0 or count_in_image is None:
-        return [Finding("gpus", "warn", "no GPU on this host to pass through --nv", "run on a GPU compute node")]
+    if host.gpus == 0:
+        return [Finding("gpus", "skip", "skipped: no GPU on this host to pass through --nv",
+                        "run on a GPU compute node")]
+    if count_in_image is None:
+        return [Finding("gpus", "skip", "skipped: no image to count the GPUs from inside",
+                        f"envkit build --site {profile.name}")]
     seen = count_in_image()
     if seen < host.gpus:
         return [Finding("gpus", "fail", f"{seen} of {host.gpus} GPUs visible inside the image with --nv",
@@ -231,14 +240,35 @@ def check_binds(profile: Profile, host: HostFacts) -> list[Finding]:
     return [Finding("binds", "ok", f"{len(binds)} bind path(s) exist: {', '.join(binds)}")]
 
 
+PROFILE_MPI_NAMES = {"openmpi": "Open MPI", "spectrum": "Spectrum MPI", "mpich": "MPICH", "cray-mpich": "cray-mpich",
+                     "mvapich2": "MVAPICH2", "intel": "Intel MPI"}
+
+
+def profile_image(profile: Profile) -> dict[str, Any]:
+    """What the site's image will hold, from the profile alone (the manifest's keys doctor reads).
+
+    >>> from envkit.profile import load_profile
+    >>> profile_image(load_profile("hal"))["mpi"]
+    {'library': 'Open MPI 4.1.1'}
+    """
+    return {"arch": profile.cpu.arch, "torch": {"cuda": profile.cuda.toolkit if profile.cuda else None},
+            "mpi": {"library": f"{PROFILE_MPI_NAMES[profile.mpi.vendor]} {profile.mpi.version}"}}
+
+
 def run_checks(profile: Profile, host: HostFacts, image: dict[str, Any] | None, install_hint: str,
                count_in_image: Callable[[], int] | None = None) -> list[Finding]:
     """Every check, in order; `image` is the manifest (None: no image found)."""
     findings = check_engine(host, install_hint)
     if image is None:
+        # No image yet: every check the profile alone can answer, against what the image will hold.
         findings.append(Finding("image", "fail", "no image built for this site",
                                 f"envkit build --site {profile.name}"))
-        image = {}
+        planned = profile_image(profile)
+        subject = f"profile {profile.name}"
+        findings += check_arch(host, planned, subject)
+        findings += check_gpu_driver(profile, host, planned)
+        findings += check_mpi(profile, host, planned, subject)
+        findings += check_gpus_visible(profile, host, None)
     else:
         findings.append(Finding("image", "ok", f"{image.get('image') or image.get('tag')}"))
         findings += check_arch(host, image)

@@ -276,6 +276,9 @@ class SchedulerSection(ProfileSection):
     # envkit writes mpiprocs itself; the others must be in directives, or the profile is refused.
     required: list[Literal["mpiprocs", "place", "filesystems", "account", "walltime"]] = Field(
         default_factory=list, exclude_if=lambda v: not v)
+    # The site's own commands for an interactive GPU session: a fact for the help-desk page only, so it is left out
+    # of model_dump (the profile hash, the profile copied into the image): changing it rebuilds nothing.
+    interactive: list[Text] = Field(default_factory=list, exclude=True)
     source: Text
 
     @model_validator(mode="after")

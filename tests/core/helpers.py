@@ -16,6 +16,7 @@ SHIPPED_SITES = ("hal", "bridges-ai", "summit", "local", "delta", "bridges-2", "
                  "perlmutter", "polaris", "frontier", "alps", "derecho", "lumi", "aurora", "deltaai", "lonestar6",
                  "vista", "frontera", "local-bind")
 PPC64LE_SITES = ("hal", "summit")
+AARCH64_SITES = ("alps", "vista", "deltaai")   # Grace-Hopper (GH200) systems
 
 
 _SECTION = re.compile(r"^%([A-Za-z]+)\s*$")

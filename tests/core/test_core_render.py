@@ -14,13 +14,13 @@ from envkit.recipe.bases import load_base
 from envkit.recipe.layers import base_tag
 from envkit.recipe.site_files import render_files
 
-from .helpers import PPC64LE_SITES, SHIPPED_SITES, Definition, labels_of, parse_definition, section_lines
+from .helpers import AARCH64_SITES, PPC64LE_SITES, SHIPPED_SITES, Definition, labels_of, parse_definition, section_lines
 
 REQUIRED = ("help", "labels", "environment", "post", "test")
 
 
 def _arch(site: str) -> str:
-    return "ppc64le" if site in PPC64LE_SITES else "x86_64"
+    return "ppc64le" if site in PPC64LE_SITES else "aarch64" if site in AARCH64_SITES else "x86_64"
 
 
 def _render(site: str, layer: str = "site", fmt: str = "singularity", workload: str | None = None) -> dict[str, str]:
@@ -76,7 +76,8 @@ def test_base_layer_matches_the_site_arch(site: str) -> None:
     assert labels_of(defn)["org.envkit.arch"] == arch
     assert f'test "$(uname -m)" = {arch} ||' in defn.sections["test"]
     cuda = labels_of(defn)["org.envkit.cuda"]
-    assert cuda == (profile.cuda.toolkit if profile.cuda else "none")
+    # the image's CUDA is its base platform's (a 12.2 site runs the 12.1 platform): one CUDA per image
+    assert cuda == (str(platform.cuda) if profile.cuda else "none")
     if arch == "ppc64le":
         assert "Miniforge3-24.3.0-0-Linux-ppc64le.sh" in defn.sections["post"]
         assert "-c conda-forge" in defn.sections["post"]  # no ppc64le torch on PyPI

@@ -11,14 +11,14 @@ from .test_core_imports import import_graph
 
 LAYERS: list[set[str]] = [
     {"envkit", "errors", "paths", "resources", "fsutil", "registry"},  # core: no envkit package below
-    {"profile", "records"},                                            # site facts; state files read back
+    {"profile", "records", "knownissues"},                             # site facts, state files read back, known errors
     {"schedulers", "launchers"},                                       # backends that read only profiles
     {"recipe", "lock"},                                                # what an image contains
     {"store"},                                                         # where images live
     {"engines"},                                                       # container engines (build, run)
     {"pipeline", "export"},                                            # builds and exports
     {"launch", "batch"},                                               # running it
-    {"docs", "data", "study", "train", "evaluate"},                    # what users and help desks read and run
+    {"docs", "data", "study", "train", "evaluate", "ticket"},          # what users and help desks read and run
     {"commands", "cli"},                                               # the command line
 ]
 

@@ -70,7 +70,7 @@ def test_summit_facts_in_the_rendered_dom(tmp_path: Path) -> None:
     assert "IBM Spectrum MPI 10.4.0.3" in text
     assert "CUDA toolkit in the image 11.7" in text
     assert "jsrun --smpiargs=-gpu -bpacked:7 -n12 -r6 -a1 -c7 -g1 --env=OMPI_MCA_pml=ucx apptainer exec --nv" in text
-    assert "Source: summit.yaml" in text
+    assert "Sources" in text and "summit.yaml launcher: [read: olcf-user-docs]" in text   # the footnotes
 
 
 @needs_chromium
@@ -90,3 +90,34 @@ def test_screenshot_renders(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-2000:]
     data = shot.read_bytes()
     assert data.startswith(b"\x89PNG") and len(data) > 20_000
+
+
+def layout(tmp_path: Path, site: str, width: int) -> dict[str, int]:
+    """Page height and each section's top (px) as Chromium lays the page out at `width` px."""
+    page = write_site(site, "html", tmp_path / "html")
+    probe = page.with_name(f"{site}-probe.html")
+    script = ("<script>var o={height:document.documentElement.scrollHeight};document.querySelectorAll('section')"
+              ".forEach(function(s){o[s.id]=Math.round(s.getBoundingClientRect().top+window.scrollY)});"
+              "document.body.setAttribute('data-layout',JSON.stringify(o))</script></body>")
+    probe.write_text(page.read_text().replace("</body>", script))
+    proc = chromium(tmp_path, f"--window-size={width},900", "--dump-dom", probe.resolve().as_uri())
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    import html
+    import json
+    import re
+
+    found = re.search(r'data-layout="([^"]+)"', proc.stdout)
+    assert found, "the probe did not run"
+    return json.loads(html.unescape(found.group(1)))
+
+
+@needs_chromium
+@pytest.mark.parametrize("width", [1280, 390])
+def test_summit_answers_come_first_and_the_page_is_shorter(tmp_path: Path, width: int) -> None:
+    # Before the help-desk sections (main at fea21d4) the Summit page measured 10022 px at 1280 px wide and
+    # 17858 px at 390 px, Troubleshooting three quarters down; the known issues now start in the first screenful.
+    before = {1280: 10022, 390: 17858}[width]
+    box = layout(tmp_path, "summit", width)
+    assert box["height"] < before
+    assert box["known-issues"] < (900 if width == 1280 else 1600)
+    assert box["known-issues"] < box["ticket"] < box["run"] < box["troubleshooting"] < box["sources"]

@@ -66,7 +66,7 @@ def test_wheel_holds_the_data_and_no_checkout_is_needed(installed: tuple[Path, d
     package = root / "venv" / "lib"
     assert Path(where[0]).is_relative_to(package) and where[0].endswith("envkit/_data")
     assert where[1] == str(root / "home" / ".local" / "share" / "envkit")
-    for folder in ("site-profiles", "recipes", "bases", "workloads"):
+    for folder in ("site-profiles", "recipes", "bases", "workloads", "known-issues"):
         assert _files(Path(where[0]) / folder) == _files(root / "src" / folder), folder  # the clone's files
     lock_dirs = sorted((root / "src" / "containers").glob("*/locks"))  # a build refuses a layer without its lock
     assert lock_dirs
@@ -88,7 +88,9 @@ def test_first_commands_match_the_checkout(installed: tuple[Path, dict[str, str]
                           text=True, timeout=120, check=True,
                           env={**{k: v for k, v in os.environ.items() if k != "ENVKIT_PROFILE_PATH"},
                                "HOME": env["HOME"]}).stdout
-    assert docs == here and docs.startswith("# Summit")
+    assert docs == here and "\n# Summit" in docs and "## Known issues" in docs
+    log = REPO / "tests" / "knownissues" / "logs" / "nv-files-missing.log"
+    assert "[nv-files-missing]" in _run([envkit, "explain", str(log)], cwd=root, env=env).stdout
 
 
 def test_base_clone_writes_to_the_users_folder_not_the_install(installed: tuple[Path, dict[str, str]]) -> None:

@@ -22,7 +22,10 @@ import pytest
 from envkit.cli import app
 from tests.core.helpers import SHIPPED_SITES
 
-BLOCK = re.compile(r"^\*\*(\w+) on (one \w+|(\d+) node\(s\) x (\d+) \w+)\*\*.*?\n\n```sh\n(.*?)\n```", re.M | re.S)
+BLOCK = re.compile(r"^\*\*(?:The launch template: )?(\w+) on (one \w+|(\d+) node\(s\) x (\d+) \w+)\*\*.*?\n\n"
+                   r"```sh\n(.*?)\n```", re.M | re.S)
+ROW = re.compile(r"^\| (\d+) \| (\d+) \| `(.+)` \|$", re.M)   # the node-count table: nodes, ranks, launcher part
+OTHERS = re.compile(r"^- The other workloads: (.*)\.$", re.M)
 
 
 def _cli(*args: str) -> str:
@@ -65,8 +68,19 @@ def test_every_docs_launch_line_is_what_run_prints(site: str, tmp_path: Path,
     monkeypatch.setattr(sys, "argv", ["envkit"])
     page = _cli("docs", "--site", site)
     blocks = BLOCK.findall(page)
-    assert len(blocks) >= 6, f"{site}: expected a one-rank and a multi-node line per workload, found {len(blocks)}"
-    assert str(tmp_path) not in page and str(Path.home()) not in page  # nothing of this machine's paths
+    assert len(blocks) >= 2, f"{site}: expected a one-rank line and the launch template, found {len(blocks)}"
+    home = re.compile(re.escape(str(Path.home())) + r"(?![\w.-])")   # /root, not the /rootfs of a quoted error
+    assert str(tmp_path) not in page and not home.search(page)  # nothing of this machine's paths
+    # The other workloads: the template with the workload's name changed where the note says (image, runner).
+    template = next(b for b in blocks if b[2])
+    names = [w.split(" (")[0] for w in re.split(r", (?=\w+ \(|\w+$)", OTHERS.search(page).group(1))]  # type: ignore[union-attr]
+    assert names
+    main = template[0]
+    for other in names:
+        image = re.sub(rf"(/envkit-[\w.-]*?)-{main}(?=\.sif\b|\s)", rf"\g<1>-{other}", template[4])
+        line = image.replace(f"envkit.train {main} ", f"envkit.train {other} ")
+        assert line.count(other) >= 2, (site, other)
+        blocks.append((other, template[1], template[2], template[3], line))
     for workload, _title, nodes, _per_node, line in blocks:
         args = ["run", "--site", site, f"workloads/{workload}", "--dry-run"]
         args += ["--nodes", nodes] if nodes else ["--np", "1"]
@@ -75,6 +89,14 @@ def test_every_docs_launch_line_is_what_run_prints(site: str, tmp_path: Path,
         assert _without_run_id(shlex.join(_expanded(line, here))) == _without_run_id(printed), (site, workload, nodes)
         if nodes and int(nodes) * int(_per_node) > 1:
             assert "--dist" in shlex.split(line)  # the multi-rank line trains together, not N copies alone
+    # Each row of the node-count table is the launcher part of what `envkit run --nodes N --dry-run` prints.
+    rows = ROW.findall(page)
+    assert rows or "torchrun" in page
+    for nodes, _ranks, part in rows:
+        printed = _cli("run", "--site", site, f"workloads/{main}", "--dry-run", "--nodes", nodes).strip()
+        words = _expanded(part, here)
+        assert words and shlex.split(printed)[:len(words)] == words, (site, nodes)
+        assert len(words) < len(shlex.split(printed)), (site, nodes)   # the launcher's part, not the whole line
 
 
 def test_docs_store_words_follow_envkits_default_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,7 +9,7 @@
 #SBATCH --partition=GPU-AI
 #SBATCH --output=/scratch/envkit/results/RUN_ID/job.log
 # envkit job: aigw on bridges-ai, 1 node(s) x 8 rank(s); run RUN_ID
-# Written by `envkit submit` from the site profile (hash b78de3df4ca65be3); every value below is shell-quoted.
+# Written by `envkit submit` from the site profile (hash 38cc906887e4350c); every value below is shell-quoted.
 set -u
 module load singularity
 cd /scratch/envkit

@@ -4,14 +4,13 @@
 #SBATCH --ntasks-per-node=4
 #SBATCH --cpus-per-task=16
 #SBATCH --gres=gpu:v100:4
-#SBATCH --time=04:00:00
+#SBATCH --time=24:00:00
 #SBATCH --account=ACCOUNT
 #SBATCH --partition=gpu
 #SBATCH --output=/scratch/envkit/results/RUN_ID/job.log
 # envkit job: aigw on hal, 4 node(s) x 4 rank(s); run RUN_ID
-# Written by `envkit submit` from the site profile (hash 0a74175cf549ccbf); every value below is shell-quoted.
+# Written by `envkit submit` from the site profile (hash 3ee01c02fe34daeb); every value below is shell-quoted.
 set -u
-module load opence/1.5.1
 cd /scratch/envkit
 status=0
 srun --nodes=4 --ntasks-per-node=4 --cpus-per-task=16 --gres=gpu:v100:4 --partition=gpu --account=ACCOUNT --mpi=pmix singularity exec --nv --bind /home,/projects,/scratch/envkit/results:/opt/envkit/results /scratch/envkit/store/singularity/envkit-hal-aigw.sif python3 -m envkit.train aigw --site hal --engine singularity --results /opt/envkit/results --run-id RUN_ID --dist ddp || status=$?

@@ -1,4 +1,4 @@
-# envkit site layer for bridges-2 (profile hash c9c6a0b96bcc2792)
+# envkit site layer for bridges-2 (profile hash 807c77b7adf50cb1)
 set -eu
 mkdir -p /jet
 mkdir -p /ocean
@@ -40,8 +40,8 @@ gpu:
   vendor: nvidia
 interconnect:
   fabric: infiniband
-  source: '[check] Mellanox HDR InfiniBand'
-  speed: HDR 200 Gb/s
+  source: '[read: https://www.psc.edu/bridges-2-system-configuration/] GPU nodes: 2 Mellanox ConnectX-6 HDR InfiniBand 200 Gb/s adapters'
+  speed: 2 x HDR-200 (400 Gb/s per GPU node)
   transport: ucx
 launcher:
   args: []
@@ -50,7 +50,8 @@ launcher:
   gres_type: v100-32
   kind: srun
   source: '[check] --gres=gpu:v100-32:N'
-modules: []
+modules:
+- openmpi/4.0.5-gcc10.2.0
 mpi:
   bind_paths: []
   cuda_aware: true
@@ -64,7 +65,7 @@ name: bridges-2
 nodes:
   count: 24
   memory_gb: 512
-  source: '[check] 24 GPU nodes with 8 V100 each'
+  source: '[read: https://www.psc.edu/bridges-2-system-configuration/] 24 GPU nodes, 8 V100-32GB, 512 GB DDR4-2933 each'
 os:
   name: rocky
   source: '[check]'
@@ -74,9 +75,9 @@ scheduler:
   directives: []
   kind: slurm
   partition: GPU
-  source: '[check] partitions GPU and GPU-shared'
+  source: '[check] partitions GPU and GPU-shared; interact --partition GPU-shared --gres=gpu:v100:4 in PSC''s examples [read: pscedu/psc-wpdocs]'
   walltime: '48:00:00'
 status: active
 title: Bridges-2, Pittsburgh Supercomputing Center
 ENVKIT_SITE_YAML
-printf '%s\n' c9c6a0b96bcc2792 > /opt/envkit/manifest/profile-hash.txt
+printf '%s\n' 807c77b7adf50cb1 > /opt/envkit/manifest/profile-hash.txt

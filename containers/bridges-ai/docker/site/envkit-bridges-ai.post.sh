@@ -1,4 +1,4 @@
-# envkit site layer for bridges-ai (profile hash b78de3df4ca65be3)
+# envkit site layer for bridges-ai (profile hash 38cc906887e4350c)
 set -eu
 mkdir -p /pylon5
 mkdir -p /opt/envkit/manifest
@@ -12,7 +12,7 @@ container:
   build_note: 'PSC practice: singularity pull --disable-cache, build on a compute node under interact in node-local scratch'
   engine: singularity
   fakeroot: false
-  source: '[read: pscedu/psc-wpdocs] singularity exec --nv, /pylon5 [check]'
+  source: '[read: pscedu/psc-wpdocs] singularity exec --nv, /pylon5 [check]; Singularity 3.5 (Sylabs, before the SingularityCE name of 3.8) [check]'
   version: '3.5'
 cpu:
   arch: x86_64
@@ -62,8 +62,8 @@ mpi:
 name: bridges-ai
 nodes:
   count: 9
-  memory_gb: 1536
-  source: '[paper] 9 HPE Apollo 6500 servers, memory [check]'
+  memory_gb: 192
+  source: '[paper] 9 HPE Apollo 6500 servers; memory per Apollo node [check] (1.5 TB was the DGX-2''s)'
 os:
   name: centos
   source: '[check] CentOS 7'
@@ -73,9 +73,9 @@ scheduler:
   directives: []
   kind: slurm
   partition: GPU-AI
-  source: '[check] Bridges partition GPU-AI'
+  source: '[check] Bridges partition GPU-AI; interact for interactive jobs [read: pscedu/psc-wpdocs]'
   walltime: '48:00:00'
 status: retired
 title: Bridges-AI, Pittsburgh Supercomputing Center
 ENVKIT_SITE_YAML
-printf '%s\n' b78de3df4ca65be3 > /opt/envkit/manifest/profile-hash.txt
+printf '%s\n' 38cc906887e4350c > /opt/envkit/manifest/profile-hash.txt

@@ -1,4 +1,4 @@
-# envkit site layer for hal (profile hash 0a74175cf549ccbf)
+# envkit site layer for hal (profile hash 3ee01c02fe34daeb)
 set -eu
 mkdir -p /home
 mkdir -p /projects
@@ -14,7 +14,7 @@ container:
   build_note: Build on a compute node, swrun -s finds a .sif in the HAL container registry folder
   engine: singularity
   fakeroot: true
-  source: '[check] Singularity 3.x, bind paths [check]'
+  source: '[read: https://github.com/ncsa/swsuite] swrun -s runs singularity from the HAL_CONTAINER_REGISTRY folder (Singularity 3.x, before the SingularityCE name: version [check]); bind paths [check]'
   version: '3.6'
 cpu:
   arch: ppc64le
@@ -50,8 +50,7 @@ launcher:
   gres_type: v100
   kind: srun
   source: '[read: ncsa/swsuite] srun --partition=gpu --gres=gpu:v100:N, -c cpus per GPU'
-modules:
-- opence/1.5.1
+modules: []
 mpi:
   bind_paths: []
   cuda_aware: true
@@ -75,9 +74,9 @@ scheduler:
   directives: []
   kind: slurm
   partition: gpu
-  source: '[read: ncsa/swsuite] swrun expands to srun --partition=gpu, jobs <= 4 h go to debug'
-  walltime: 04:00:00
+  source: '[read: https://github.com/ncsa/swsuite conf/swconf.yaml and README] at most 24 h (HOURS_UL, TIME 24:00:00), jobs of 4 h or less go to debug (HOURS_DEBUG); swrun -p gpuxN for an interactive job'
+  walltime: '24:00:00'
 status: active
 title: HAL, NCSA Hardware-Accelerated Learning cluster
 ENVKIT_SITE_YAML
-printf '%s\n' 0a74175cf549ccbf > /opt/envkit/manifest/profile-hash.txt
+printf '%s\n' 3ee01c02fe34daeb > /opt/envkit/manifest/profile-hash.txt

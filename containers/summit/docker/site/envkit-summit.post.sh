@@ -1,7 +1,8 @@
-# envkit site layer for summit (profile hash 288896c6cd387e9f)
+# envkit site layer for summit (profile hash cf143d6dc8d146c5)
 set -eu
+mkdir -p /autofs/nccs-svm1_home1
 mkdir -p /ccs/home
-mkdir -p /gpfs/alpine
+mkdir -p /gpfs/alpine2
 mkdir -p /opt/ibm/spectrum_mpi
 mkdir -p /opt/envkit/manifest
 # The validated profile, as the image was built for it (a quoted here-document expands nothing).
@@ -10,12 +11,13 @@ base: envkit-base
 center: OLCF
 container:
   binds:
-  - /gpfs/alpine
-  - /ccs/home
-  build_note: 'Apptainer could not build on Summit: build with podman on a login node, podman save, then apptainer build x.sif docker-archive://x.tar'
+  - /gpfs/alpine2
+  - /autofs/nccs-svm1_home1
+  - /autofs/nccs-svm1_home1:/ccs/home
+  build_note: 'Users could not run apptainer build on Summit: build with podman build --net=host on a login node, storage on the node''s NVMe (graphroot /tmp/containers/USER in ~/.config/containers/storage.conf), podman save, then apptainer build x.sif docker-archive://x.tar'
   engine: apptainer
   fakeroot: false
-  source: '[read: olcf-user-docs containers_on_summit]'
+  source: '[read: https://github.com/olcf/olcf-user-docs/blob/b70bf4c10b0dfecc3f5e4c7df821f3d2efa3368a/software/containers_on_summit.rst] podman --net=host, storage.conf, binds /autofs/nccs-svm1_home1 and /gpfs/alpine2'
   version: '1.1'
 cpu:
   arch: ppc64le
@@ -81,9 +83,9 @@ scheduler:
   directives: []
   kind: lsf
   queue: batch
-  source: '[read] LSF with jsrun'
+  source: '[read: https://github.com/olcf/olcf-user-docs/blob/b70bf4c10b0dfecc3f5e4c7df821f3d2efa3368a/systems/summit_user_guide.rst] LSF with jsrun; batch walltime by job size: 2 h for 1-45 nodes, 6 h for 46-91, 12 h for 92-921, 24 h from 922; bsub -Is for interactive jobs'
   walltime: 02:00
 status: retired
 title: Summit, Oak Ridge Leadership Computing Facility
 ENVKIT_SITE_YAML
-printf '%s\n' 288896c6cd387e9f > /opt/envkit/manifest/profile-hash.txt
+printf '%s\n' cf143d6dc8d146c5 > /opt/envkit/manifest/profile-hash.txt

@@ -2,5 +2,5 @@
 set -eu
 # The host's MPI tree loads only with the host's libraries, bound at run time: MPI and Horovod are tested then.
 python -c 'import torch, mpi4py, h5py, numpy; print("torch", torch.__version__)'
-test "$(cat /opt/envkit/manifest/profile-hash.txt)" = 288896c6cd387e9f
+test "$(cat /opt/envkit/manifest/profile-hash.txt)" = cf143d6dc8d146c5
 python -c 'import torch; assert torch.cuda.is_available(), "no GPU visible: run with --nv"' || echo "warning: no GPU visible at build time (expected on a build node)"
