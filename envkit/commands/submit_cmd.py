@@ -54,7 +54,8 @@ def submit_cmd(
     """
     from envkit.batch.jobs import JobOptions, job_script, submit
     from envkit.batch.schedulers import get_scheduler
-    from envkit.launch.run import RunRequest, compose, new_run_id, prepare_container, ranks, workload_name
+    from envkit.launch.run import (RunRequest, compose, new_run_id, prepare_container, ranks, wants_horovod,
+                                   workload_name)
     from envkit.profile import load_profile
 
     profile = load_profile(site)
@@ -66,7 +67,7 @@ def submit_cmd(
     req = RunRequest(site=site, workload=name, np=np_, nodes=nodes, engine=engine, results=results,
                      run_id=run_id or new_run_id(name), args=list(ctx.args))
     ranks(profile, req)
-    container, stale = prepare_container(site, name, engine, store, dry_run)
+    container, stale = prepare_container(site, name, engine, store, dry_run, wants_horovod(req.args))
     script = job_script(profile, req, JobOptions(walltime, account, queue),
                         compose(profile, req, container, in_job_script=True))
     if dry_run:

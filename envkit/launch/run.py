@@ -167,8 +167,21 @@ def rendezvous(env: dict[str, str] | None = None, port: int = RENDEZVOUS_PORT) -
     return f"{host}:{port}" if host else None
 
 
-def container_for(profile: Profile, workload: str, engine: str | None = None, store: Path | None = None) -> ImageRef:
-    """The workload image a run of `profile` uses, where `envkit build` puts it (built or not).
+def wants_horovod(args: list[str]) -> bool:
+    """Do the runner's arguments ask for Horovod (`--dist horovod` or `--dist=horovod`)? Such a run needs the
+    image with the Horovod layer.
+
+    >>> wants_horovod(["--preset", "smoke", "--dist", "horovod"]), wants_horovod(["--dist=ddp"])
+    (True, False)
+    """
+    return any(a == "--dist=horovod" or (a == "--dist" and nxt == "horovod")
+               for a, nxt in zip(args, [*args[1:], ""], strict=True))
+
+
+def container_for(profile: Profile, workload: str, engine: str | None = None, store: Path | None = None,
+                  horovod: bool = False) -> ImageRef:
+    """The workload image a run of `profile` uses, where `envkit build` puts it (built or not); with `horovod`
+    the one on top of the Horovod layer.
 
     The same path, binds and manifest hash as the build pipeline's plan, without rendering anything, so the
     help-desk pages and batch scripts can name the image cheaply.
@@ -181,7 +194,7 @@ def container_for(profile: Profile, workload: str, engine: str | None = None, st
 
     eng = get_engine(engine or profile.container.engine)
     root = engine_root(store or default_store(), eng.name)
-    tag = workload_tag(profile, workload_name(workload))
+    tag = workload_tag(profile, workload_name(workload), horovod)
     try:
         manifest_hash = hashlib.sha256(LayerPaths(root, tag).manifest.read_bytes()).hexdigest()[:16]
     except OSError:
@@ -192,21 +205,21 @@ def container_for(profile: Profile, workload: str, engine: str | None = None, st
 
 
 def prepare_container(site: str, workload: str, engine: str | None = None, store: Path | None = None,
-                      dry_run: bool = False) -> tuple[ImageRef, bool]:
-    """(the workload's image, whether it was stale): built first (base, site, workload) when inputs changed,
-    unless dry_run; build progress goes to stderr so stdout stays for the command's own lines."""
+                      dry_run: bool = False, horovod: bool = False) -> tuple[ImageRef, bool]:
+    """(the workload's image, whether it was stale): built first (base, site, [horovod,] workload) when inputs
+    changed, unless dry_run; build progress goes to stderr so stdout stays for the command's own lines."""
     import sys
 
     from envkit.build.pipeline import BuildOptions, plan_build, run_build
     from envkit.build.progress import PlainReporter
 
     opts = BuildOptions(site=site, workload=workload, layer="workload", engine=engine, store=store,
-                        dry_run=dry_run)
+                        dry_run=dry_run, horovod=horovod)
     plan = plan_build(opts)
     stale = any(lp.needs_build for lp in plan.layers)
     if stale and not dry_run:
         run_build(opts, PlainReporter(sys.stderr))
-    return container_for(plan.profile, workload, engine, store), stale
+    return container_for(plan.profile, workload, engine, store, horovod), stale
 
 
 def read_summary(results: Path, run_id: str) -> dict[str, Any]:

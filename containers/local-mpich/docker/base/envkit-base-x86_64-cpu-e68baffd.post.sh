@@ -5,15 +5,18 @@ export DEBIAN_FRONTEND=noninteractive
 mkdir -p /opt/envkit/src /opt/envkit/manifest
 
 # 1. Operating system packages
+echo "envkit-step: 1/4 OS packages (apt)"
 apt-get update
 apt-get install -y --no-install-recommends build-essential=12.9 bzip2=1.0.8-5+b1 'ca-certificates=20250419~deb12u2' cmake=3.25.1-1 curl=7.88.1-10+deb12u15 git=1:2.39.5-0+deb12u3 libmpich-dev=4.0.2-3+b1 mpich=4.0.2-3+b1 pkg-config=1.8.1-1 procps=2:4.0.2-3 python3=3.11.2-1+b1 python3-dev=3.11.2-1+b1 python3-venv=3.11.2-1+b1
 rm -rf /var/lib/apt/lists/*
 
 # 2. MPI: mpich 4.0.2, hybrid model, installed from distro
+echo "envkit-step: 2/4 MPI (distro)"
 # The distribution's MPI package matches the host's (installed with the OS packages above).
 export PATH=/usr/bin:"$PATH"
 
 # 3. Python (the OS python3) and torch
+echo "envkit-step: 3/4 Python packages (torch and the rest, locked)"
 python3 -m venv /opt/envkit/venv
 # Every Python package comes from the site's lock pylock.base.toml: exact versions, each file checked against
 # its sha256 (--require-hashes), no dependency resolved at build time (--no-deps).
@@ -72,29 +75,14 @@ ENVKIT_LOCK
 /opt/envkit/venv/bin/pip install --no-cache-dir --require-hashes --no-deps -r /opt/envkit/locks/base.txt
 
 # 4. mpi4py, compiled against the image's MPI (its locked sdist; the build tools are the locked ones)
+echo "envkit-step: 4/4 mpi4py: compile against the image's MPI"
 MPICC=/usr/bin/mpicc /opt/envkit/venv/bin/pip install --no-cache-dir --require-hashes --no-deps --no-build-isolation --no-binary=mpi4py -r /opt/envkit/locks/mpi4py.txt
 
 # The MPI the image carries, as its library names itself (no launcher is asked: not every MPI family ships one).
 /opt/envkit/venv/bin/python -c 'import mpi4py; mpi4py.rc.initialize = False; from mpi4py import MPI; print(MPI.Get_library_version().splitlines()[0].strip(" \t\0"))' > /opt/envkit/manifest/mpi-version.txt
 
-# 5. Horovod 0.28.1 with MPI and Gloo
-rm -rf /tmp/envkit-horovod
-mkdir -p /tmp/envkit-horovod
-/opt/envkit/venv/bin/pip download --no-cache-dir --require-hashes --no-deps --no-binary=:all: -d /tmp/envkit-horovod -r /opt/envkit/locks/horovod.txt
-tar -xzf /tmp/envkit-horovod/horovod-*.tar.gz -C /tmp/envkit-horovod --strip-components=1
-# torch >= 2 needs C++17 (torch 2.14: C++20, its headers say which); Horovod's CMake hard-codes C++14 in
-# both files (patching one fails at link).
-cxx_std=17
-grep -qs 'C++20 or later' "$(/opt/envkit/venv/bin/python -c 'import importlib.util, os; print(os.path.dirname(importlib.util.find_spec("torch").origin))')/include/torch/csrc/api/include/torch/all.h" && cxx_std=20
-sed -i "s/set(CMAKE_CXX_STANDARD 14)/set(CMAKE_CXX_STANDARD $cxx_std)/" /tmp/envkit-horovod/CMakeLists.txt /tmp/envkit-horovod/horovod/torch/CMakeLists.txt
-grep -q "CMAKE_CXX_STANDARD $cxx_std" /tmp/envkit-horovod/horovod/torch/CMakeLists.txt
-(cd /tmp/envkit-horovod && \
-  HOROVOD_WITH_PYTORCH=1 HOROVOD_WITHOUT_TENSORFLOW=1 HOROVOD_WITHOUT_MXNET=1 \
-  HOROVOD_WITH_MPI=1 HOROVOD_WITH_GLOO=1 \
-  /opt/envkit/venv/bin/pip install --no-cache-dir --no-build-isolation --no-deps .)
-rm -rf /tmp/envkit-horovod
-PATH=/opt/envkit/venv/bin:"$PATH" horovodrun --check-build > /opt/envkit/manifest/horovod-build.txt
+# Horovod is not built here: its own layer (horovod.post.sh) compiles it for the images that run --dist horovod.
 
 
-# 6. Provenance
+# 5. Provenance
 printf '%s\n' envkit-base > /opt/envkit/manifest/base-name.txt
