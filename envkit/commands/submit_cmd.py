@@ -54,8 +54,15 @@ def submit_cmd(
     """
     from envkit.batch.jobs import JobOptions, job_script, submit
     from envkit.batch.schedulers import get_scheduler
-    from envkit.launch.run import (RunRequest, compose, new_run_id, prepare_container, ranks, wants_horovod,
-                                   workload_name)
+    from envkit.launch.run import (
+        RunRequest,
+        compose,
+        new_run_id,
+        prepare_container,
+        ranks,
+        wants_horovod,
+        workload_name,
+    )
     from envkit.profile import load_profile
 
     profile = load_profile(site)

@@ -112,6 +112,24 @@ def _labels(profile: Profile, kind: str, extra: dict[str, str] | None = None) ->
     return tuple(labels.items())
 
 
+MPI4PY_WHEEL_VENDORS = ("openmpi", "mpich")
+"""MPIs mpi4py's binary wheel loads at run time (mpi4py >= 4.1: MPICH, Open MPI and their ABI derivatives,
+https://mpi4py.readthedocs.io/en/4.1.1/install.html); envkit uses it for these two as the distribution installs
+them (tested here: Debian 12 Open MPI 4.1.4 and MPICH 4.0.2); MPI built from source or copied from the host
+compiles mpi4py against it as before."""
+
+
+def mpi4py_from_wheel(profile: Profile) -> bool:
+    """Does the base install mpi4py from its locked wheel (no compile) rather than build its sdist?
+
+    Example:
+        >>> from envkit.profile import load_profile
+        >>> mpi4py_from_wheel(load_profile("local")), mpi4py_from_wheel(load_profile("hal"))
+        (True, False)
+    """
+    return profile.mpi.install == "distro" and profile.mpi.vendor in MPI4PY_WHEEL_VENDORS
+
+
 def _horovod_env(profile: Profile) -> list[str]:
     """The HOROVOD_* settings Horovod's build gets: PyTorch with MPI and Gloo, NCCL on GPU sites."""
     env = ["HOROVOD_WITH_PYTORCH=1", "HOROVOD_WITHOUT_TENSORFLOW=1", "HOROVOD_WITHOUT_MXNET=1",
@@ -135,6 +153,7 @@ def _context(profile: Profile, base: Base, platform: Platform) -> dict:
             version=base.miniforge_version, arch=profile.cpu.arch) or None,
         "gpu": profile.gpu.vendor != "none",
         "horovod_env": _horovod_env(profile),
+        "mpi4py_wheel": mpi4py_from_wheel(profile),
         "profile_hash": profile_hash(profile),
     }
 
