@@ -6,8 +6,15 @@ mkdir -p /opt/envkit/src /opt/envkit/manifest
 
 # 1. Operating system packages
 echo "envkit-step: 1/4 OS packages (apt)"
+# With ENVKIT_BUILD_CACHE (a Charliecloud build: the store's download cache) apt keeps its .deb files there,
+# one folder per starting image, so the next base downloads none again (apt checks each against its signed index).
+apt_cache=()
+if [ -n "${ENVKIT_BUILD_CACHE:-}" ]; then
+  mkdir -p "$ENVKIT_BUILD_CACHE/apt/"debian-bookworm"/partial"
+  apt_cache=(-o "Dir::Cache::Archives=$ENVKIT_BUILD_CACHE/apt/"debian-bookworm"/")
+fi
 apt-get update
-apt-get install -y --no-install-recommends build-essential=12.9 bzip2=1.0.8-5+b1 'ca-certificates=20250419~deb12u2' cmake=3.25.1-1 curl=7.88.1-10+deb12u15 git=1:2.39.5-0+deb12u3 libopenmpi-dev=4.1.4-3+b1 openmpi-bin=4.1.4-3+b1 pkg-config=1.8.1-1 procps=2:4.0.2-3 python3=3.11.2-1+b1 python3-dev=3.11.2-1+b1 python3-venv=3.11.2-1+b1
+apt-get install "${apt_cache[@]}" -y --no-install-recommends build-essential=12.9 bzip2=1.0.8-5+b1 'ca-certificates=20250419~deb12u2' cmake=3.25.1-1 curl=7.88.1-10+deb12u15 git=1:2.39.5-0+deb12u3 libopenmpi-dev=4.1.4-3+b1 openmpi-bin=4.1.4-3+b1 pkg-config=1.8.1-1 procps=2:4.0.2-3 python3=3.11.2-1+b1 python3-dev=3.11.2-1+b1 python3-venv=3.11.2-1+b1
 rm -rf /var/lib/apt/lists/*
 
 # 2. MPI: openmpi 4.1.4, hybrid model, installed from distro
@@ -70,7 +77,10 @@ ENVKIT_LOCK
 cat > /opt/envkit/locks/horovod.txt <<'ENVKIT_LOCK'
 horovod==0.28.1 --hash=sha256:92a43f5a94c43907a56805bad15f19700c62ffc83b7ca483f9e104e229f67ef0
 ENVKIT_LOCK
-/opt/envkit/venv/bin/pip install --no-cache-dir --require-hashes --no-deps -r /opt/envkit/locks/base.txt
+# With ENVKIT_BUILD_CACHE pip keeps what it downloads in the store (3 GB of wheels for torch's CUDA build), every
+# file still checked against the lock's sha256; without it nothing is cached (nor left in the image).
+if [ -n "${ENVKIT_BUILD_CACHE:-}" ]; then pip_cache=(--cache-dir "$ENVKIT_BUILD_CACHE/pip"); else pip_cache=(--no-cache-dir); fi
+/opt/envkit/venv/bin/pip install "${pip_cache[@]}" --require-hashes --no-deps -r /opt/envkit/locks/base.txt
 
 # 4. mpi4py: its locked wheel, installed above with the rest. mpi4py >= 4.1 publishes wheels that load MPICH or
 # Open MPI (and their ABI-compatible derivatives) at run time (https://mpi4py.readthedocs.io/en/4.1.1/install.html,

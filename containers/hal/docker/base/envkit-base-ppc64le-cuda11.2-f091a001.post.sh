@@ -7,8 +7,15 @@ mkdir -p /opt/envkit/src /opt/envkit/manifest
 # 1. Operating system packages
 echo "envkit-step: 1/4 OS packages (apt)"
 # apt versions not locked: torch comes from conda channel conda-forge for ppc64le, which this machine cannot reach; lock it where conda-forge is reachable (conda-lock) and commit the result
+# With ENVKIT_BUILD_CACHE (a Charliecloud build: the store's download cache) apt keeps its .deb files there,
+# one folder per starting image, so the next base downloads none again (apt checks each against its signed index).
+apt_cache=()
+if [ -n "${ENVKIT_BUILD_CACHE:-}" ]; then
+  mkdir -p "$ENVKIT_BUILD_CACHE/apt/"nvidia-cuda-11.2.2-cudnn8-devel-ubuntu18.04"/partial"
+  apt_cache=(-o "Dir::Cache::Archives=$ENVKIT_BUILD_CACHE/apt/"nvidia-cuda-11.2.2-cudnn8-devel-ubuntu18.04"/")
+fi
 apt-get update
-apt-get install -y --no-install-recommends build-essential bzip2 ca-certificates cmake curl git libibverbs-dev librdmacm-dev libucx-dev pkg-config procps
+apt-get install "${apt_cache[@]}" -y --no-install-recommends build-essential bzip2 ca-certificates cmake curl git libibverbs-dev librdmacm-dev libucx-dev pkg-config procps
 rm -rf /var/lib/apt/lists/*
 
 # 2. MPI: openmpi 4.1.1, hybrid model, installed from source

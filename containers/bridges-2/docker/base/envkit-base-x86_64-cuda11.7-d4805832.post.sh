@@ -7,8 +7,15 @@ mkdir -p /opt/envkit/src /opt/envkit/manifest
 # 1. Operating system packages
 echo "envkit-step: 1/4 OS packages (apt)"
 # apt versions not locked: this distribution's index cannot be reached where the lock is written
+# With ENVKIT_BUILD_CACHE (a Charliecloud build: the store's download cache) apt keeps its .deb files there,
+# one folder per starting image, so the next base downloads none again (apt checks each against its signed index).
+apt_cache=()
+if [ -n "${ENVKIT_BUILD_CACHE:-}" ]; then
+  mkdir -p "$ENVKIT_BUILD_CACHE/apt/"nvidia-cuda-11.7.1-cudnn8-devel-ubuntu20.04"/partial"
+  apt_cache=(-o "Dir::Cache::Archives=$ENVKIT_BUILD_CACHE/apt/"nvidia-cuda-11.7.1-cudnn8-devel-ubuntu20.04"/")
+fi
 apt-get update
-apt-get install -y --no-install-recommends build-essential bzip2 ca-certificates cmake curl git libibverbs-dev librdmacm-dev libucx-dev pkg-config procps
+apt-get install "${apt_cache[@]}" -y --no-install-recommends build-essential bzip2 ca-certificates cmake curl git libibverbs-dev librdmacm-dev libucx-dev pkg-config procps
 rm -rf /var/lib/apt/lists/*
 
 # 2. MPI: openmpi 4.0.5, hybrid model, installed from source
@@ -79,7 +86,10 @@ ENVKIT_LOCK
 cat > /opt/envkit/locks/horovod.txt <<'ENVKIT_LOCK'
 horovod==0.28.1 --hash=sha256:92a43f5a94c43907a56805bad15f19700c62ffc83b7ca483f9e104e229f67ef0
 ENVKIT_LOCK
-/opt/envkit/venv/bin/pip install --no-cache-dir --require-hashes --no-deps -r /opt/envkit/locks/base.txt
+# With ENVKIT_BUILD_CACHE pip keeps what it downloads in the store (3 GB of wheels for torch's CUDA build), every
+# file still checked against the lock's sha256; without it nothing is cached (nor left in the image).
+if [ -n "${ENVKIT_BUILD_CACHE:-}" ]; then pip_cache=(--cache-dir "$ENVKIT_BUILD_CACHE/pip"); else pip_cache=(--no-cache-dir); fi
+/opt/envkit/venv/bin/pip install "${pip_cache[@]}" --require-hashes --no-deps -r /opt/envkit/locks/base.txt
 
 # 4. mpi4py, compiled against the image's MPI (its locked sdist; the build tools are the locked ones)
 echo "envkit-step: 4/4 mpi4py: compile against the image's MPI"
