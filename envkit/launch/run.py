@@ -171,11 +171,11 @@ def wants_horovod(args: list[str]) -> bool:
     """Do the runner's arguments ask for Horovod (`--dist horovod` or `--dist=horovod`)? Such a run needs the
     image with the Horovod layer.
 
-    >>> wants_horovod(["--preset", "smoke", "--dist", "horovod"]), wants_horovod(["--dist=ddp"])
-    (True, False)
+    >>> wants_horovod(["--preset", "smoke", "--dist", "horovod"]), wants_horovod(["--dist=ddp"]), wants_horovod([])
+    (True, False, False)
     """
-    return any(a == "--dist=horovod" or (a == "--dist" and nxt == "horovod")
-               for a, nxt in zip(args, [*args[1:], ""], strict=True))
+    return any(a == "--dist=horovod" or (a == "--dist" and args[i + 1:i + 2] == ["horovod"])
+               for i, a in enumerate(args))
 
 
 def container_for(profile: Profile, workload: str, engine: str | None = None, store: Path | None = None,
