@@ -40,6 +40,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TextIO
 
 from envkit.errors import EnvkitError
 from envkit.export.layout import Layout, pseudo_definitions
@@ -143,10 +144,12 @@ class SquashProgress:
         'squashing envkit-local: 50%'
     """
 
-    def __init__(self, what: str, stream: object = None, tty: bool | None = None) -> None:
+    def __init__(self, what: str, stream: TextIO | None = None, tty: bool | None = None) -> None:
         self.what, self.stream = what, stream or sys.stderr
-        self.tty = self.stream.isatty() if tty is None else tty  # type: ignore[attr-defined]
-        self.started, self.shown, self.bar, self.task = time.monotonic(), -1, None, None
+        self.tty = self.stream.isatty() if tty is None else tty
+        self.started, self.shown = time.monotonic(), -1
+        self.bar: Any = None
+        self.task: Any = None
 
     def _left(self, done: int, total: int) -> str:
         spent = time.monotonic() - self.started
@@ -164,14 +167,13 @@ class SquashProgress:
                                     TimeRemainingColumn(), transient=True)
                 self.bar.start()
                 self.task = self.bar.add_task(self.what, total=total)
-            self.bar.update(self.task, completed=done, total=total)  # type: ignore[arg-type]
+            self.bar.update(self.task, completed=done, total=total)
             return
         tenth = 10 * done // max(total, 1)
         if tenth > self.shown:
             self.shown = tenth
-            self.stream.write(f"{self.what}: {10 * tenth}% ({done}/{total} blocks, "  # type: ignore[attr-defined]
-                              f"{self._left(done, total)})\n")
-            self.stream.flush()  # type: ignore[attr-defined]
+            self.stream.write(f"{self.what}: {10 * tenth}% ({done}/{total} blocks, {self._left(done, total)})\n")
+            self.stream.flush()
 
     def close(self) -> None:
         if self.bar is not None:

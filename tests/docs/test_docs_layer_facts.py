@@ -25,7 +25,8 @@ ENVKIT = Path(__file__).resolve().parents[2] / "envkit"
 def test_base_layer_facts_are_what_its_script_does(site: str) -> None:
     layer = base_layer(load_profile(site))
     facts = layer.facts
-    assert f"apt-get install \"${{apt_cache[@]}}\" -y --no-install-recommends {shell_quote(list(facts.os_install))}\n" in layer.post
+    install = shell_quote(list(facts.os_install))
+    assert f'apt-get install "${{apt_cache[@]}}" -y --no-install-recommends {install}\n' in layer.post
     assert [pkg.split("=")[0] for pkg in facts.os_install] == list(facts.os_packages)
     if facts.mpi_configure:
         assert f"./configure {shell_quote(list(facts.mpi_configure))} && make" in layer.post
