@@ -151,6 +151,7 @@ def main() -> int:
     parser.add_argument("--store", type=Path, required=True, help="image store (cold: an empty folder)")
     parser.add_argument("--np", type=int, default=2)
     parser.add_argument("--no-run", action="store_true", help="build only, do not start the run")
+    parser.add_argument("--layer", default=None, help="build only up to this layer (base, site, workload)")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = parser.parse_args()
 
@@ -159,7 +160,12 @@ def main() -> int:
     rep = TimingReporter()
     load0 = os.getloadavg()
     started = time.monotonic()
-    run_build(BuildOptions(site=args.site, workload=args.workload, store=args.store), rep)
+    try:
+        run_build(BuildOptions(site=args.site, workload=args.workload, store=args.store, layer=args.layer), rep)
+    except Exception as exc:   # the phases so far still say where the time went
+        print(table(rep, None))
+        print(f"\nbuild failed after {time.monotonic() - started:.0f} s: {exc}")
+        return 1
     build_s = time.monotonic() - started
     run = None if args.no_run else run_first_command(args.site, args.workload, args.store, args.np)
     print(table(rep, run))
