@@ -28,7 +28,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from envkit.build.progress import Reporter
+from envkit.pipeline.progress import Reporter
 
 STEP = re.compile(r"envkit-step: (?:\d+/\d+ )?(?P<name>.+)$")
 FIRST_STEP = re.compile(r"step \d+/\d+")
@@ -155,7 +155,7 @@ def main() -> int:
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = parser.parse_args()
 
-    from envkit.build.pipeline import BuildOptions, run_build
+    from envkit.pipeline.build import BuildOptions, run_build
 
     rep = TimingReporter()
     load0 = os.getloadavg()

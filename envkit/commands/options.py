@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 if TYPE_CHECKING:
-    from envkit.build.pipeline import BuildOptions
+    from envkit.pipeline.build import BuildOptions
 
 SiteOpt = Annotated[str, typer.Option("--site", "-s", help="Site profile name or path to a YAML file.")]
 OptionalSiteOpt = Annotated[str | None, typer.Option("--site", "-s", help="Site profile name or path to a YAML file.")]
-EngineOpt = Annotated[str | None, typer.Option("--engine", help="apptainer, singularity or charliecloud "
-                                                                "(default: the profile's container.engine).")]
+EngineOpt = Annotated[str | None, typer.Option("--engine", help="A container engine of envkit.registry.ENGINES "
+                                                                "(apptainer, podman, ...; envkit docs lists them; "
+                                                                "default: the profile's container.engine).")]
 StoreOpt = Annotated[Path | None, typer.Option("--store", help="Image store (default $ENVKIT_STORE or "
                                                               "~/.local/share/envkit).")]
 WorkloadOpt = Annotated[str | None, typer.Option("--workload", help="Also the workload layer for this workload.")]
@@ -28,6 +29,6 @@ ResultsOpt = Annotated[Path, typer.Option("--results", help="Folder of run resul
 def build_options(site: str, engine: str | None, store: Path | None, workload: str | None,
                   **kw: Any) -> BuildOptions:
     """The build pipeline's options from the shared command-line values (build, inspect, verify, export)."""
-    from envkit.build.pipeline import BuildOptions
+    from envkit.pipeline.build import BuildOptions
 
     return BuildOptions(site=site, engine=engine, store=store, workload=workload, **kw)
