@@ -4,7 +4,10 @@ long as the build.
 
 The download cache is one folder of the store (`<store>/<engine>/cache`), bound into every build and named by
 ENVKIT_BUILD_CACHE: the install scripts keep apt's .deb files there (per starting image) and pip's HTTP cache
-(PIP_CACHE_DIR), so a second base (another MPI) or a rebuild downloads nothing twice. Nothing is trusted for
+(--cache-dir), so a second base (another MPI) or a rebuild downloads nothing twice. Measured: a rebuild fetched
+apt's indexes only. pip keeps nothing there when envkit runs as root: inside the build's user namespace the
+host's root is not root, and pip silently disables a cache folder its user does not own (a builder running
+as an ordinary user maps to root there, and pip caches). Nothing is trusted for
 being there: apt checks each .deb against its signed index, pip each file against the lock's sha256
 (--require-hashes). A build without the variable (Apptainer) downloads as before and keeps no cache.
 
