@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 light=0
 [ "${1:-}" = "--light" ] && light=1
+setup_started=$(date +%s)
 
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"
@@ -59,4 +60,7 @@ else
 fi
 quiet .venv/bin/envkit --help
 rm -f "$log"
-say "ready: .venv/bin/envkit"
+say "ready: .venv/bin/envkit ($(( $(date +%s) - setup_started )) s)"
+if [ -n "${ENVKIT_CI_TIMES:-}" ]; then   # .ci/run's phase table
+  printf '{"phase": "set-up (scripts/setup.sh: apt, pip)", "seconds": %s}\n' "$(( $(date +%s) - setup_started ))" >>"$ENVKIT_CI_TIMES"
+fi

@@ -33,3 +33,43 @@ def test_setup_script_installs_what_the_integration_tests_use() -> None:
     for package in ("charliecloud", "debootstrap", "openmpi-bin", "slurm-wlm", "munge", "libpmix-dev", "chromium"):
         assert package in setup, package
     assert re.search(r"torch==2\.14\.1.*torchvision==0\.29\.1", setup)
+
+
+def test_ci_prints_a_phase_table_from_the_times_file(tmp_path: Path) -> None:
+    """.ci/run sets ENVKIT_CI_TIMES and prints scripts/ci_times.py's table on exit; the table sums each group."""
+    import json
+    import subprocess
+    import sys
+
+    ci = (REPO / ".ci" / "run").read_text()
+    assert "export ENVKIT_CI_TIMES" in ci and "trap phase_table EXIT" in ci and "scripts/ci_times.py" in ci
+    times = tmp_path / "times.jsonl"
+    rows = [{"phase": "set-up (scripts/setup.sh: apt, pip)", "seconds": 180},
+            {"test": "tests/core/test_a.py::t", "when": "call", "seconds": 2.0, "markers": [], "outcome": "passed"},
+            {"test": "tests/build/test_b.py::t", "when": "setup", "seconds": 600.0, "markers": ["container", "slow"],
+             "outcome": "passed"},
+            {"test": "tests/build/test_b.py::t", "when": "call", "seconds": 60.0, "markers": ["container", "slow"],
+             "outcome": "passed"}]
+    times.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = subprocess.run([sys.executable, str(REPO / "scripts" / "ci_times.py"), str(times)], capture_output=True,
+                         text=True, check=True).stdout
+    assert "| set-up (scripts/setup.sh: apt, pip) | | 180 | 3.0 |" in out
+    assert "| fast set (-m 'not slow') | 1 | 2 | 0.0 |" in out
+    assert "| slow: tests/build | 1 | 660 | 11.0 |" in out and "| slow, marker container | 1 | 660 | 11.0 |" in out
+
+
+def test_the_test_hook_writes_each_tests_time_and_markers(tmp_path: Path) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    times = tmp_path / "times.jsonl"
+    env = {**os.environ, "ENVKIT_CI_TIMES": str(times)}
+    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                    "tests/test_readme_ci.py::test_readme_opens_with_run_and_test_commands"],
+                   cwd=REPO, env=env, check=True, capture_output=True)
+    lines = [json.loads(line) for line in times.read_text().splitlines()]
+    assert {x["when"] for x in lines} == {"setup", "call", "teardown"}
+    assert all(x["test"].endswith("test_readme_opens_with_run_and_test_commands") and x["markers"] == []
+               for x in lines)

@@ -29,8 +29,11 @@ def _out(text: str) -> None:
 
 def build_cmd(
     site: SiteOpt,
-    layer: Annotated[str | None, typer.Option(help="Build up to this layer: base, site or workload.")] = None,
+    layer: Annotated[str | None, typer.Option(help="Build up to this layer: base, site, horovod or workload.")]
+    = None,
     workload: WorkloadOpt = None,
+    horovod: Annotated[bool, typer.Option("--horovod", help="With Horovod (its own layer, compiled: minutes), "
+                                                            "as a run with --dist horovod needs.")] = False,
     engine: EngineOpt = None,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Build every layer even when up to date.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the exact commands; build nothing.")] = False,
@@ -39,14 +42,15 @@ def build_cmd(
     as_json: JsonOpt = False,
     store: StoreOpt = None,
 ) -> None:
-    """Build a site's image layers (base, site, workload), each only when its inputs changed.
+    """Build a site's image layers (base, site, [horovod,] workload), each only when its inputs changed.
 
     Example: envkit build --site local
     """
     from envkit.pipeline.build import dry_run_lines, plan_build, run_build
     from envkit.pipeline.progress import reporter_for
 
-    opts = build_options(site, engine, store, workload, layer=layer, rebuild=rebuild, dry_run=dry_run, jobs=jobs)
+    opts = build_options(site, engine, store, workload, layer=layer, rebuild=rebuild, dry_run=dry_run, jobs=jobs,
+                         horovod=horovod)
     if dry_run:
         plan = plan_build(opts)
         if as_json:

@@ -39,6 +39,9 @@ def export_cmd(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but the path and errors.")] = False,
     as_json: JsonOpt = False,
     store: StoreOpt = None,
+    compression: Annotated[str | None, typer.Option("--compression", help="The squashfs's of a sif or sqfs: "
+                                                    "gzip-fast (default; every Apptainer and Singularity reads "
+                                                    "gzip), gzip, zstd, lz4 or xz.")] = None,
 ) -> None:
     """Write the site's image as a file (building it first when missing or stale), with sha256 and SBOM beside it.
 
@@ -53,7 +56,8 @@ def export_cmd(
         check_output(output, "-o")
     try:
         result = export_site(build_options(site, engine, store, workload), fmt, output, reporter_for(True, False)
-                             if quiet or as_json else reporter_for(False, False))
+                             if quiet or as_json else reporter_for(False, False), compression,
+                             progress=not (quiet or as_json))
     except OSError as exc:
         where = output or Path.cwd()
         raise EnvkitError(disk_full(str(exc), where) or f"cannot write the export ({exc.strerror or exc})",

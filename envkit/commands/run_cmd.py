@@ -74,7 +74,8 @@ def run_cmd(
     ranks(profile, req)  # bad --np/--nodes or --launcher fail here, before a build can start
     check_nodes(profile.nodes.count, nodes)
     get_launcher(launcher or profile.launcher.kind)
-    container, stale = (None, False) if native else _container(site, name, engine, store, dry_run, results)
+    container, stale = (None, False) if native else _container(site, name, engine, store, dry_run, results,
+                                                               req.args)
     argv = compose(profile, req, container, python=sys.executable if native else "python3")
     if dry_run:
         if stale:
@@ -195,11 +196,12 @@ def _line(s: dict[str, Any]) -> str:
 
 
 def _container(site: str, workload: str, engine: str | None, store: Path | None,
-               dry_run: bool, results: Path):
-    """(the workload's image, whether it was stale): built first (base, site, workload) when inputs changed."""
-    from envkit.launch.run import prepare_container
+               dry_run: bool, results: Path, args: list[str]):
+    """(the workload's image, whether it was stale): built first (base, site, [horovod,] workload) when inputs
+    changed; the Horovod layer only when the runner's arguments say --dist horovod."""
+    from envkit.launch.run import prepare_container, wants_horovod
 
-    return prepare_container(site, workload, engine, store, dry_run, results)
+    return prepare_container(site, workload, engine, store, dry_run, results, wants_horovod(args))
 
 
 def register(app: typer.Typer) -> None:

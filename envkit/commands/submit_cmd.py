@@ -53,7 +53,16 @@ def submit_cmd(
     Example: envkit submit --site hal workloads/aigw --nodes 2 --time 02:00:00 -- --preset paper
     """
     from envkit.batch.jobs import JobOptions, job_script, submit
-    from envkit.launch.run import RunRequest, check_run_id, compose, new_run_id, prepare_container, ranks, workload_name
+    from envkit.launch.run import (
+        RunRequest,
+        check_run_id,
+        compose,
+        new_run_id,
+        prepare_container,
+        ranks,
+        wants_horovod,
+        workload_name,
+    )
     from envkit.profile import load_profile
     from envkit.schedulers.base import get_scheduler
 
@@ -70,7 +79,7 @@ def submit_cmd(
     req = RunRequest(site=site, workload=name, np=np_, nodes=nodes, engine=engine, results=results,
                      run_id=run_id or new_run_id(name), args=list(ctx.args))
     ranks(profile, req)
-    container, stale = prepare_container(site, name, engine, store, dry_run, results)
+    container, stale = prepare_container(site, name, engine, store, dry_run, results, wants_horovod(req.args))
     script = job_script(profile, req, JobOptions(walltime, account, queue),
                         compose(profile, req, container, in_job_script=True))
     if dry_run:

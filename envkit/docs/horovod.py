@@ -1,4 +1,4 @@
-"""How Horovod is built into the image, read from the rendered base layer.
+"""How Horovod is built into the image, read from the rendered Horovod layer (built for runs with --dist horovod).
 
 Example:
     >>> from envkit.profile import load_profile
@@ -17,14 +17,18 @@ from envkit.docs.model import DocCommand, DocSection, Fact
 from envkit.paths import manifest_file
 from envkit.recipe.layers import mpi_prefix
 
-RECIPE = "rendered base layer (recipes/scripts/base.post.sh.j2)"
+RECIPE = "rendered Horovod layer (recipes/scripts/horovod.post.sh.j2)"
 CXX17 = ("Horovod's CMakeLists.txt and horovod/torch/CMakeLists.txt raised from C++14 to the standard torch's "
          "headers ask for (C++17 for torch 2.x, C++20 for torch 2.14; patching one file alone fails at link time)")
 
 
 def horovod_flags(ctx: DocContext) -> list[str]:
-    """The HOROVOD_* variables the base layer's install step sets."""
-    return list(ctx.base_layer.facts.horovod_env) if ctx.base_layer is not None else []
+    """The HOROVOD_* variables the Horovod layer's install step sets (none when the site has no base image)."""
+    from envkit.recipe.layers import horovod_layer
+
+    if ctx.base_layer is None or ctx.base is None or ctx.base.horovod is None:
+        return []
+    return list(horovod_layer(ctx.profile).facts.horovod_env)
 
 
 def horovod(ctx: DocContext) -> DocSection:
@@ -39,8 +43,10 @@ def horovod(ctx: DocContext) -> DocSection:
     base_src = f"bases/{ctx.base.name}.yaml horovod"
     facts = [
         Fact("Horovod version", hvd.version, base_src),
-        Fact("How it is built", "from the source distribution (pip download --no-binary=:all:), then pip install "
-                                "--no-build-isolation against the image's torch and MPI", RECIPE),
+        Fact("How it is built", "in a layer of its own between the site and workload layers, built only for runs "
+                                "that ask for it (`envkit run ... -- --dist horovod`, or `envkit build --workload W "
+                                "--horovod`): from the source distribution (pip download --no-binary=:all:), then "
+                                "pip install --no-build-isolation against the image's torch and MPI", RECIPE),
         Fact("C++ standard patch", CXX17 if hvd.patch_cxx17 else "not applied", base_src),
         Fact("Build flags", " ".join(flags) or "none found", RECIPE),
         Fact("GPU operations", f"{gpu_ops} (allreduce on the GPUs)" if gpu_ops
@@ -51,7 +57,9 @@ def horovod(ctx: DocContext) -> DocSection:
                                                            f"{ctx.platform.python.version or 'of the OS'})",
              ctx.base_src()),
     ]
-    image = ctx.site_image
+    from envkit.recipe.layers import horovod_tag
+
+    image = ctx.image_file(horovod_tag(p))
     check = shlex.join(ctx.engine.exec_argv(image, ["horovodrun", "--check-build"], gpu=ctx.gpu))
     cmds = [DocCommand("Check what Horovod was built with", check, RECIPE,
                     note=f"The build saved the same output in {manifest_file('horovod-build.txt')}.")]

@@ -69,6 +69,8 @@ def run_logged(cmd: Command, log: Path, on_line: Callable[[str], None] | None = 
     with open(log, "a", encoding="utf-8", errors="replace") as sink:
         sink.write(f"$ {cmd.shell()}\n")
         sink.flush()
+        if on_line is not None:   # progress and timing see which tool runs now
+            on_line(f"$ {cmd.shell()}")
         try:
             proc = subprocess.Popen(
                 [str(a) for a in cmd.argv], cwd=cmd.cwd, env=child_env(cmd.env),

@@ -68,8 +68,10 @@ def image_labels_for(src: ImageSource) -> dict[str, str]:
                         bool(top.get("help", "").strip()))
 
 
-def export_source(src: ImageSource, fmt: str, out: Path) -> ExportResult:
-    """Write `src` as `fmt` at `out`, with its sha256 and SBOM beside it."""
+def export_source(src: ImageSource, fmt: str, out: Path, compression: str | None = None,
+                  progress: bool = False) -> ExportResult:
+    """Write `src` as `fmt` at `out`, with its sha256 and SBOM beside it (`compression`: the squashfs's, for sif
+    and sqfs; `progress`: show mksquashfs' progress on stderr)."""
     from envkit import __version__
     from envkit.export.sbom import sbom_json
 
@@ -84,16 +86,22 @@ def export_source(src: ImageSource, fmt: str, out: Path) -> ExportResult:
     if fmt in ("sif", "sqfs"):
         from envkit.export.layout import build_layout
         from envkit.export.sif import goarch, write_sif
-        from envkit.export.squash import write_squashfs
+        from envkit.export.squash import DEFAULT_COMPRESSION, SquashProgress, write_squashfs
 
         layout = build_layout(src.definitions, src.labels, goarch(src.machine), src.created, __version__)
-        if fmt == "sqfs":
-            write_squashfs(src.tree, out, src.epoch, layout)
-        else:
-            with work_dir(out.parent, "envkit-export-") as work:
-                squashfs = write_squashfs(src.tree, Path(work) / "rootfs.sqfs", src.epoch, layout)
-                write_sif(out, squashfs, src.definitions[-1], layout.files[".singularity.d/labels.json"][1], sbom,
-                          src.machine, epoch=src.epoch, image_id=src.image_id)
+        comp = compression or DEFAULT_COMPRESSION
+        show = SquashProgress(f"squashing {src.name} ({comp})") if progress else None
+        try:
+            if fmt == "sqfs":
+                write_squashfs(src.tree, out, src.epoch, layout, comp, show)
+            else:
+                with work_dir(out.parent, "envkit-export-") as work:
+                    squashfs = write_squashfs(src.tree, Path(work) / "rootfs.sqfs", src.epoch, layout, comp, show)
+                    write_sif(out, squashfs, src.definitions[-1], layout.files[".singularity.d/labels.json"][1],
+                              sbom, src.machine, epoch=src.epoch, image_id=src.image_id)
+        finally:
+            if show is not None:
+                show.close()
     elif fmt in ("oci", "docker-archive"):
         from envkit.export.oci import write_oci
         from envkit.export.sif import goarch
@@ -117,12 +125,17 @@ def export_source(src: ImageSource, fmt: str, out: Path) -> ExportResult:
     return ExportResult(path=out, sha256=digest, sbom=sbom_path, fmt=fmt, seconds=time.monotonic() - started)
 
 
-def export_site(opts: object, fmt: str, output: Path | None, reporter: object = None) -> ExportResult:
+def export_site(opts: object, fmt: str, output: Path | None, reporter: object = None,
+                compression: str | None = None, progress: bool = False) -> ExportResult:
     """Build the site's image when missing or stale (as `envkit run` does), then export it."""
     from envkit.pipeline.build import run_build
 
     if fmt not in EXTENSIONS:
         raise EnvkitError(f"--format must be one of {', '.join(EXTENSIONS)}, got {fmt!r}")
+    if compression is not None:
+        from envkit.export.squash import check_compression
+
+        check_compression(compression)   # bad input fails before a build starts
     plan = run_build(opts, reporter)  # type: ignore[arg-type]
     src = ImageSource.from_plan(plan)
-    return export_source(src, fmt, output or Path.cwd() / default_name(src.name, fmt))
+    return export_source(src, fmt, output or Path.cwd() / default_name(src.name, fmt), compression, progress)

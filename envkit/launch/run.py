@@ -230,8 +230,21 @@ def rendezvous(env: dict[str, str] | None = None, port: int | None = None) -> st
     return f"{host}:{rendezvous_port(None) if port is None else port}" if host else None
 
 
-def container_for(profile: Profile, workload: str, engine: str | None = None, store: Path | None = None) -> ImageRef:
-    """The workload image a run of `profile` uses, where `envkit build` puts it (built or not).
+def wants_horovod(args: list[str]) -> bool:
+    """Do the runner's arguments ask for Horovod (`--dist horovod` or `--dist=horovod`)? Such a run needs the
+    image with the Horovod layer.
+
+    >>> wants_horovod(["--preset", "smoke", "--dist", "horovod"]), wants_horovod(["--dist=ddp"]), wants_horovod([])
+    (True, False, False)
+    """
+    return any(a == "--dist=horovod" or (a == "--dist" and args[i + 1:i + 2] == ["horovod"])
+               for i, a in enumerate(args))
+
+
+def container_for(profile: Profile, workload: str, engine: str | None = None, store: Path | None = None,
+                  horovod: bool = False) -> ImageRef:
+    """The workload image a run of `profile` uses, where `envkit build` puts it (built or not); with `horovod`
+    the one on top of the Horovod layer.
 
     The same path, binds and manifest hash as the build pipeline's plan, without rendering anything, so the
     help-desk pages and batch scripts can name the image cheaply.
@@ -244,7 +257,7 @@ def container_for(profile: Profile, workload: str, engine: str | None = None, st
 
     eng = get_engine(engine or profile.container.engine)
     root = engine_root(store or default_store(), eng.name)
-    tag = workload_tag(profile, workload_name(workload))
+    tag = workload_tag(profile, workload_name(workload), horovod)
     try:
         manifest_hash = hashlib.sha256(LayerPaths(root, tag).manifest.read_bytes()).hexdigest()[:16]
     except OSError:
@@ -268,10 +281,12 @@ def gpu_kind(profile: Profile) -> GpuKind:
 
 
 def prepare_container(site: str, workload: str, engine: str | None = None, store: Path | None = None,
-                      dry_run: bool = False, results: Path = Path("results")) -> tuple[ImageRef, bool]:
-    """(the workload's image, whether it was stale): built first (base, site, workload) when inputs changed,
-    unless dry_run, and the files the engine's run needs written (results: the run's results folder); build
-    progress goes to stderr so stdout stays for the command's own lines."""
+                      dry_run: bool = False, results: Path = Path("results"),
+                      horovod: bool = False) -> tuple[ImageRef, bool]:
+    """(the workload's image, whether it was stale): built first (base, site, [horovod,] workload) when inputs
+    changed, unless dry_run, and the files the engine's run needs written (results: the run's results folder;
+    horovod: the image with the Horovod layer); build progress goes to stderr so stdout stays for the command's
+    own lines."""
     import sys
 
     from envkit.engines.base import get_engine
@@ -282,17 +297,17 @@ def prepare_container(site: str, workload: str, engine: str | None = None, store
     profile = load_profile(site)
     if get_engine(engine or profile.container.engine).builder is not None:
         # an engine that only runs images (Shifter, enroot, CSCS CE): envkit cannot build or check them here
-        ref = container_for(profile, workload, engine, store)
+        ref = container_for(profile, workload, engine, store, horovod)
         if not dry_run:
             write_run_files(ref, results)
         return ref, False
     opts = BuildOptions(site=site, workload=workload, layer="workload", engine=engine, store=store,
-                        dry_run=dry_run)
+                        dry_run=dry_run, horovod=horovod)
     plan = plan_build(opts)
     stale = any(lp.needs_build for lp in plan.layers)
     if stale and not dry_run:
         run_build(opts, PlainReporter(sys.stderr))
-    ref = container_for(plan.profile, workload, engine, store)
+    ref = container_for(plan.profile, workload, engine, store, horovod)
     if not dry_run:
         write_run_files(ref, results)
     return ref, stale

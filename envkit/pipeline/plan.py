@@ -34,6 +34,7 @@ class BuildOptions:
     dry_run: bool = False
     jobs: int | None = None
     store: Path | None = None
+    horovod: bool = False              # the workload on top of the Horovod layer (runs with --dist horovod)
 
 
 @dataclass
@@ -75,11 +76,12 @@ class BuildPlan:
 
 
 def _wanted(opts: BuildOptions) -> list[LayerKind]:
-    return kinds_upto(opts.layer or ("workload" if opts.workload else "site"), opts.workload)
+    last = opts.layer or ("workload" if opts.workload else "horovod" if opts.horovod else "site")
+    return kinds_upto(last, opts.workload, opts.horovod)
 
 
-def _layers(profile: Profile, kinds: list[LayerKind], workload: str | None) -> list[Layer]:
-    return [layer_of(profile, kind, workload) for kind in kinds]
+def _layers(profile: Profile, kinds: list[LayerKind], workload: str | None, horovod: bool) -> list[Layer]:
+    return [layer_of(profile, kind, workload, horovod) for kind in kinds]
 
 
 def _copied(layer: Layer) -> tuple[list[Path], list[Path]]:
@@ -116,7 +118,7 @@ def plan_build(opts: BuildOptions) -> BuildPlan:
     plan = BuildPlan(profile=profile, engine=engine, root=root, engine_version=version)
     parent_key = ""
     parent_rebuilt = False
-    for layer in _layers(profile, kinds, opts.workload):
+    for layer in _layers(profile, kinds, opts.workload, opts.horovod):
         files = render_layer(layer, engine.fmt, profile.name)
         tree, host = _copied(layer)
         key = layer_key(engine.key_files(layer, files), parent_key=parent_key, engine=f"{engine.name} {version}",

@@ -3,7 +3,7 @@
 Admins read and diff these files instead of running envkit. For each profile in
 site-profiles/ this writes
 
-    containers/<site>/base.def, site.def, workload-<name>.def
+    containers/<site>/base.def, site.def, horovod.def, workload-<name>.def
     containers/<site>/docker/<layer>/Dockerfile (+ its install and test scripts)
 
 with one `workload-<name>` per bundled workload. A user's own profiles, bases and workloads
@@ -56,7 +56,7 @@ def shipped_sites() -> list[str]:
 
 def _layers(site: str, workloads: list[str]) -> list[tuple[str, Layer]]:
     profile = load_profile(site)
-    layers: list[tuple[str, Layer]] = [(kind, layer_of(profile, kind)) for kind in kinds_upto("site", None)]
+    layers: list[tuple[str, Layer]] = [(kind, layer_of(profile, kind)) for kind in kinds_upto("horovod", None)]
     layers += [(f"workload-{name}", layer_of(profile, "workload", name)) for name in workloads]
     return layers
 

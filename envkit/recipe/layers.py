@@ -1,7 +1,9 @@
 """Build the three layers of a site image from a profile, its base and a workload.
 
-    base      OS + CUDA image, MPI matching the host, Python, torch, mpi4py, Horovod
+    base      OS + CUDA image, MPI matching the host, Python, torch, mpi4py
     site      the site's binds, MPI/NCCL/UCX environment, labels with the profile hash, a test
+    horovod   Horovod compiled against the image's torch and MPI: only under the workloads of runs that ask
+              for `--dist horovod` (its compile takes minutes, a DDP run does without it)
     workload  one bundled workload and its packages, with a run script
 
 Example:
@@ -46,9 +48,21 @@ def site_tag(profile: Profile) -> str:
     return f"envkit-{profile.name}"
 
 
-def workload_tag(profile: Profile, workload: str) -> str:
-    """Image name of a workload layer: envkit-<site>-<workload>."""
-    return f"envkit-{profile.name}-{workload}"
+def horovod_tag(profile: Profile) -> str:
+    """Image name of a site's Horovod layer: envkit-<site>-horovod."""
+    return f"envkit-{profile.name}-horovod"
+
+
+def workload_tag(profile: Profile, workload: str, horovod: bool = False) -> str:
+    """Image name of a workload layer: envkit-<site>-<workload>, or envkit-<site>-horovod-<workload> on top of
+    the Horovod layer.
+
+    Example:
+        >>> from envkit.profile import load_profile
+        >>> workload_tag(load_profile("local"), "aigw", horovod=True)
+        'envkit-local-horovod-aigw'
+    """
+    return f"{horovod_tag(profile)}-{workload}" if horovod else f"envkit-{profile.name}-{workload}"
 
 
 def mpi_prefix(profile: Profile) -> str:
@@ -109,6 +123,24 @@ def _image_cuda(profile: Profile) -> str:
     return load_base(profile.base).platform_for(profile.cpu.arch, profile.cuda.toolkit).cuda or profile.cuda.toolkit
 
 
+MPI4PY_WHEEL_VENDORS = ("openmpi", "mpich")
+"""MPIs mpi4py's binary wheel loads at run time (mpi4py >= 4.1: MPICH, Open MPI and their ABI derivatives,
+https://mpi4py.readthedocs.io/en/4.1.1/install.html); envkit uses it for these two as the distribution installs
+them (tested here: Debian 12 Open MPI 4.1.4 and MPICH 4.0.2); MPI built from source or copied from the host
+compiles mpi4py against it as before."""
+
+
+def mpi4py_from_wheel(profile: Profile) -> bool:
+    """Does the base install mpi4py from its locked wheel (no compile) rather than build its sdist?
+
+    Example:
+        >>> from envkit.profile import load_profile
+        >>> mpi4py_from_wheel(load_profile("local")), mpi4py_from_wheel(load_profile("hal"))
+        (True, False)
+    """
+    return profile.mpi.install == "distro" and profile.mpi.vendor in MPI4PY_WHEEL_VENDORS
+
+
 def _horovod_env(profile: Profile) -> list[str]:
     """The HOROVOD_* settings Horovod's build gets: PyTorch with MPI and Gloo, NCCL on GPU sites."""
     env = ["HOROVOD_WITH_PYTORCH=1", "HOROVOD_WITHOUT_TENSORFLOW=1", "HOROVOD_WITHOUT_MXNET=1",
@@ -132,6 +164,7 @@ def _context(profile: Profile, base: Base, platform: Platform) -> dict:
             version=base.miniforge_version, arch=profile.cpu.arch) or None,
         "gpu": profile.gpu.vendor != "none",
         "horovod_env": _horovod_env(profile),
+        "mpi4py_wheel": mpi4py_from_wheel(profile),
         "profile_hash": profile_hash(profile),
     }
 
@@ -160,7 +193,6 @@ def base_layer(profile: Profile) -> Layer:
             os_install=tuple(ctx["apt_install"]),
             mpi_url=ctx["mpi_url"] if profile.mpi.install == "source" else None,
             mpi_configure=tuple(ctx["mpi_configure"]) if profile.mpi.install == "source" else (),
-            horovod_env=tuple(ctx["horovod_env"]) if base.horovod else (),
         ),
     )
     return replace(layer, tag=f"{profile.base}-{profile.cpu.arch}-"
@@ -240,8 +272,30 @@ def _site_yaml(profile: Profile) -> str:
     return yaml.safe_dump(profile.model_dump(mode="json", exclude_none=True), sort_keys=True, width=1000)
 
 
-def workload_layer(profile: Profile, workload: str) -> Layer:
-    """A workload layer: the workload's folder, envkit itself and the workload's packages."""
+def horovod_layer(profile: Profile) -> Layer:
+    """Horovod on top of the site layer, from the base lock's sdist (the base wrote locks/horovod.txt)."""
+    base = load_base(profile.base)
+    if base.horovod is None:
+        raise EnvkitError(f"base {profile.base} does not build Horovod (bases/{profile.base}.yaml has no "
+                          f"`horovod:`): use --dist ddp")
+    platform = base.platform_for(profile.cpu.arch, profile.cuda.toolkit if profile.cuda else None)
+    ctx = _context(profile, base, platform)
+    ctx.update(recipe_context(profile, "base", ctx["os_packages"]))  # Horovod's sdist is locked with the base
+    return Layer(
+        kind="horovod",
+        tag=horovod_tag(profile),
+        parent=site_tag(profile),
+        post=render_template("scripts/horovod.post.sh.j2", **ctx),
+        test=render_template("scripts/horovod.test.sh.j2", **ctx),
+        labels=_labels(profile, "horovod", {"org.envkit.horovod": base.horovod.version}),
+        help=f"Horovod {base.horovod.version} for {profile.title}, built against the image's torch and MPI.",
+        facts=InstallFacts(horovod_env=tuple(ctx["horovod_env"])),
+    )
+
+
+def workload_layer(profile: Profile, workload: str, horovod: bool = False) -> Layer:
+    """A workload layer: the workload's folder, envkit itself and the workload's packages (on top of the
+    Horovod layer when `horovod`)."""
     spec = load_workload_spec(workload)
     folder = relative_to_root(workload_dir(workload))
     files = (
@@ -256,8 +310,8 @@ def workload_layer(profile: Profile, workload: str) -> Layer:
     ctx.update(recipe_context(profile, f"workload-{spec.name}", spec.dependencies.apt))  # the lock's versions
     return Layer(
         kind="workload",
-        tag=workload_tag(profile, spec.name),
-        parent=site_tag(profile),
+        tag=workload_tag(profile, spec.name, horovod),
+        parent=horovod_tag(profile) if horovod else site_tag(profile),
         files=files,
         post=render_template("scripts/workload.post.sh.j2", **ctx),
         test=render_template("scripts/workload.test.sh.j2", **ctx),
@@ -268,30 +322,38 @@ def workload_layer(profile: Profile, workload: str) -> Layer:
     )
 
 
-def kinds_upto(last: str, workload: str | None) -> list[LayerKind]:
-    """The layer kinds a build or render of `--layer last` needs, in order (one-line errors for bad input).
+def kinds_upto(last: str, workload: str | None, horovod: bool = False) -> list[LayerKind]:
+    """The layer kinds a build or render of `--layer last` needs, in order (one-line errors for bad input);
+    the Horovod layer only when asked for (`--layer horovod`, or `horovod` under a workload).
 
     Example:
         >>> kinds_upto("site", None)
         ['base', 'site']
+        >>> kinds_upto("workload", "aigw"), kinds_upto("workload", "aigw", horovod=True)[2]
+        (['base', 'site', 'workload'], 'horovod')
     """
     if last not in LAYER_KINDS:
         raise EnvkitError(f"--layer must be one of {', '.join(LAYER_KINDS)}, got {last!r}")
     if last == "workload" and not workload:
         raise EnvkitError("--layer workload needs --workload NAME")
-    return list(LAYER_KINDS[: LAYER_KINDS.index(last) + 1])
+    wanted = horovod or last == "horovod"
+    return [kind for kind in LAYER_KINDS[: LAYER_KINDS.index(last) + 1] if kind != "horovod" or wanted]
 
 
-def layer_of(profile: Profile, kind: str, workload: str | None = None) -> Layer:
-    """The layer of one kind for a profile (the workload layer needs `workload`)."""
+def layer_of(profile: Profile, kind: str, workload: str | None = None, horovod: bool = False) -> Layer:
+    """The layer of one kind for a profile (the workload layer needs `workload`; `horovod`: on top of the
+    Horovod layer)."""
     kinds_upto(kind, workload)
     if kind == "base":
         return base_layer(profile)
     if kind == "site":
         return site_layer(profile)
-    return workload_layer(profile, workload or "")
+    if kind == "horovod":
+        return horovod_layer(profile)
+    return workload_layer(profile, workload or "", horovod)
 
 
-def site_layers(profile: Profile, workload: str | None = None) -> list[Layer]:
-    """base -> site (-> workload) for a profile."""
-    return [layer_of(profile, kind, workload) for kind in kinds_upto("workload" if workload else "site", workload)]
+def site_layers(profile: Profile, workload: str | None = None, horovod: bool = False) -> list[Layer]:
+    """base -> site (-> horovod) (-> workload) for a profile."""
+    last = "workload" if workload else "horovod" if horovod else "site"
+    return [layer_of(profile, kind, workload, horovod) for kind in kinds_upto(last, workload, horovod)]

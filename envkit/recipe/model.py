@@ -17,9 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-LayerKind = Literal["base", "site", "workload"]
-LAYER_KINDS: tuple[LayerKind, ...] = ("base", "site", "workload")
-"""Every layer kind, in build order: each one starts from the one before."""
+LayerKind = Literal["base", "site", "horovod", "workload"]
+LAYER_KINDS: tuple[LayerKind, ...] = ("base", "site", "horovod", "workload")
+"""Every layer kind, in build order: each one starts from the one before. The Horovod layer is optional: only
+the images of runs that ask for `--dist horovod` have it (between site and workload)."""
 
 
 @dataclass(frozen=True)
@@ -41,13 +42,13 @@ class InstallFacts:
 
 @dataclass(frozen=True)
 class Layer:
-    """One layer of a site image (base -> site -> workload)."""
+    """One layer of a site image (base -> site [-> horovod] -> workload)."""
 
     kind: LayerKind
     tag: str
     post: str
     test: str
-    parent: str | None = None          # the parent layer's tag (site and workload layers)
+    parent: str | None = None          # the parent layer's tag (every layer but the base)
     image: str | None = None           # the registry image a base starts from
     files: tuple[tuple[str, str], ...] = ()        # (source relative to the envkit tree, destination)
     environment: tuple[tuple[str, str], ...] = ()  # (name, value); values may use $VAR of the image

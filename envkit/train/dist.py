@@ -277,14 +277,31 @@ class Context:
             self.hvd.shutdown()
 
 
+def horovod_missing(exc: BaseException, env: Mapping[str, str] | None = None) -> str:
+    """The one line for `--dist horovod` where Horovod does not import: in an envkit image, how to get the image
+    that has it (Horovod is its own layer, built for runs that ask for it); elsewhere, how to install it.
+
+    >>> horovod_missing(ImportError("no horovod"), {"ENVKIT_SITE": "local", "ENVKIT_WORKLOAD": "aigw"})[:87]
+    '--dist horovod: this image has no Horovod (no horovod); it is a layer of its own, built'
+    """
+    env = os.environ if env is None else env
+    site, workload = env.get("ENVKIT_SITE"), env.get("ENVKIT_WORKLOAD")
+    if site:
+        wl = workload or "WORKLOAD"
+        return (f"--dist horovod: this image has no Horovod ({exc}); it is a layer of its own, built for the runs "
+                f"that ask for it: `envkit run --site {site} {wl} -- --dist horovod` builds and uses it "
+                f"(`envkit build --site {site} --workload {wl} --horovod` builds it alone), or use --dist ddp")
+    return (f"--dist horovod needs Horovod built with PyTorch support ({exc}); "
+            "install horovod[pytorch] or use --dist ddp")
+
+
 def setup(kind: str = "none", device: str = "auto", env: Mapping[str, str] | None = None) -> Context:
     """Start the back end `kind` (none, ddp, horovod) and pick this rank's device."""
     if kind == "horovod":
         try:
             import horovod.torch as hvd
         except ImportError as exc:
-            raise DistError(f"--dist horovod needs Horovod built with PyTorch support ({exc}); "
-                            "install horovod[pytorch] or use --dist ddp") from None
+            raise DistError(horovod_missing(exc)) from None
         hvd.init()
         place = Placement(hvd.rank(), hvd.size(), hvd.local_rank(), hvd.local_size(), "horovod")
         return Context("horovod", place, pick_device(place, device), hvd)

@@ -153,7 +153,7 @@ def test_render_rejects_a_bad_format_and_layer() -> None:
     bad_format = run_inprocess("render", "--site", "local", "--format", "oci")
     assert bad_format.code == 2 and bad_format.err == "error: --format must be one of singularity, docker, got 'oci'\n"
     bad_layer = run_inprocess("render", "--site", "local", "--layer", "top")
-    assert bad_layer.code == 2 and "--layer must be one of base, site, workload" in bad_layer.err
+    assert bad_layer.code == 2 and "--layer must be one of base, site, horovod, workload" in bad_layer.err
     no_workload = run_inprocess("render", "--site", "local", "--layer", "workload")
     assert no_workload.code == 2 and "--layer workload needs --workload NAME" in no_workload.err
 

@@ -1,5 +1,5 @@
 """The real local image, end to end (slow + container): `envkit export --site local` as a SIF and as an OCI
-archive, each run under ch-run (`import torch, mpi4py, horovod`), the SBOM against `envkit inspect`.
+archive, each run under ch-run (`import torch, mpi4py`), the SBOM against `envkit inspect`.
 
 The image comes from the shared test store ($ENVKIT_TEST_STORE, default /var/tmp/envkit-test-store):
 `envkit build --site local` there reuses it (cold: minutes). The exports go to a temporary folder and are
@@ -27,7 +27,7 @@ from .test_export_units import APPTAINER_LAYOUT
 
 STORE = Path(os.environ.get("ENVKIT_TEST_STORE", "/var/tmp/envkit-test-store"))
 REPORT = STORE / "test-report.json"
-IMPORT = "import torch, mpi4py, horovod; print('imported torch', torch.__version__)"
+IMPORT = "import torch, mpi4py; print('imported torch', torch.__version__)"
 APPTAINER_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"   # what a container starts with
 
 pytestmark = [
@@ -144,7 +144,7 @@ def test_sbom_matches_envkit_inspect(sif_export: dict) -> None:
     versions = package_versions(json.loads(sidecar))
     (torch,) = [p for p in json.loads(sidecar)["packages"] if p["SPDXID"] == "SPDXRef-pypi-torch"]
     assert f"torch.__version__ {inspected['torch']}" in torch["comment"]    # 2.14.1+cu130: the build's own
-    for name in ("torch", "mpi4py", "numpy", "horovod"):
+    for name in ("torch", "mpi4py", "numpy"):
         assert versions["pypi"][name] == inspected["manifest"]["pip"][name], name
     assert versions["mpi"] == {"openmpi": mpi_version(inspected["mpi"])}
     assert versions["deb"]["openmpi-bin"] == inspected["manifest"]["dpkg"]["openmpi-bin"]

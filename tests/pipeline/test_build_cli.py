@@ -56,10 +56,14 @@ def test_reporters(tmp_path: Path, fake_engine: type[FakeEngine]) -> None:
     reporter.start(plan)
     reporter.layer_start(plan.layers[0])
     reporter.line("compiler noise stays in the log")
+    reporter.line("envkit-step: 3/4 Python packages (torch and the rest, locked)")
+    reporter.line("$ debootstrap --variant=minbase bookworm /store/rootfs/bookworm http://deb.example/debian")
     plan.layers[0].status = "built"
     reporter.layer_done(plan.layers[0])
     text = stream.getvalue()
-    assert f"building {BASE_LOCAL} (never built)" in text and "noise" not in text
+    assert f"building {BASE_LOCAL} (never built); about 7 min (estimate: measured on 2 cores)" in text
+    assert "noise" not in text and "base: 3/4 Python packages (torch and the rest, locked) [0 s]" in text
+    assert "base: debootstrap [0 s]" in text
     rich = RichReporter()
     rich.console.file = io.StringIO()
     rich.start(plan)

@@ -90,6 +90,29 @@ def test_horovod_two_ranks_inside_the_image(tmp_path: Path) -> None:
                   "--results", str(tmp_path), "--", "--dist", "horovod", "--steps", "10")
     summary = last_json(proc)
     assert summary["world_size"] == 2 and summary["dist"] == "horovod"
+    assert "envkit-local-horovod-aigw" in proc.stderr   # the run used the image with the Horovod layer
+
+
+@pytest.mark.slow
+@pytest.mark.container
+@needs_charliecloud
+def test_horovod_in_an_image_without_it_is_one_line_saying_how_to_get_it(tmp_path: Path) -> None:
+    """The DDP image has no Horovod (its compile is a layer of its own): the runner, asked for --dist horovod
+    inside it, exits non-zero with one line naming the command that builds the image that has it."""
+    from envkit.engines.charliecloud import Charliecloud
+
+    built = envkit("build", "--site", "local", "--workload", "aigw", "--store", str(STORE))
+    assert built.returncode == 0, built.stderr[-2000:]
+    image = STORE / "charliecloud" / "storage" / "img" / "envkit-local-aigw"
+    assert not list(image.glob("opt/envkit/venv/lib/python3*/site-packages/horovod"))
+    proc = Charliecloud().run(str(image), ["python3", "-m", "envkit.train", "aigw", "--dist", "horovod",
+                                           "--preset", "smoke", "--steps", "1", "--results", str(tmp_path)],
+                              binds=[f"{tmp_path}:{tmp_path}"])
+    assert proc.returncode != 0
+    lines = [line for line in proc.stderr.splitlines() if "Horovod" in line]
+    assert len(lines) == 1 and "this image has no Horovod" in lines[0], proc.stderr[-2000:]
+    assert "envkit run --site local aigw -- --dist horovod" in lines[0]
+    assert "Traceback" not in proc.stderr
 
 
 @pytest.mark.slow

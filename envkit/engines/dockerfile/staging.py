@@ -1,5 +1,15 @@
 """What a Charliecloud build gets besides its context: build-time ARGs (the host's pip settings, the fakeroot
-shim, parallelism) and bind mounts, staged in a shared /tmp folder that lives as long as the build.
+shim, parallelism, the store's download cache) and bind mounts, staged in a shared /tmp folder that lives as
+long as the build.
+
+The download cache is one folder of the store (`<store>/<engine>/cache`), bound into every build and named by
+ENVKIT_BUILD_CACHE: the install scripts keep apt's .deb files there (per starting image) and pip's HTTP cache
+(--cache-dir), so a second base (another MPI) or a rebuild downloads nothing twice. Measured: a rebuild fetched
+apt's indexes only. pip keeps nothing there when envkit runs as root: inside the build's user namespace the
+host's root is not root, and pip silently disables a cache folder its user does not own (a builder running
+as an ordinary user maps to root there, and pip caches). Nothing is trusted for
+being there: apt checks each .deb against its signed index, pip each file against the lock's sha256
+(--require-hashes). A build without the variable (Apptainer) downloads as before and keeps no cache.
 
 Example:
     >>> extras = BuildExtras({"MAKEFLAGS": "-j2"}, [], None)
@@ -17,6 +27,8 @@ from pathlib import Path
 from envkit.engines.base import BuildRequest
 from envkit.engines.dockerfile.fakeroot import BASH_ENV_SCRIPT
 
+CACHE_ARG = "ENVKIT_BUILD_CACHE"
+
 
 class BuildExtras:
     """Build-time extras: ARGs (pip settings, BASH_ENV, parallelism) and bind mounts, in a /tmp folder."""
@@ -33,8 +45,9 @@ class BuildExtras:
         args = {PIP_KEYS[k]: "<staged>" if k in ("cert", "constraint", "find-links", "index-url",
                                                   "extra-index-url", "client-cert") else v
                 for k, v in settings.items()}
-        return cls({**args, "BASH_ENV": "<staged>/bashenv.sh"}, ["<host pip folders>:<staged>"]
-                   if any(v == "<staged>" for v in args.values()) else [], None)
+        binds = ["<host pip folders>:<staged>"] if any(v == "<staged>" for v in args.values()) else []
+        return cls({**args, "BASH_ENV": "<staged>/bashenv.sh", CACHE_ARG: "<staged>/cache"},
+                   [*binds, "<store>/cache:<staged>/cache"], None)
 
     @classmethod
     def make(cls, req: BuildRequest) -> BuildExtras:
@@ -45,11 +58,14 @@ class BuildExtras:
         os.chmod(folder, 0o755)
         pip = stage_pip(host_pip_settings(), folder=folder)
         (folder / "bashenv.sh").write_text(BASH_ENV_SCRIPT)
-        args = {**pip.args, "BASH_ENV": str(folder / "bashenv.sh")}
+        cache = req.root / "cache"
+        cache.mkdir(parents=True, exist_ok=True)
+        (folder / "cache").mkdir()
+        args = {**pip.args, "BASH_ENV": str(folder / "bashenv.sh"), CACHE_ARG: str(folder / "cache")}
         if req.jobs:
             args.update({"MAKEFLAGS": f"-j{req.jobs}", "CMAKE_BUILD_PARALLEL_LEVEL": str(req.jobs),
                          "MAX_JOBS": str(req.jobs)})
-        return cls(args, pip.binds, folder)
+        return cls(args, [*pip.binds, f"{cache}:{folder / 'cache'}"], folder)
 
     def cleanup(self) -> None:
         if self.folder is not None:
