@@ -64,7 +64,7 @@ MailProg=/bin/true
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
 ReturnToService=2
-SlurmdTimeout=20
+SlurmdTimeout=10
 MessageTimeout=10
 KillWait=5
 InactiveLimit=0
@@ -225,6 +225,10 @@ cmd_status() {
 cmd_fail() {
     local n=${1:?fail NODE}
     [[ "$n" =~ ^node[1-9]$ ]] || die "fail: expected a node name such as node2 (got '$n')" 2
+    local pids
+    pids=$(ip netns pids "$(ns_of "$n")" 2>/dev/null || true)
+    # shellcheck disable=SC2086
+    [ -z "$pids" ] || kill -KILL $pids 2>/dev/null || true  # all at once, no warning: as a node is lost
     kill_ns "$(ns_of "$n")"
     rm -f "$DIR/run/slurmd-$n.pid"
     say "$n lost: its slurmd and every process in it killed"

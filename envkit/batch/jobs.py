@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,6 +127,10 @@ def submit(profile: Profile, req: RunRequest, script: str) -> dict[str, Any]:
     scheduler = get_scheduler(profile.scheduler.kind)
     run_dir = req.results.resolve() / (req.run_id or "")
     run_dir.mkdir(parents=True, exist_ok=True)
+    for stale in (EXIT, NODES):  # a resubmission (e.g. --resume after a failure): the last verdict is not this one's
+        (run_dir / stale).unlink(missing_ok=True)
+    if (run_dir / LOG).is_file():
+        (run_dir / LOG).replace(run_dir / "job.previous.log")
     path = run_dir / SCRIPT
     atomic_write_text(path, script, mode=0o755)
     argv, stdin = scheduler.submit_argv(str(path))
@@ -202,4 +207,40 @@ def describe(run_dir: Path) -> dict[str, Any]:
             out["metrics"] = {}
     if out["state"] in ("FAILED", "CANCELLED", "TIMEOUT"):
         out["log_tail"] = log_tail(run_dir)
+        out.update(node_report(run_dir, record))
     return out
+
+
+NODES = "job-nodes.json"
+
+
+def node_report(run_dir: Path, record: dict[str, Any]) -> dict[str, Any]:
+    """A failed job node by node (envkit.batch.nodes): `nodes` (each node's state), `failed_nodes` and
+    `node_log_tails`. Read from the scheduler once and kept in job-nodes.json, since the controller
+    forgets a job and a node comes back; {} for a job that is not Slurm's."""
+    from envkit.batch import nodes as nodemod
+
+    try:
+        return dict(json.loads((run_dir / NODES).read_text()))
+    except (OSError, ValueError):
+        pass
+    if record.get("scheduler") != "slurm" or not record.get("job_id"):
+        return {}
+    try:
+        lines = (run_dir / LOG).read_text(errors="replace").splitlines()[-2000:]
+    except OSError:
+        lines = []
+    try:
+        hosts = json.loads((run_dir / "metrics.json").read_text()).get("hosts") or []
+    except (OSError, ValueError):
+        hosts = []
+    names = nodemod.slurm_job_nodes(str(record["job_id"]))
+    states = nodemod.slurm_node_states(names)
+    worlds = [int(m) for m in re.findall(r"\[rank \d+/(\d+)\]", "\n".join(lines))]
+    world = max(worlds, default=len(hosts) or len(names))
+    failed = sorted({n for n, s in states.items() if nodemod.is_bad(s)} | set(nodemod.failed_in_log(lines)))
+    report = {"nodes": states, "failed_nodes": failed,
+              "node_log_tails": nodemod.node_tails(lines, names, world, hosts)}
+    if failed:  # the verdict is in: keep it
+        atomic_write_text(run_dir / NODES, json.dumps(report, indent=2, sort_keys=True) + "\n")
+    return report

@@ -105,6 +105,11 @@ def _print_tail(info: dict[str, Any]) -> None:
                                                                        if tail else " (no log)\n"))
     for line in tail:
         sys.stderr.write(f"  {line}\n")
+    if info.get("failed_nodes"):
+        sys.stderr.write(f"failed node(s): {', '.join(info['failed_nodes'])} "
+                         f"({'; '.join(f'{n}: {s}' for n, s in (info.get('nodes') or {}).items())})\n")
+    for node, lines in (info.get("node_log_tails") or {}).items():
+        sys.stderr.write(f"last lines from {node}:\n" + "".join(f"  {line}\n" for line in lines))
 
 
 def jobs_cmd(results: ResultsOpt = Path("results"),
