@@ -21,8 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
-from run.conftest import STORE, envkit  # noqa: F401  (re-exported for the tests here)
 from run.slurm_cluster import missing_tools
 
 REPO = Path(__file__).resolve().parents[2]

@@ -6,17 +6,20 @@ Charliecloud image, and every rank records its host in metrics.json.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
-
 from run.conftest import STORE, envkit, last_json
 
 from .conftest import Cluster, cluster_sh
 
 needs_charliecloud = pytest.mark.skipif(shutil.which("ch-image") is None, reason="Charliecloud not installed")
-on_cluster = [pytest.mark.slow, pytest.mark.slurm, pytest.mark.cluster]
+LOSS_STEPS = 40  # AI-GW smoke steps of the node-loss run; a checkpoint every 5
 
 
 def test_bad_input_to_the_script_is_one_line_and_exit_2() -> None:
@@ -128,3 +131,112 @@ def test_horovod_across_two_nodes(cluster: Cluster) -> None:
     assert record["state"] == "COMPLETED"
     full = metrics(results, "hvd")
     assert full["dist"] == "horovod" and full["world_size"] == 2 and full["hosts"] == ["node1", "node2"]
+
+
+def wait_for(check, timeout: float, what: str, poll: float = 0.5):
+    """Poll `check()` until it returns something true; that value."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(poll)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def start(cluster: Cluster, results: Path, run_id: str, *runner: str, env: dict[str, str] | None = None) -> None:
+    """Submit AI-GW on both nodes without waiting."""
+    proc = envkit("submit", "--site", "local-cluster", "workloads/aigw", "--nodes", "2", "--store", str(STORE),
+                  "--results", str(results), "--run-id", run_id, "--json", "--", *runner,
+                  env={**cluster.env, **(env or {})}, timeout=1200)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+
+
+def shown(cluster: Cluster, results: Path, run_id: str) -> dict:
+    proc = envkit("results", run_id, "--results", str(results), "--json", env=cluster.env)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def ended(cluster: Cluster, results: Path, run_id: str, timeout: float = 600) -> dict:
+    return wait_for(lambda: (lambda i: i if i["state"] in ("COMPLETED", "FAILED", "CANCELLED", "TIMEOUT")
+                             else None)(shown(cluster, results, run_id)), timeout, f"run {run_id} to end", poll=2)
+
+
+def weights(path: Path) -> dict:
+    import torch
+
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+@pytest.mark.slow
+@pytest.mark.slurm
+@pytest.mark.cluster
+@pytest.mark.container
+@needs_charliecloud
+def test_a_lost_node_fails_the_job_names_the_node_and_resume_ends_equal(cluster: Cluster) -> None:
+    """Must show 3: node2 killed (its slurmd and every process) after the first checkpoint; the job is FAILED,
+    `envkit results` names node2 and shows each node's last lines, every file in the run folder is whole,
+    and `--resume` ends with the weights of an uninterrupted run of the same steps."""
+    import torch
+
+    results = cluster.results("loss")
+    runner = ["--preset", "smoke", "--steps", str(LOSS_STEPS), "--checkpoint-every", "5"]
+    last_json(submit(cluster, results, "ref", "--", *runner))  # uninterrupted
+    start(cluster, results, "lost", *runner)
+    run = results / "lost"
+    wait_for(lambda: (run / "checkpoint.pt").is_file(), 600, "the first checkpoint", poll=0.2)
+    lost = cluster_sh("fail", "node2")
+    assert lost.returncode == 0, lost.stderr
+    try:
+        info = ended(cluster, results, "lost")
+        assert info["state"] == "FAILED", info
+        info = wait_for(lambda: (lambda i: i if i.get("failed_nodes") else None)(shown(cluster, results, "lost")),
+                        90, "Slurm to mark node2 down")
+    finally:
+        assert cluster_sh("up").returncode == 0  # node2 back for the resume and the tests after this one
+    assert info["failed_nodes"] == ["node2"] and "node2" in info["nodes"], info
+    assert info["node_log_tails"].get("node1"), info  # rank 0's last lines, placed on its node
+    text = envkit("results", "lost", "--results", str(results), env=cluster.env)
+    assert text.returncode == 1 and "failed node(s): node2" in text.stderr and "last lines from node1:" in text.stderr
+    # nothing half-written: no temporary files left, every JSON file parses, the checkpoint loads
+    assert not [p.name for p in run.iterdir() if ".tmp" in p.name or p.name.startswith(".")], list(run.iterdir())
+    for path in run.glob("*.json"):
+        json.loads(path.read_text())
+    step = torch.load(run / "checkpoint.pt", map_location="cpu", weights_only=False)["step"]
+    assert 0 < step < LOSS_STEPS
+    resumed = last_json(submit(cluster, results, "lost", "--", *runner, "--resume"))
+    assert resumed["state"] == "COMPLETED"
+    record = metrics(results, "lost")
+    assert record["resumed_from"] and record["steps"] == LOSS_STEPS and record["hosts"] == ["node1", "node2"]
+    ref, again = weights(results / "ref" / "model_final.pt"), weights(run / "model_final.pt")
+    assert ref.keys() == again.keys() and ref
+    for key in ref:
+        assert torch.allclose(ref[key].float(), again[key].float(), atol=1e-6, rtol=1e-5), key
+
+
+@pytest.mark.slow
+@pytest.mark.slurm
+@pytest.mark.cluster
+@pytest.mark.container
+@needs_charliecloud
+def test_a_rank_hanging_in_a_collective_is_ended_by_the_timeout(cluster: Cluster) -> None:
+    """Rank 1 (node2) stopped with SIGSTOP mid-training: rank 0 waits in the gradient all-reduce until
+    ENVKIT_COLLECTIVE_TIMEOUT, then ends with a line naming itself and the collective; the job fails."""
+    results = cluster.results("hang")
+    start(cluster, results, "hang", "--preset", "smoke", "--steps", "100000", "--log-every", "1",
+          env={"ENVKIT_COLLECTIVE_TIMEOUT": "15"})
+    log = results / "hang" / "job.log"
+    wait_for(lambda: log.is_file() and "[rank 0/2] step" in log.read_text(errors="replace"), 600, "training")
+    rank1 = [pid for pid in subprocess.run(["ip", "netns", "pids", "ekc-node2"], capture_output=True,
+                                           text=True).stdout.split()
+             if "envkit.train" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace").replace("\0", " ")]
+    assert rank1, "no training process on node2"
+    for pid in rank1:
+        os.kill(int(pid), signal.SIGSTOP)
+    started = time.monotonic()
+    info = ended(cluster, results, "hang", timeout=300)
+    assert info["state"] == "FAILED"
+    waited = time.monotonic() - started
+    text = log.read_text(errors="replace")
+    assert "rank 0 of 2 waited more than 15 s in all_reduce of gradients (DDP backward, step" in text, text[-3000:]
+    assert 15 <= waited < 240
