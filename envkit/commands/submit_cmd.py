@@ -47,6 +47,8 @@ def submit_cmd(
     results: ResultsOpt = Path("results"),
     run_id: Annotated[str | None, typer.Option("--run-id", help="Name of the run's folder.")] = None,
     store: StoreOpt = None,
+    launcher: Annotated[str | None, typer.Option("--launcher", help="srun, mpirun, torchrun, ... inside the job "
+                                                                    "(default: the profile's launcher).")] = None,
 ) -> None:
     """Submit a workload as a batch job on the site's scheduler; arguments after `--` go to the training runner.
 
@@ -63,8 +65,8 @@ def submit_cmd(
         raise EnvkitError(f"{scheduler.program} not found on PATH: submit from a login node of the site "
                           f"({scheduler.name}), or use --dry-run to see the script")
     name = workload_name(workload)
-    req = RunRequest(site=site, workload=name, np=np_, nodes=nodes, engine=engine, results=results,
-                     run_id=run_id or new_run_id(name), args=list(ctx.args))
+    req = RunRequest(site=site, workload=name, np=np_, nodes=nodes, engine=engine, launcher=launcher,
+                     results=results, run_id=run_id or new_run_id(name), args=list(ctx.args))
     ranks(profile, req)
     container, stale = prepare_container(site, name, engine, store, dry_run)
     script = job_script(profile, req, JobOptions(walltime, account, queue),

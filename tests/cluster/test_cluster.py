@@ -240,3 +240,40 @@ def test_a_rank_hanging_in_a_collective_is_ended_by_the_timeout(cluster: Cluster
     text = log.read_text(errors="replace")
     assert "rank 0 of 2 waited more than 15 s in all_reduce of gradients (DDP backward, step" in text, text[-3000:]
     assert 15 <= waited < 240
+
+
+@pytest.mark.slow
+@pytest.mark.slurm
+@pytest.mark.cluster
+@pytest.mark.container
+@pytest.mark.mpi
+@needs_charliecloud
+def test_mpirun_inside_the_allocation_across_two_nodes(cluster: Cluster) -> None:
+    """Open MPI's mpirun in the batch script: it starts its daemons on the job's nodes through Slurm."""
+    results = cluster.results("mpirun")
+    root = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"}  # the test jobs run as root
+    record = last_json(submit(cluster, results, "mpirun", "--launcher", "mpirun", "--", "--preset", "smoke",
+                              "--steps", "10", env=root))
+    assert record["state"] == "COMPLETED"
+    assert "mpirun -np 2 --map-by ppr:1:node" in (results / "mpirun" / "job.sh").read_text()
+    full = metrics(results, "mpirun")
+    assert full["launcher"] == "openmpi" and full["world_size"] == 2 and full["hosts"] == ["node1", "node2"]
+
+
+@pytest.mark.slow
+@pytest.mark.slurm
+@pytest.mark.cluster
+@pytest.mark.container
+@needs_charliecloud
+def test_torchrun_across_two_nodes_meets_at_the_first_host(cluster: Cluster) -> None:
+    """One torchrun per node (srun), the c10d rendezvous at the first host of the node list, read when the
+    job runs."""
+    results = cluster.results("torchrun")
+    record = last_json(submit(cluster, results, "trun", "--launcher", "torchrun", "--", "--preset", "smoke",
+                              "--steps", "10"))
+    assert record["state"] == "COMPLETED"
+    script = (results / "trun" / "job.sh").read_text()
+    assert 'ENVKIT_RDZV_HOST=$(scontrol show hostnames "$SLURM_JOB_NODELIST"' in script
+    assert '--rdzv-endpoint="$ENVKIT_RDZV_HOST":29500' in script
+    full = metrics(results, "trun")
+    assert full["launcher"] == "torchrun" and full["world_size"] == 2 and full["hosts"] == ["node1", "node2"]
