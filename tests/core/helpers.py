@@ -12,7 +12,8 @@ HERE = Path(__file__).resolve().parent
 BAD_PROFILES = HERE / "bad_profiles"
 DATA = HERE / "data"
 
-SHIPPED_SITES = ("hal", "bridges-ai", "summit", "local", "delta", "bridges-2", "local-slurm", "local-mpich")
+SHIPPED_SITES = ("hal", "bridges-ai", "summit", "local", "delta", "bridges-2", "local-slurm", "local-mpich",
+                 "local-cluster")
 PPC64LE_SITES = ("hal", "summit")
 
 
