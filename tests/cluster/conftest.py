@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from envkit_cli import process_env
 from run.slurm_cluster import missing_tools
 
 REPO = Path(__file__).resolve().parents[2]
@@ -79,8 +80,7 @@ def cluster() -> Iterator[Cluster]:
     assert up.returncode == 0, up.stderr
     shared = CLUSTER_DIR / "shared" / f"pytest-{os.getpid()}"
     shared.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "SLURM_CONF": str(CLUSTER_DIR / "slurm.conf")}
-    env.pop("ENVKIT_PROFILE_PATH", None)
+    env = process_env({"SLURM_CONF": str(CLUSTER_DIR / "slurm.conf")}, unset=("ENVKIT_PROFILE_PATH",))
     try:
         yield Cluster(env, shared)
     finally:
