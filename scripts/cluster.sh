@@ -171,9 +171,10 @@ cmd_up() {
     start_munge
     net_up
     daemons_up
+    sleep 1
+    # nodes left DOWN by an earlier fault (`fail`, `cut`) come back once their slurmd answers again
+    SLURM_CONF="$CONF" scontrol update nodename="node[1-$NODES]" state=resume >/dev/null 2>&1 || true
     wait_idle || die "the cluster did not come up (logs in $DIR/log)"
-    # nodes left DOWN by an earlier fault come back (ReturnToService=2 covers a restarted slurmd)
-    SLURM_CONF="$CONF" scontrol update nodename="node[1-$NODES]" state=resume 2>/dev/null || true
     say "up: controller ctl ($(addr_of ctl)), nodes node[1-$NODES]; export SLURM_CONF=$CONF"
 }
 
