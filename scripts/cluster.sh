@@ -167,7 +167,10 @@ cmd_up() {
         die "a cluster with other settings runs from $DIR: scripts/cluster.sh down first"
     fi
     printf '%s\n' "$conf" >"$CONF.tmp" && mv "$CONF.tmp" "$CONF"
-    hosts_file >"$DIR/hosts.tmp" && mv "$DIR/hosts.tmp" "$DIR/hosts"
+    # each node bind-mounts this file on its /etc/hosts: replacing it under a running node would leave the node
+    # a deleted file, which ch-run cannot bind into a container; it only changes with ENVKIT_CLUSTER_NODES
+    hosts_file >"$DIR/hosts.tmp"
+    if cmp -s "$DIR/hosts.tmp" "$DIR/hosts"; then rm -f "$DIR/hosts.tmp"; else mv "$DIR/hosts.tmp" "$DIR/hosts"; fi
     start_munge
     net_up
     daemons_up
