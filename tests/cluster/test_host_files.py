@@ -44,7 +44,7 @@ def test_each_scheduler_node_list_reaches_ranks_in_the_container(cluster: Cluste
     build = envkit("build", "--site", "local-cluster", "--workload", "aigw", "--store", str(STORE), "--json")
     assert build.returncode == 0, build.stderr[-3000:]
     image = json.loads(build.stdout)["layers"][-1]["image"]
-    wrapper = Charliecloud().exec_argv(image, [], host_env=True)[:-1]  # the ranks' wrapper, less the command
+    wrapper = Charliecloud().exec_argv(image, [], host_env=True)  # the ranks' wrapper: ch-run ... IMAGE --
     work = cluster.results("hostfiles")
     spool = work / "var-spool-pbs-aux"  # on the host only: ch-run does not bind it into the image
     spool.mkdir()
