@@ -51,6 +51,7 @@ slurm_conf() {
     mem=$(( $(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024 / (NODES + 1) ))
     cat <<EOF
 # Written by scripts/cluster.sh: one controller, $NODES compute nodes, each in its own network namespace.
+# JobRequeue=0: a job that loses a node ends FAILED (and is resubmitted with --resume), not requeued.
 ClusterName=envkit-cluster
 SlurmctldHost=ctl($(addr_of ctl))
 SlurmUser=root
@@ -64,6 +65,7 @@ MailProg=/bin/true
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
 ReturnToService=2
+JobRequeue=0
 SlurmdTimeout=10
 MessageTimeout=10
 KillWait=5
