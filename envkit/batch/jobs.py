@@ -235,12 +235,14 @@ def node_report(run_dir: Path, record: dict[str, Any]) -> dict[str, Any]:
     except (OSError, ValueError):
         hosts = []
     names = nodemod.slurm_job_nodes(str(record["job_id"]))
-    states = nodemod.slurm_node_states(names)
     worlds = [int(m) for m in re.findall(r"\[rank \d+/(\d+)\]", "\n".join(lines))]
     world = max(worlds, default=len(hosts) or len(names))
-    failed = sorted({n for n, s in states.items() if nodemod.is_bad(s)} | set(nodemod.failed_in_log(lines)))
-    report = {"nodes": states, "failed_nodes": failed,
-              "node_log_tails": nodemod.node_tails(lines, names, world, hosts)}
+    tails = nodemod.node_tails(lines, names, world, hosts)
+    in_log = nodemod.failed_in_log(lines)
+    # a job the controller no longer places (requeued, or forgotten): its nodes as the log names them
+    states = nodemod.slurm_node_states(names or sorted({*tails, *in_log, *hosts}))
+    failed = sorted({n for n, s in states.items() if nodemod.is_bad(s)} | set(in_log))
+    report = {"nodes": states, "failed_nodes": failed, "node_log_tails": tails}
     if failed:  # the verdict is in: keep it
         atomic_write_text(run_dir / NODES, json.dumps(report, indent=2, sort_keys=True) + "\n")
     return report
