@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import os
 import sys
-import zlib
 from collections.abc import Mapping, Sequence
 
-from envkit.launch.hosts import allocation_first_host
+from envkit.launch.hosts import allocation_first_host, rendezvous_port
 
 
-def master_port(command: Sequence[str], default: int = 29500) -> int:
-    """A port from the run id (`--run-id X`) so all ranks agree without talking; `default` without one.
+def master_port(command: Sequence[str]) -> int:
+    """The rendezvous port of the run id in the command (`--run-id X`), the one rule of envkit.launch.hosts.
 
     >>> master_port(["--run-id", "aigw-1"]) == master_port(["x", "--run-id", "aigw-1"])
     True
@@ -33,8 +32,8 @@ def master_port(command: Sequence[str], default: int = 29500) -> int:
         value = command[i + 1] if arg == "--run-id" and i + 1 < len(command) else \
             arg.split("=", 1)[1] if arg.startswith("--run-id=") else None
         if value:
-            return 20000 + zlib.crc32(value.encode()) % 20000
-    return default
+            return rendezvous_port(value)
+    return rendezvous_port(None)
 
 
 def torch_env(env: Mapping[str, str], command: Sequence[str]) -> dict[str, str]:
