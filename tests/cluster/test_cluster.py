@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 from run.conftest import STORE, envkit, last_json
 
+from envkit.launch.hosts import rendezvous_port
+
 from .conftest import Cluster, cluster_sh
 
 needs_charliecloud = pytest.mark.skipif(shutil.which("ch-image") is None, reason="Charliecloud not installed")
@@ -277,6 +279,6 @@ def test_torchrun_across_two_nodes_meets_at_the_first_host(cluster: Cluster) -> 
     assert record["state"] == "COMPLETED"
     script = (results / "trun" / "job.sh").read_text()
     assert 'ENVKIT_RDZV_HOST=$(scontrol show hostnames "$SLURM_JOB_NODELIST"' in script
-    assert '--rdzv-endpoint="$ENVKIT_RDZV_HOST":29500' in script
+    assert f'--rdzv-endpoint="$ENVKIT_RDZV_HOST":{rendezvous_port("trun")}' in script
     full = metrics(results, "trun")
     assert full["launcher"] == "torchrun" and full["world_size"] == 2 and full["hosts"] == ["node1", "node2"]

@@ -17,8 +17,8 @@ import subprocess
 import pytest
 from run.conftest import STORE, envkit
 
-from envkit.batch.schedulers import get_scheduler
 from envkit.engines.charliecloud import Charliecloud
+from envkit.schedulers.base import get_scheduler
 
 from .conftest import Cluster
 from .test_cluster import needs_charliecloud
