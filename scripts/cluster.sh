@@ -151,10 +151,11 @@ wait_idle() {
     local i states
     for i in $(seq 120); do
         states=$(SLURM_CONF="$CONF" sinfo -h -N -o "%N %T" 2>/dev/null || true)
-        if [ "$(grep -c ' idle$' <<<"$states")" = "$NODES" ]; then return 0; fi
+        # up = answering: idle, or busy with jobs (mixed, allocated, completing); not down, drained or `*`
+        if [ "$(grep -cE ' (idle|mixed|allocated|completing)$' <<<"$states")" = "$NODES" ]; then return 0; fi
         sleep 0.5
     done
-    say "nodes not idle after 60 s: ${states:-no answer from slurmctld}"
+    say "nodes not up after 60 s: ${states:-no answer from slurmctld}"
     tail -n 5 "$DIR"/log/*.log >&2 || true
     return 1
 }

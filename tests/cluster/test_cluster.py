@@ -157,7 +157,9 @@ def start(cluster: Cluster, results: Path, run_id: str, *runner: str, env: dict[
 
 def shown(cluster: Cluster, results: Path, run_id: str) -> dict:
     proc = envkit("results", run_id, "--results", str(results), "--json", env=cluster.env)
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    lines = proc.stdout.strip().splitlines()
+    assert lines, f"envkit results {run_id}: exit {proc.returncode}, no JSON: {proc.stderr[-2000:]}"
+    return json.loads(lines[-1])
 
 
 def ended(cluster: Cluster, results: Path, run_id: str, timeout: float = 600) -> dict:
