@@ -11,7 +11,7 @@ from .test_core_imports import import_graph
 
 LAYERS: list[set[str]] = [
     {"envkit", "errors", "paths", "resources", "fsutil", "registry"},  # core: no envkit package below
-    {"profile"},                                                       # site facts
+    {"profile", "records"},                                            # site facts; state files read back
     {"schedulers", "launchers"},                                       # backends that read only profiles
     {"recipe", "lock"},                                                # what an image contains
     {"store"},                                                         # where images live
@@ -27,6 +27,8 @@ KNOWN_DEBTS = {
     ("lock", "engines"): "lock.resolve reads the machine's apt sources from engines.dockerfile.debootstrap",
     ("lock", "store"): "lock's cache helpers use the store's file lock and image manifest",
     ("engines", "export"): "Charliecloud runs an exported .sif/.sqsh through export.mount",
+    ("profile", "recipe"): "profile.load checks the base has an image for the profile's arch/CUDA/driver "
+                           "(recipe.bases.choose_platform), so a profile that validates renders (one validation)",
 }
 
 
