@@ -242,7 +242,7 @@ def describe(run_dir: Path) -> dict[str, Any]:
         out["problem"] = "; ".join(problems)
     if out["state"] in ("FAILED", "CANCELLED", "TIMEOUT"):
         out["log_tail"] = log_tail(run_dir)
-        out.update(node_report(run_dir, record))
+        out.update(node_report(run_dir, out))  # out holds job.json's fields
     return out
 
 
@@ -266,8 +266,8 @@ def node_report(run_dir: Path, record: dict[str, Any]) -> dict[str, Any]:
     except OSError:
         lines = []
     try:
-        hosts = json.loads((run_dir / "metrics.json").read_text()).get("hosts") or []
-    except (OSError, ValueError):
+        hosts = list(metrics_file.read(run_dir / metrics_file.FILENAME).hosts)
+    except EnvkitError:  # no metrics yet, or damaged (describe reports that)
         hosts = []
     names = nodemod.slurm_job_nodes(str(record["job_id"]))
     worlds = [int(m) for m in re.findall(r"\[rank \d+/(\d+)\]", "\n".join(lines))]
