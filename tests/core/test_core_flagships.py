@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from envkit.batch.jobs import JobOptions, job_script
-from envkit.launchers.base import LaunchPlan, launch_argv
 from envkit.launch.run import RunRequest, compose, container_for, runtime_env
+from envkit.launchers.base import LaunchPlan, launch_argv
 from envkit.pipeline.doctor import HostFacts, check_mpi
 from envkit.profile import load_profile
 from envkit.profile.mpi import abi_problem
