@@ -31,7 +31,7 @@ if [ "$light" -eq 0 ]; then
     podman runc \
     openmpi-bin libopenmpi-dev \
     mpich \
-    slurm-wlm munge libpmix-dev \
+    slurm-wlm munge libpmix-dev iproute2 util-linux \
     chromium \
     python3 python3-venv python3-pip \
     siftool umoci skopeo squashfuse fuse3 docker-registry \

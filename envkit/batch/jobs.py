@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,6 +143,10 @@ def submit(profile: Profile, req: RunRequest, script: str) -> dict[str, Any]:
     scheduler = get_scheduler(profile.scheduler.kind)
     run_dir = req.results.resolve() / (req.run_id or "")
     run_dir.mkdir(parents=True, exist_ok=True)
+    for stale in (EXIT, NODES):  # a resubmission (e.g. --resume after a failure): the last verdict is not this one's
+        (run_dir / stale).unlink(missing_ok=True)
+    if (run_dir / LOG).is_file():
+        (run_dir / LOG).replace(run_dir / "job.previous.log")
     path = run_dir / SCRIPT
     atomic_write_text(path, script, mode=new_exec_mode())   # run by the scheduler: exec bits the umask allows
     argv, stdin = scheduler.submit_argv(str(path))
@@ -238,6 +243,7 @@ def describe(run_dir: Path) -> dict[str, Any]:
     if out["state"] in ("FAILED", "CANCELLED", "TIMEOUT"):
         out["log_tail"] = log_tail(run_dir)
         out["known_issues"] = known_issues(run_dir)
+        out.update(node_report(run_dir, out))  # out holds job.json's fields
     return out
 
 
@@ -251,3 +257,40 @@ def known_issues(run_dir: Path) -> list[dict[str, str]]:
         return [{"id": m.issue.id, "title": m.issue.title} for m in scan(text)]
     except (OSError, EnvkitError):
         return []
+
+
+NODES = "job-nodes.json"
+
+
+def node_report(run_dir: Path, record: dict[str, Any]) -> dict[str, Any]:
+    """A failed job node by node (envkit.batch.nodes): `nodes` (each node's state), `failed_nodes` and
+    `node_log_tails`. Read from the scheduler once and kept in job-nodes.json, since the controller
+    forgets a job and a node comes back; {} for a job that is not Slurm's."""
+    from envkit.batch import nodes as nodemod
+
+    try:
+        return dict(json.loads((run_dir / NODES).read_text()))
+    except (OSError, ValueError):
+        pass
+    if record.get("scheduler") != "slurm" or not record.get("job_id"):
+        return {}
+    try:
+        lines = (run_dir / LOG).read_text(errors="replace").splitlines()[-2000:]
+    except OSError:
+        lines = []
+    try:
+        hosts = list(metrics_file.read(run_dir / metrics_file.FILENAME).hosts)
+    except EnvkitError:  # no metrics yet, or damaged (describe reports that)
+        hosts = []
+    names = nodemod.slurm_job_nodes(str(record["job_id"]))
+    worlds = [int(m) for m in re.findall(r"\[rank \d+/(\d+)\]", "\n".join(lines))]
+    world = max(worlds, default=len(hosts) or len(names))
+    tails = nodemod.node_tails(lines, names, world, hosts)
+    in_log = nodemod.failed_in_log(lines)
+    # a job the controller no longer places (requeued, or forgotten): its nodes as the log names them
+    states = nodemod.slurm_node_states(names or sorted({*tails, *in_log, *hosts}))
+    failed = sorted({n for n, s in states.items() if nodemod.is_bad(s)} | set(in_log))
+    report = {"nodes": states, "failed_nodes": failed, "node_log_tails": tails}
+    if failed:  # the verdict is in: keep it
+        atomic_write_text(run_dir / NODES, json.dumps(report, indent=2, sort_keys=True) + "\n")
+    return report

@@ -47,6 +47,8 @@ def submit_cmd(
     results: ResultsOpt = Path("results"),
     run_id: Annotated[str | None, typer.Option("--run-id", help="Name of the run's folder.")] = None,
     store: StoreOpt = None,
+    launcher: Annotated[str | None, typer.Option("--launcher", help="srun, mpirun, torchrun, ... inside the job "
+                                                                    "(default: the profile's launcher).")] = None,
 ) -> None:
     """Submit a workload as a batch job on the site's scheduler; arguments after `--` go to the training runner.
 
@@ -76,8 +78,8 @@ def submit_cmd(
         raise EnvkitError(f"{scheduler.program} not found on PATH: submit from a login node of the site "
                           f"({scheduler.name}), or use --dry-run to see the script")
     name = workload_name(workload)
-    req = RunRequest(site=site, workload=name, np=np_, nodes=nodes, engine=engine, results=results,
-                     run_id=run_id or new_run_id(name), args=list(ctx.args))
+    req = RunRequest(site=site, workload=name, np=np_, nodes=nodes, engine=engine, launcher=launcher,
+                     results=results, run_id=run_id or new_run_id(name), args=list(ctx.args))
     ranks(profile, req)
     container, stale = prepare_container(site, name, engine, store, dry_run, results, wants_horovod(req.args))
     script = job_script(profile, req, JobOptions(walltime, account, queue),
@@ -175,6 +177,11 @@ def _print_tail(info: dict[str, Any]) -> None:
                                                                        if tail else " (no log)\n"))
     for line in tail:
         sys.stderr.write(f"  {line}\n")
+    if info.get("failed_nodes"):
+        sys.stderr.write(f"failed node(s): {', '.join(info['failed_nodes'])} "
+                         f"({'; '.join(f'{n}: {s}' for n, s in (info.get('nodes') or {}).items())})\n")
+    for node, lines in (info.get("node_log_tails") or {}).items():
+        sys.stderr.write(f"last lines from {node}:\n" + "".join(f"  {line}\n" for line in lines))
     for issue in info.get("known_issues") or []:
         sys.stderr.write(f"known issue: [{issue['id']}] {issue['title']} (envkit explain {info['results']} for the "
                          "cause and fix)\n")

@@ -99,6 +99,7 @@ class Summary(Part):
     manifest_hash: Text | None = None
     results_dir: Text = ""
     test_metric: Number | None = None
+    hosts: list[Text] = Field(default_factory=list)   # the run's hosts, sorted, each once
 
 
 class Metrics(Record):
@@ -115,6 +116,7 @@ class Metrics(Record):
     world_size: Positive
     dist: Text | None = None
     launcher: Text | None = None
+    hosts: list[Text] = Field(default_factory=list)   # every rank's host, in rank order
     device: Text | None = None
     device_name: Text | None = None
     torch: Text | None = None

@@ -7,6 +7,10 @@ torchrun (RANK, WORLD_SIZE, LOCAL_RANK), Open MPI / Spectrum MPI (OMPI_COMM_WORL
 are used when set; otherwise rank 0 picks a free port and broadcasts a tcp:// address with mpi4py
 (under Slurm without MPI: the first host of the step's node list and a port derived from the job id).
 
+A rank that waits in a collective longer than ENVKIT_COLLECTIVE_TIMEOUT seconds (default 1800, torch's own
+default for gloo) ends with one line naming itself and the collective (DDP; Horovod has its own stall checks):
+a peer that hung or whose node was lost then fails the job instead of holding its allocation.
+
 Example:
     >>> discover({"OMPI_COMM_WORLD_RANK": "1", "OMPI_COMM_WORLD_SIZE": "4",
     ...           "OMPI_COMM_WORLD_LOCAL_RANK": "1"}).rank
@@ -17,11 +21,13 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
+import datetime
 import gc
 import os
 import socket
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,6 +96,30 @@ def _mpi_size() -> int | None:
     except ImportError:
         return None
     return MPI.COMM_WORLD.Get_size()
+
+
+def collective_timeout(env: Mapping[str, str] | None = None) -> float:
+    """Seconds a rank may wait in one collective: ENVKIT_COLLECTIVE_TIMEOUT, else 1800.
+
+    >>> collective_timeout({"ENVKIT_COLLECTIVE_TIMEOUT": "45"})
+    45.0
+    """
+    env = os.environ if env is None else env
+    value = env.get("ENVKIT_COLLECTIVE_TIMEOUT", "")
+    try:
+        seconds = float(value) if value else 1800.0
+    except ValueError:
+        raise DistError(f"ENVKIT_COLLECTIVE_TIMEOUT={value!r} is not a number of seconds") from None
+    if not 0 < seconds < 1e7:
+        raise DistError(f"ENVKIT_COLLECTIVE_TIMEOUT={value!r}: expected seconds above 0")
+    return seconds
+
+
+def _timed_out(exc: BaseException) -> bool:
+    """Does a torch.distributed error say a collective waited past its timeout (gloo: 'Timed out waiting
+    ...ms'; NCCL's watchdog: 'Watchdog caught collective operation timeout')?"""
+    text = str(exc).lower()
+    return "timed out" in text or "timeout" in text
 
 
 def free_port() -> int:
@@ -162,11 +192,32 @@ class Context:
     (1, [1.0, 1.0])
     """
 
-    def __init__(self, kind: str, place: Placement, device: torch.device, hvd: Any = None) -> None:
+    def __init__(self, kind: str, place: Placement, device: torch.device, hvd: Any = None,
+                 timeout: float = 1800.0) -> None:
         self.kind = kind
         self.place = place
         self.device = device
         self.hvd = hvd
+        self.timeout = timeout
+
+    @contextlib.contextmanager
+    def collective(self, name: str) -> Iterator[None]:
+        """Inside: a collective called `name`; a timeout in it becomes one DistError naming rank and collective.
+
+        >>> ctx = Context("ddp", Placement(1, 2), torch.device("cpu"), timeout=30)
+        >>> with ctx.collective("all_reduce (val sums)"):  # doctest: +ELLIPSIS
+        ...     raise RuntimeError("[gloo] Timed out waiting 30000ms for recv operation to complete")
+        Traceback (most recent call last):
+        envkit.train.dist.DistError: rank 1 of 2 waited more than 30 s in all_reduce (val sums): another rank hung...
+        """
+        try:
+            yield
+        except RuntimeError as exc:
+            if self.world_size == 1 or isinstance(exc, DistError) or not _timed_out(exc):
+                raise
+            raise DistError(f"rank {self.rank} of {self.world_size} waited more than {self.timeout:g} s in "
+                            f"{name}: another rank hung or its node was lost (ENVKIT_COLLECTIVE_TIMEOUT; "
+                            f"{' '.join(str(exc).split())[:160]})") from None
 
     @property
     def rank(self) -> int:
@@ -216,8 +267,9 @@ class Context:
         if self._ddp:
             import torch.distributed as dist
 
-            for b in buffers:
-                dist.broadcast(b.data, src=0)
+            with self.collective("broadcast (BatchNorm buffers)"):
+                for b in buffers:
+                    dist.broadcast(b.data, src=0)
         elif self.kind == "horovod":
             self.hvd.broadcast_parameters(dict(model.named_buffers()), root_rank=0)
 
@@ -226,7 +278,8 @@ class Context:
         if self._ddp:
             import torch.distributed as dist
 
-            dist.all_reduce(tensor, op=dist.ReduceOp.SUM)
+            with self.collective("all_reduce (sum)"):
+                dist.all_reduce(tensor, op=dist.ReduceOp.SUM)
             return tensor
         if self.kind == "horovod" and self.world_size > 1:
             return self.hvd.allreduce(tensor, op=self.hvd.Sum)
@@ -238,7 +291,8 @@ class Context:
             import torch.distributed as dist
 
             out: list[Any] = [None] * self.world_size
-            dist.all_gather_object(out, obj)
+            with self.collective("all_gather_object"):
+                dist.all_gather_object(out, obj)
             return out
         if self.kind == "horovod" and self.world_size > 1:
             return list(self.hvd.allgather_object(obj))
@@ -250,7 +304,8 @@ class Context:
             import torch.distributed as dist
 
             box = [obj]
-            dist.broadcast_object_list(box, src=0)
+            with self.collective("broadcast_object_list"):
+                dist.broadcast_object_list(box, src=0)
             return box[0]
         if self.kind == "horovod" and self.world_size > 1:
             return self.hvd.broadcast_object(obj, root_rank=0)
@@ -260,7 +315,8 @@ class Context:
         if self._ddp:
             import torch.distributed as dist
 
-            dist.barrier()
+            with self.collective("barrier"):
+                dist.barrier()
         elif self.kind == "horovod" and self.world_size > 1:
             self.hvd.barrier() if hasattr(self.hvd, "barrier") else self.hvd.allreduce(torch.zeros(1))
 
@@ -271,7 +327,8 @@ class Context:
             import torch.distributed as dist
 
             if dist.is_initialized():
-                dist.barrier()
+                with self.collective("barrier (shutdown)"):
+                    dist.barrier()
                 dist.destroy_process_group()
         elif self.kind == "horovod":
             self.hvd.shutdown()
@@ -314,11 +371,13 @@ def setup(kind: str = "none", device: str = "auto", env: Mapping[str, str] | Non
     if kind != "ddp":
         raise DistError(f"unknown --dist {kind!r} (choose none, ddp, horovod)")
     dev = pick_device(place, device)
+    timeout = collective_timeout(env)
     if place.world_size > 1:
         import torch.distributed as dist
 
         backend = "nccl" if dev.type == "cuda" else "gloo"
         kwargs: dict[str, Any] = {"device_id": dev} if dev.type == "cuda" else {}
         dist.init_process_group(backend, init_method=init_address(place, env), rank=place.rank,
-                                world_size=place.world_size, **kwargs)
-    return Context("ddp", place, dev)
+                                world_size=place.world_size, timeout=datetime.timedelta(seconds=timeout),
+                                **kwargs)
+    return Context("ddp", place, dev, timeout=timeout)

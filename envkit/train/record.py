@@ -12,6 +12,7 @@ Example:
 from __future__ import annotations
 
 import math
+import socket
 import time
 from typing import Any
 
@@ -48,10 +49,13 @@ def build(state: TrainState, thr: metrics.Throughput, last_loss: float, ev: dict
     total_mean = total_rate(state, per["mean"])
     metric_value = ev.get(state.wl.metric)
     dev_name = torch.cuda.get_device_name(state.device) if state.device.type == "cuda" else "cpu"
+    hosts = ctx.all_gather_object(socket.gethostname())  # every rank's host, in rank order
+    summary = _summary(state, total_mean, per, last_loss, metric_value)
+    summary["hosts"] = sorted(set(hosts))
     return {
         "status": status, "run_id": state.run_id, "workload": state.wl.name, "preset": state.hp["preset"],
         "site": cfg.site, "engine": cfg.engine, "manifest_hash": cfg.manifest_hash,
-        "world_size": ctx.world_size, "dist": ctx.kind, "launcher": ctx.place.launcher,
+        "world_size": ctx.world_size, "dist": ctx.kind, "launcher": ctx.place.launcher, "hosts": hosts,
         "device": str(state.device), "device_name": dev_name, "torch": torch.__version__,
         "precision": cfg.precision, "channels_last": state.channels_last, "compile": state.compiled,
         "batch_per_device": state.batch, "global_batch": state.global_batch, "lr": state.lr,
@@ -67,7 +71,7 @@ def build(state: TrainState, thr: metrics.Throughput, last_loss: float, ev: dict
         "loss_start": state.loss_start, "loss_end": last_loss,
         "metric": {"name": state.wl.metric, "value": metric_value, "mode": state.wl.metric_mode},
         "eval": ev, "epochs": state.history, "wall_s": round(time.time() - started, 3),
-        "summary": _summary(state, total_mean, per, last_loss, metric_value),
+        "summary": summary,
     }
 
 

@@ -56,12 +56,13 @@ def _optimizer_step(state: TrainState) -> None:
 
 def step_with(state: TrainState, model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """One optimizer step on the batch (x, y) through `model`; the loss, detached, on the device."""
-    if state.micro_batches > 1:
-        loss = backward(state, model, x, y)
-    else:
-        with state.amp():
-            loss = state.wl.module.loss(model(x), y)
-        _scaled(state, loss).backward()
+    with state.ctx.collective(f"all_reduce of gradients (DDP backward, step {state.step + 1})"):
+        if state.micro_batches > 1:
+            loss = backward(state, model, x, y)
+        else:
+            with state.amp():
+                loss = state.wl.module.loss(model(x), y)
+            _scaled(state, loss).backward()
     if state.stages is not None:
         state.stages.drop_frozen_grads()
     _optimizer_step(state)

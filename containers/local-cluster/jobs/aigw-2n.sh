@@ -1,0 +1,14 @@
+#!/bin/bash
+#SBATCH --job-name=envkit-aigw
+#SBATCH --nodes=2
+#SBATCH --ntasks-per-node=1
+#SBATCH --partition=debug
+#SBATCH --output=/scratch/envkit/results/RUN_ID/job.log
+# envkit job: aigw on local-cluster, 2 node(s) x 1 rank(s); run RUN_ID
+# Written by `envkit submit` from the site profile (hash be9b445c8849ccf6); every value below is shell-quoted.
+set -u
+cd /scratch/envkit
+status=0
+srun --nodes=2 --ntasks-per-node=1 --partition=debug --export=ALL,OMPI_MCA_btl_vader_single_copy_mechanism=none,OMP_NUM_THREADS=1 --mpi=pmix --kill-on-bad-exit=1 --label ch-run --unset-env=VIRTUAL_ENV --unset-env=PYTHONPATH --unset-env=PYTHONHOME --unset-env=PYTHONSTARTUP --unset-env=LD_LIBRARY_PATH --unset-env=LD_PRELOAD --unset-env=CONDA_PREFIX --unset-env=CONDA_DEFAULT_ENV --set-env -b /scratch/envkit/results:/opt/envkit/results /scratch/envkit/store/charliecloud/storage/img/envkit-local-cluster-aigw -- python3 -m envkit.train aigw --site local-cluster --engine charliecloud --results /opt/envkit/results --run-id RUN_ID --dist ddp || status=$?
+printf '%s\n' "$status" > /scratch/envkit/results/RUN_ID/job-exit-code
+exit "$status"
