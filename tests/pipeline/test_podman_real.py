@@ -54,7 +54,7 @@ def test_aigw_trains_on_two_ranks_in_the_podman_built_image(podman_image: str, t
     assert summary["engine"] == "podman" and summary["world_size"] == 2
     assert math.isfinite(summary["loss_end"]) and summary["throughput"] > 0
     metrics = json.loads((Path(summary["results_dir"]) / "metrics.json").read_text())
-    record = json.loads((ROOT / "envkit-local-aigw.manifest.json").read_text())
+    record = json.loads((ROOT / "envkit-local-aigw.record.json").read_text())
     assert metrics["summary"]["manifest_hash"] and record["engine"] == "podman"
 
 
