@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shlex
 import subprocess
 import sys
@@ -52,6 +51,8 @@ def run_cmd(
     = Path("results"),
     run_id: Annotated[str | None, typer.Option("--run-id", help="Name of the run's folder.")] = None,
     store: StoreOpt = None,
+    replace: Annotated[bool, typer.Option("--replace", help="Train over a run id that already has results.")]
+    = False,
 ) -> None:
     """Run a workload inside the site's image through the site's launcher; arguments after `--` go to the
     training runner (see `python -m envkit.train --help`).
@@ -63,10 +64,13 @@ def run_cmd(
     from envkit.profile import load_profile
 
     profile = load_profile(site)
+    runner_args = list(ctx.args)
+    results, runner_args = lift_runner_option(runner_args, "--results", results, Path("results"), Path)
+    run_id, runner_args = lift_runner_option(runner_args, "--run-id", run_id, None, str)
     check_run_args(np_, nodes, results, run_id)
     name = workload_name(workload)
     req = RunRequest(site=site, workload=name, np=np_, nodes=nodes, native=native, engine=engine,
-                     launcher=launcher, results=results, run_id=run_id or new_run_id(name), args=list(ctx.args))
+                     launcher=launcher, results=results, run_id=run_id or new_run_id(name), args=runner_args)
     ranks(profile, req)  # bad --np/--nodes or --launcher fail here, before a build can start
     check_nodes(profile.nodes.count, nodes)
     get_launcher(launcher or profile.launcher.kind)
@@ -84,11 +88,13 @@ def run_cmd(
         from envkit.errors import EnvkitError
 
         raise EnvkitError(f"--results {results}: cannot create it ({exc.strerror})") from None
-    _err(f"+ {shlex.join(argv)}\n")
     from envkit.engines.proc import child_env
+    from envkit.launch.claim import claim_run
 
     try:
-        code = subprocess.run(argv, check=False, env=child_env({})).returncode  # USER set: ch-run needs it
+        with claim_run(results / (req.run_id or ""), resume="--resume" in req.args, replace=replace):
+            _err(f"+ {shlex.join(argv)}\n")
+            code = subprocess.run(argv, check=False, env=child_env({})).returncode  # USER set: ch-run needs it
     except FileNotFoundError:
         from envkit.errors import EnvkitError
 
@@ -104,7 +110,36 @@ def run_cmd(
         sys.stdout.write(_line(summary))
 
 
-RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+def lift_runner_option(args: list[str], flag: str, ours: Any, default: Any, kind: Any) -> tuple[Any, list[str]]:
+    """A runner option given after `--` that `envkit run` must know too (where the results go, the run's
+    name): taken out of the runner's arguments and used as envkit's own, so the run is read back where
+    the runner wrote it. Both given and different: a one-line error.
+
+    >>> lift_runner_option(["--steps", "2", "--results", "out"], "--results", Path("results"), Path("results"), Path)
+    (PosixPath('out'), ['--steps', '2'])
+    >>> lift_runner_option(["--run-id=a"], "--run-id", None, None, str)
+    ('a', [])
+    """
+    from envkit.errors import EnvkitError
+
+    rest: list[str] = []
+    found: str | None = None
+    it = iter(args)
+    for a in it:
+        if a == flag:
+            found = next(it, None)
+            if found is None:
+                raise EnvkitError(f"{flag} after -- needs a value")
+        elif a.startswith(flag + "="):
+            found = a.split("=", 1)[1]
+        else:
+            rest.append(a)
+    if found is None:
+        return ours, args
+    value = kind(found)
+    if ours != default and ours != value:
+        raise EnvkitError(f"{flag} {ours} and, after --, {flag} {found}: give it once (before --)")
+    return value, rest
 
 
 def check_nodes(site_nodes: int, nodes: int) -> None:
@@ -133,9 +168,10 @@ def check_run_args(np_: int | None, nodes: int, results: Path, run_id: str | Non
         raise EnvkitError(f"--np must be at least 1, got {np_}")
     if nodes < 1:
         raise EnvkitError(f"--nodes must be at least 1, got {nodes}")
-    if run_id is not None and not RUN_ID.fullmatch(run_id):
-        raise EnvkitError(f"--run-id {run_id[:70]!r} must be a plain name: letters, digits, '.', '_' or '-', "
-                          "starting with a letter or digit, at most 128")
+    if run_id is not None:
+        from envkit.launch.run import check_run_id
+
+        check_run_id(run_id)
     text = str(results)
     if "\x00" in text or len(text) > 1024:
         raise EnvkitError("--results is not a usable folder name")
