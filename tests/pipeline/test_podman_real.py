@@ -32,7 +32,11 @@ pytestmark = [
 
 
 def envkit(*args: str, timeout: float = 5400) -> subprocess.CompletedProcess[str]:
-    return envkit_process(*args, "--store", str(STORE), unset=("ENVKIT_PROFILE_PATH",), timeout=timeout)
+    """The envkit command on the shared test store (the option goes before a runner's `--`)."""
+    command, dash, runner = (list(args), [], []) if "--" not in args else \
+        (list(args[:args.index("--")]), ["--"], list(args[args.index("--") + 1:]))
+    return envkit_process(*command, "--store", str(STORE), *dash, *runner, unset=("ENVKIT_PROFILE_PATH",),
+                          timeout=timeout)
 
 
 @pytest.fixture(scope="module")
