@@ -147,8 +147,9 @@ def test_preparing_a_cscs_run_writes_its_edf_from_the_profile(tmp_path: Path) ->
                                    results=tmp_path / "results")
     edf = tomllib.loads(Path(CscsCe.edf_path(ref.image)).read_text())
     assert edf["image"] == ref.image and ref.image.endswith("cscs-ce/envkit-delta-aigw.sqsh")
-    assert edf["mounts"] == ["/projects:/projects", "/scratch:/scratch",
-                             f"{(tmp_path / 'results').resolve()}:/opt/envkit/results"]
+    site_binds = [b if ":" in b else f"{b}:{b}" for b in ref.binds]   # the profile's binds and MPI paths
+    assert "/projects:/projects" in site_binds
+    assert edf["mounts"] == [*site_binds, f"{(tmp_path / 'results').resolve()}:/opt/envkit/results"]
     assert edf["annotations"]["com"]["hooks"]["aws_ofi_nccl"]["enabled"] == "true"   # Delta has NVIDIA GPUs
 
 

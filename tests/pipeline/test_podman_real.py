@@ -32,7 +32,11 @@ pytestmark = [
 
 
 def envkit(*args: str, timeout: float = 5400) -> subprocess.CompletedProcess[str]:
-    return envkit_process(*args, "--store", str(STORE), unset=("ENVKIT_PROFILE_PATH",), timeout=timeout)
+    """The envkit command on the shared test store (the option goes before a runner's `--`)."""
+    command, dash, runner = (list(args), [], []) if "--" not in args else \
+        (list(args[:args.index("--")]), ["--"], list(args[args.index("--") + 1:]))
+    return envkit_process(*command, "--store", str(STORE), *dash, *runner, unset=("ENVKIT_PROFILE_PATH",),
+                          timeout=timeout)
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +58,7 @@ def test_aigw_trains_on_two_ranks_in_the_podman_built_image(podman_image: str, t
     assert summary["engine"] == "podman" and summary["world_size"] == 2
     assert math.isfinite(summary["loss_end"]) and summary["throughput"] > 0
     metrics = json.loads((Path(summary["results_dir"]) / "metrics.json").read_text())
-    record = json.loads((ROOT / "envkit-local-aigw.manifest.json").read_text())
+    record = json.loads((ROOT / "envkit-local-aigw.record.json").read_text())
     assert metrics["summary"]["manifest_hash"] and record["engine"] == "podman"
 
 
