@@ -34,6 +34,7 @@ class BuildOptions:
     dry_run: bool = False
     jobs: int | None = None
     store: Path | None = None
+    project: Path | None = None        # a project folder: its layer goes on the site layer (envkit.project)
 
 
 @dataclass
@@ -75,10 +76,17 @@ class BuildPlan:
 
 
 def _wanted(opts: BuildOptions) -> list[LayerKind]:
+    if opts.project is not None:
+        return ["base", "site", "project"]
     return kinds_upto(opts.layer or ("workload" if opts.workload else "site"), opts.workload)
 
 
-def _layers(profile: Profile, kinds: list[LayerKind], workload: str | None) -> list[Layer]:
+def _layers(profile: Profile, kinds: list[LayerKind], workload: str | None, project: Path | None = None,
+            fresh_lock: bool = True) -> list[Layer]:
+    if project is not None:
+        from envkit.project.layer import layer_for
+
+        return [layer_of(profile, "base"), layer_of(profile, "site"), layer_for(profile, project, fresh_lock)]
     return [layer_of(profile, kind, workload) for kind in kinds]
 
 
@@ -114,7 +122,7 @@ def plan_build(opts: BuildOptions) -> BuildPlan:
     plan = BuildPlan(profile=profile, engine=engine, root=root, engine_version=version)
     parent_key = ""
     parent_rebuilt = False
-    for layer in _layers(profile, kinds, opts.workload):
+    for layer in _layers(profile, kinds, opts.workload, opts.project, fresh_lock=not opts.dry_run):
         files = render_layer(layer, engine.fmt, profile.name)
         tree, host = _copied(layer)
         key = layer_key(engine.key_files(layer, files), parent_key=parent_key, engine=f"{engine.name} {version}",

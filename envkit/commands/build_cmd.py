@@ -29,6 +29,9 @@ def _out(text: str) -> None:
 
 def build_cmd(
     site: SiteOpt,
+    project: Annotated[Path | None, typer.Argument(help="Your project's folder: its layer on the site's "
+                                                        "(from its lock, `envkit lock --site SITE PROJECT`).")]
+    = None,
     layer: Annotated[str | None, typer.Option(help="Build up to this layer: base, site or workload.")] = None,
     workload: WorkloadOpt = None,
     engine: EngineOpt = None,
@@ -46,7 +49,8 @@ def build_cmd(
     from envkit.build.pipeline import dry_run_lines, plan_build, run_build
     from envkit.build.progress import reporter_for
 
-    opts = build_options(site, engine, store, workload, layer=layer, rebuild=rebuild, dry_run=dry_run, jobs=jobs)
+    opts = build_options(site, engine, store, workload, layer=layer, rebuild=rebuild, dry_run=dry_run, jobs=jobs,
+                         project=_project_folder(project, workload, layer))
     if dry_run:
         plan = plan_build(opts)
         if as_json:
@@ -59,6 +63,21 @@ def build_cmd(
         _out(json.dumps(_summary(plan), indent=2) + "\n")
     elif not quiet:
         _out(f"image: {plan.top.image}\n")
+
+
+def _project_folder(project: Path | None, workload: str | None, layer: str | None) -> Path | None:
+    """The project folder to build, checked: a project excludes --workload and --layer."""
+    if project is None:
+        return None
+    from envkit.errors import EnvkitError
+    from envkit.project.spec import is_project
+
+    if workload or layer:
+        raise EnvkitError("a project builds base, site and its own layer: drop --workload and --layer")
+    if not is_project(str(project)):
+        raise EnvkitError(f"{project}: not a project folder (it needs requirements.txt, pyproject.toml or "
+                          "environment.yml)")
+    return project
 
 
 def _summary(plan: Any, commands: list[str] | None = None) -> dict[str, Any]:

@@ -50,6 +50,7 @@ class RunRequest:
     results: Path = Path("results")
     run_id: str | None = None
     args: list[str] = field(default_factory=list)
+    project: Path | None = None       # a project folder: args are the command each rank runs (envkit.project)
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,11 @@ class ImageRef:
     binds: tuple[str, ...] = ()
     gpu: bool = False
     manifest_hash: str = ""
+
+
+def run_label(req: RunRequest) -> str:
+    """What a run is of: the bundled workload's name, or the project's name (req.workload holds it)."""
+    return req.workload if req.project is not None else workload_name(req.workload)
 
 
 def workload_name(text: str) -> str:
@@ -136,8 +142,18 @@ def compose(profile: Profile, req: RunRequest, container: ImageRef | None = None
         manifest_hash = container.manifest_hash
     else:
         results_arg, engine_name, wrapper, manifest_hash = results, "none", [], ""
-    command = runner_command(profile, req, world, engine_name, results_arg, manifest_hash, python)
     env = tuple(sorted(profile.defaults.env.items()))
+    if req.project is not None:
+        from envkit.project.launch import project_binds, project_command, project_env
+
+        if container is None:
+            raise EnvkitError("a project runs inside its image (drop --native)")
+        binds = (*binds, *project_binds(req))
+        wrapper = container.engine.exec_argv(container.image, [], binds=binds, gpu=container.gpu, host_env=True)
+        command = project_command(req.args)
+        env = (*env, *project_env(req, world))
+    else:
+        command = runner_command(profile, req, world, engine_name, results_arg, manifest_hash, python)
     plan = LaunchPlan(nodes=nodes, tasks_per_node=per_node, command=tuple(command),
                       gpus_per_task=1 if profile.gpu.vendor == "nvidia" else 0,
                       wrapper=tuple(wrapper), env=env, rendezvous=_rendezvous(in_job_script) if nodes > 1 else None)

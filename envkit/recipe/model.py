@@ -17,9 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-LayerKind = Literal["base", "site", "workload"]
+LayerKind = Literal["base", "site", "workload", "project"]
 LAYER_KINDS: tuple[LayerKind, ...] = ("base", "site", "workload")
-"""Every layer kind, in build order: each one starts from the one before."""
+"""The layer kinds `--layer` names, in build order: each one starts from the one before. A project layer
+(envkit.recipe.project_layer) starts from the site layer, in a workload's place."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,38 @@
+"""A project's image: built (base, site, project layer, each only when its inputs changed) and named for a run.
+
+Example:
+    $ python -c 'from envkit.project.image import project_image; print(project_image("local", "myproj")[0].image)'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from pathlib import Path
+
+from envkit.launch.run import ImageRef
+
+
+def project_image(site: str, folder: str | Path, engine: str | None = None, store: Path | None = None,
+                  dry_run: bool = False, quiet: bool = False):
+    """(ImageRef of the project's image, whether it was stale, the build plan); built first unless dry_run.
+
+    Build progress goes to stderr, so stdout stays for the command's own output.
+    """
+    from envkit.build.pipeline import BuildOptions, plan_build, run_build
+    from envkit.build.progress import PlainReporter, SilentReporter
+
+    opts = BuildOptions(site=site, project=Path(folder), engine=engine, store=store, dry_run=dry_run)
+    plan = plan_build(opts)
+    stale = any(lp.needs_build for lp in plan.layers)
+    if stale and not dry_run:
+        plan = run_build(opts, SilentReporter() if quiet else PlainReporter(sys.stderr))
+    profile = plan.profile
+    try:
+        manifest_hash = hashlib.sha256(plan.top.paths.manifest.read_bytes()).hexdigest()[:16]
+    except OSError:
+        manifest_hash = ""
+    binds = tuple(dict.fromkeys([*profile.container.binds, *profile.mpi.bind_paths]))
+    ref = ImageRef(engine=plan.engine, image=plan.top.image, binds=binds, gpu=profile.gpu.vendor == "nvidia",
+                   manifest_hash=manifest_hash)
+    return ref, stale, plan
