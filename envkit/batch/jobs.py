@@ -30,7 +30,7 @@ from envkit.batch.schedulers import FINAL_STATES, JobSpec, get_scheduler
 from envkit.errors import EnvkitError
 from envkit.fsutil import atomic_write_text
 from envkit.launch import shown
-from envkit.launch.run import RunRequest, ranks, workload_name
+from envkit.launch.run import RunRequest, ranks, run_label
 from envkit.profile.fields import Name, Walltime
 from envkit.profile.load import profile_hash
 from envkit.profile.model import Profile
@@ -69,7 +69,7 @@ def job_spec(profile: Profile, req: RunRequest, opts: JobOptions, argv: list[str
     run_dir = results / (req.run_id or "")
     default_queue = sched.partition if sched.kind == "slurm" else sched.queue
     return JobSpec(
-        site=profile.name, workload=workload_name(req.workload), run_id=req.run_id or "", nodes=nodes,
+        site=profile.name, workload=run_label(req), run_id=req.run_id or "", nodes=nodes,
         tasks_per_node=per_node, log=str(run_dir / LOG),
         gpus_per_node=profile.gpu.per_node if profile.gpu.vendor == "nvidia" else 0,
         cores_per_node=profile.cpu.cores_per_node, cpus_per_task=profile.launcher.cpus_per_task,
@@ -121,8 +121,9 @@ class _Context:
         return getattr(self.spec, name)
 
 
-def submit(profile: Profile, req: RunRequest, script: str) -> dict[str, Any]:
-    """Write the script and record under RESULTS/RUN_ID, submit with the real scheduler, return the record."""
+def submit(profile: Profile, req: RunRequest, script: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Write the script and record under RESULTS/RUN_ID, submit with the real scheduler, return the record
+    (with `extra` facts: a project's image, hashes and command)."""
     scheduler = get_scheduler(profile.scheduler.kind)
     run_dir = req.results.resolve() / (req.run_id or "")
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -139,9 +140,9 @@ def submit(profile: Profile, req: RunRequest, script: str) -> dict[str, Any]:
         raise EnvkitError(f"{argv[0]} refused the job (exit {proc.returncode}): "
                           f"{' '.join(proc.stderr.split())[:300]}")
     record = {"job_id": scheduler.job_id(proc.stdout), "scheduler": scheduler.name, "site": profile.name,
-              "workload": workload_name(req.workload), "run_id": req.run_id, "script": str(path),
+              "workload": run_label(req), "run_id": req.run_id, "script": str(path),
               "log": str(run_dir / LOG), "results": str(run_dir), "nodes": req.nodes,
-              "submitted": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+              "submitted": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), **(extra or {})}
     atomic_write_text(run_dir / RECORD, json.dumps(record, indent=2, sort_keys=True) + "\n")
     return record
 
@@ -155,13 +156,17 @@ def run_state(run_dir: Path, record: dict[str, Any] | None = None) -> str:
         code = int((run_dir / EXIT).read_text().strip())
     except (OSError, ValueError):
         code = None
-    if code is not None:
-        return "COMPLETED" if code == 0 and (run_dir / "metrics.json").is_file() else "FAILED"
+    reported = (run_dir / "metrics.json").is_file() or bool(record and record.get("project"))  # a project's own
+    if code is not None:                                                    # metrics are optional
+        return "COMPLETED" if code == 0 and reported else "FAILED"
     if record and record.get("job_id") and record.get("scheduler"):
         state = get_scheduler(record["scheduler"]).state(str(record["job_id"]))
         if state == "COMPLETED":  # done, yet no exit file: the script did not reach its end
-            return "COMPLETED" if (run_dir / "metrics.json").is_file() else "FAILED"
+            return "COMPLETED" if reported else "FAILED"
         return state if state in (*FINAL_STATES, "PENDING", "RUNNING") else "UNKNOWN"
+    if (run_dir / "run.json").is_file() and not (run_dir / "metrics.json").is_file():  # a project's `envkit run`
+        status = json.loads((run_dir / "run.json").read_text()).get("status")
+        return {"finished": "COMPLETED", "failed": "FAILED"}.get(status, "UNKNOWN")
     if (run_dir / "metrics.json").is_file():  # an `envkit run`, no job
         status = json.loads((run_dir / "metrics.json").read_text()).get("status")
         return "COMPLETED" if status == "finished" else "FAILED"
@@ -169,9 +174,9 @@ def run_state(run_dir: Path, record: dict[str, Any] | None = None) -> str:
 
 
 def log_tail(run_dir: Path, lines: int = 15) -> list[str]:
-    """The last lines of the job's log (empty when there is none)."""
+    """The last lines of the job's log, or of a project run's run.log (empty when there is none)."""
     try:
-        text = (run_dir / LOG).read_text(errors="replace")
+        text = (run_dir / (LOG if (run_dir / LOG).is_file() else "run.log")).read_text(errors="replace")
     except OSError:
         return []
     return text.splitlines()[-lines:]
@@ -181,7 +186,8 @@ def list_runs(results: Path) -> list[Path]:
     """Run folders under `results` that hold a job record or metrics, oldest first."""
     if not results.is_dir():
         return []
-    runs = [d for d in results.iterdir() if (d / RECORD).is_file() or (d / "metrics.json").is_file()]
+    runs = [d for d in results.iterdir() if (d / RECORD).is_file() or (d / "metrics.json").is_file()
+            or (d / "run.json").is_file()]
     return sorted(runs, key=lambda d: d.name)
 
 

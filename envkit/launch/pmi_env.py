@@ -4,11 +4,12 @@ MPICH's Hydra `mpiexec` and Cray PALS give each rank PMI_RANK and PMI_SIZE (and 
 MPI_LOCALRANKID or PMI_LOCAL_RANK); Open MPI's mpirun OMPI_COMM_WORLD_*; jsrun JSM_NAMESPACE_*; srun
 SLURM_PROCID, SLURM_NTASKS and SLURM_LOCALID (as enroot's pytorch hook reads them); torchrun sets the torchrun
 names itself, which are then left alone. A plain `torch.distributed.init_process_group()` script and
-`envkit.train` read the names torchrun uses. This module maps one to the other, picks MASTER_ADDR (ENVKIT_MASTER_ADDR, else the allocation's first host, else this host for a
-one-node run) and a MASTER_PORT every rank agrees on (ENVKIT_MASTER_PORT, else one derived from the run id
-in the command), then replaces itself with the command (in $ENVKIT_WORKDIR when set: a project's ranks start
-in its bound folder). Torch-free and pydantic-free (a project image carries only this module, hosts.py and
-errors.py), so it starts fast.
+`envkit.train` read the names torchrun uses. This module maps one to the other, picks MASTER_ADDR
+(ENVKIT_MASTER_ADDR, else the allocation's first host, else this host for a one-node run) and a MASTER_PORT
+every rank agrees on (ENVKIT_MASTER_PORT, else one derived from the run id in the command), then replaces
+itself with the command (in $ENVKIT_WORKDIR when set: a project's ranks start in its bound folder).
+Torch-free and pydantic-free (a project image carries only this module, hosts.py and errors.py), so it
+starts fast.
 
 Example:
     $ mpiexec -n 2 python3 -m envkit.launch.pmi_env python3 -m envkit.train aigw --run-id r1

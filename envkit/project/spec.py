@@ -28,10 +28,9 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-from typing_extensions import Annotated
 
 from envkit.errors import EnvkitError
 from envkit.profile.fields import EnvName, EnvValue, Requirement
@@ -101,7 +100,7 @@ def load_project(text: str) -> Project:
     if len(found) > 1:
         raise EnvkitError(f"the project holds {' and '.join(found)}; keep one requirements file", file=str(folder))
     if not found:
-        raise EnvkitError(f"no requirements: add one of requirements.txt, pyproject.toml, environment.yml",
+        raise EnvkitError("no requirements: add one of requirements.txt, pyproject.toml, environment.yml",
                           file=str(folder))
     source = found[0]
     path = folder / source
