@@ -75,3 +75,16 @@ def test_torchrun_variables_are_left_alone() -> None:
 def test_one_node_without_a_scheduler_meets_on_this_host() -> None:
     out = torch_env({"OMPI_COMM_WORLD_RANK": "0", "OMPI_COMM_WORLD_SIZE": "2"}, ["--run-id", "r"])
     assert out["MASTER_ADDR"] == "127.0.0.1" and out["MASTER_PORT"].isdigit()
+
+
+@pytest.mark.parametrize("site", ["local", "local-slurm", "summit", "delta", "hal"])
+def test_the_project_page_shows_the_sites_launch_line_and_what_cannot_be_locked(site: str) -> None:
+    from envkit.lock.inputs import site_inputs
+    from envkit.project.docs import project_page
+
+    page = project_page(site)
+    profile = load_profile(site)
+    line = next(line for line in page.splitlines() if "envkit.launch.pmi_env python train.py" in line)
+    assert line.split()[0] == (profile.launcher.program or profile.launcher.kind)
+    assert ("Not possible" in page) == (not site_inputs(profile)[0].resolvable)
+    assert "/work/" not in page and str(Path.cwd()) not in page  # no machine paths
