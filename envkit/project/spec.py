@@ -143,8 +143,12 @@ def check_requirement(text: str, file: str, line: int | None = None, key: str | 
     Traceback (most recent call last):
     envkit.errors.EnvkitError: r.txt:3: '-e .' is a pip option; only package requirements can be locked (name, ...
     """
-    from packaging.requirements import InvalidRequirement
-    from packaging.requirements import Requirement as Pep508
+    try:  # pytest, pip's build tools and most environments carry it; envkit's own dependencies do not (yet)
+        from packaging.requirements import InvalidRequirement
+        from packaging.requirements import Requirement as Pep508
+    except ModuleNotFoundError:
+        raise EnvkitError("reading a project's requirements needs the `packaging` package: pip install packaging",
+                          file=file) from None
 
     if text.startswith("-"):
         raise EnvkitError(f"{text[:60]!r} is a pip option; only package requirements can be locked "
