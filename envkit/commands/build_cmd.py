@@ -48,9 +48,10 @@ def build_cmd(
     """
     from envkit.build.pipeline import dry_run_lines, plan_build, run_build
     from envkit.build.progress import reporter_for
+    from envkit.project.spec import checked_project
 
     opts = build_options(site, engine, store, workload, layer=layer, rebuild=rebuild, dry_run=dry_run, jobs=jobs,
-                         project=_project_folder(project, workload, layer))
+                         project=checked_project(project, workload, layer))
     if dry_run:
         plan = plan_build(opts)
         if as_json:
@@ -63,21 +64,6 @@ def build_cmd(
         _out(json.dumps(_summary(plan), indent=2) + "\n")
     elif not quiet:
         _out(f"image: {plan.top.image}\n")
-
-
-def _project_folder(project: Path | None, workload: str | None, layer: str | None) -> Path | None:
-    """The project folder to build, checked: a project excludes --workload and --layer."""
-    if project is None:
-        return None
-    from envkit.errors import EnvkitError
-    from envkit.project.spec import is_project
-
-    if workload or layer:
-        raise EnvkitError("a project builds base, site and its own layer: drop --workload and --layer")
-    if not is_project(str(project)):
-        raise EnvkitError(f"{project}: not a project folder (it needs requirements.txt, pyproject.toml or "
-                          "environment.yml)")
-    return project
 
 
 def _summary(plan: Any, commands: list[str] | None = None) -> dict[str, Any]:

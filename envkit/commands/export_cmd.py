@@ -66,9 +66,9 @@ def _project(project: Path | None, workload: str | None) -> Path | None:
     """--project, checked (a project folder; not together with --workload)."""
     if project is None:
         return None
-    from envkit.commands.build_cmd import _project_folder
+    from envkit.project.spec import checked_project
 
-    return _project_folder(project, workload, None)
+    return checked_project(project, workload, None)
 
 
 def push_cmd(

@@ -30,11 +30,11 @@ def _err(text: str) -> None:
 def run_project(site: str, folder: str, args: list[str], *, np_: int | None, nodes: int, engine: str | None,
                 launcher: str | None, results: Path, run_id: str | None, store: Path | None,
                 dry_run: bool, as_json: bool) -> None:
-    """`envkit run --site SITE PROJECT -- COMMAND...`: COMMAND in every rank, launched the site's way."""
+    """`envkit run --site SITE PROJECT -- COMMAND...`: COMMAND in every rank, launched the site's way (run_cmd
+    has checked --np, --nodes, --results and --run-id)."""
     import json
     import os
 
-    from envkit.commands.run_cmd import check_nodes
     from envkit.engines.proc import child_env
     from envkit.errors import EnvkitError
     from envkit.launch.base import get_launcher
@@ -52,7 +52,6 @@ def run_project(site: str, folder: str, args: list[str], *, np_: int | None, nod
                      results=results, run_id=run_id or new_run_id(project.name), args=command,
                      project=project.folder)
     nodes_, per_node = ranks(profile, req)
-    check_nodes(profile.nodes.count, nodes)
     get_launcher(launcher or profile.launcher.kind)
     container, stale, _plan = project_image(site, project.folder, engine, store, dry_run)
     argv = compose(profile, req, container)

@@ -73,6 +73,7 @@ def run_cmd(
             raise EnvkitError("a project runs inside its image (drop --native)")
         from envkit.commands.project_cmd import run_project
 
+        check_nodes(profile.nodes.count, nodes)
         return run_project(site, workload, list(ctx.args), np_=np_, nodes=nodes, engine=engine, launcher=launcher,
                            results=results, run_id=run_id, store=store, dry_run=dry_run, as_json=as_json)
     name = workload_name(workload)

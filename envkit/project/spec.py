@@ -242,6 +242,18 @@ def environment_requirements(path: Path) -> tuple[tuple[str, ...], tuple[str, ..
     return tuple(dict.fromkeys(pip)), tuple(conda)
 
 
+def checked_project(project: Path | None, workload: str | None, layer: str | None) -> Path | None:
+    """A PROJECT given to build or export, checked: a project folder, without --workload or --layer."""
+    if project is None:
+        return None
+    if workload or layer:
+        raise EnvkitError("a project builds base, site and its own layer: drop --workload and --layer")
+    if not is_project(str(project)):
+        raise EnvkitError(f"{project}: not a project folder (it needs requirements.txt, pyproject.toml or "
+                          "environment.yml)")
+    return project
+
+
 def project_or_none(text: str) -> Project | None:
     """The project at `text` when it is one, else None (a bundled workload name or folder)."""
     return load_project(text) if is_project(text) else None
