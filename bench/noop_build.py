@@ -25,7 +25,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
 
-    from envkit.build.pipeline import BuildOptions, plan_build
+    from envkit.pipeline.build import BuildOptions, plan_build
 
     opts = BuildOptions(site=args.site, store=args.store)
     plan = plan_build(opts)

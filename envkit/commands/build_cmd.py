@@ -46,8 +46,8 @@ def build_cmd(
 
     Example: envkit build --site local
     """
-    from envkit.build.pipeline import dry_run_lines, plan_build, run_build
-    from envkit.build.progress import reporter_for
+    from envkit.pipeline.build import dry_run_lines, plan_build, run_build
+    from envkit.pipeline.progress import reporter_for
     from envkit.project.spec import checked_project
 
     opts = build_options(site, engine, store, workload, layer=layer, rebuild=rebuild, dry_run=dry_run, jobs=jobs,
@@ -87,8 +87,8 @@ def inspect_cmd(site: SiteOpt, workload: WorkloadOpt = None, engine: EngineOpt =
 
     Example: envkit inspect --site local --json
     """
-    from envkit.build.inspect import load_manifest
-    from envkit.engines.manifest import summary
+    from envkit.pipeline.inspect import load_manifest
+    from envkit.store.image_manifest import summary
 
     _plan, _lp, manifest = load_manifest(build_options(site, engine, store, workload))
     if sbom:
@@ -111,7 +111,7 @@ def verify_cmd(site: OptionalSiteOpt = None,
 
     Example: envkit verify --site local   (or: envkit verify envkit-local.sif)
     """
-    from envkit.build.inspect import verify
+    from envkit.pipeline.inspect import verify
 
     if artifact is not None:
         from envkit.commands.export_cmd import verify_artifact_cmd
@@ -123,8 +123,8 @@ def verify_cmd(site: OptionalSiteOpt = None,
         raise EnvkitError("give --site SITE (the built image) or a FILE (an exported artifact)")
 
     report = verify(build_options(site, engine, store, workload))
-    from envkit.build.inspect import load_manifest
-    from envkit.engines.manifest import lock_drift_lines
+    from envkit.pipeline.inspect import load_manifest
+    from envkit.store.image_manifest import lock_drift_lines
 
     plan, _lp, manifest = load_manifest(build_options(site, engine, store, workload))  # and against the lock
     report.drift += lock_drift_lines(plan.profile.name, ["base", *([f"workload-{Path(workload).name}"]
@@ -148,7 +148,7 @@ def doctor_cmd(site: SiteOpt, image: Annotated[Path | None, typer.Option("--imag
 
     Example: envkit doctor --site local
     """
-    from envkit.build import doctor
+    from envkit.pipeline import doctor
 
     opts = build_options(site, engine, store, None)
     profile, eng, manifest, image_ref = _doctor_image(opts, image)
@@ -171,8 +171,8 @@ def doctor_cmd(site: SiteOpt, image: Annotated[Path | None, typer.Option("--imag
 
 def _doctor_image(opts: Any, image: Path | None):
     """(profile, engine, manifest or None, image reference or None) for doctor."""
-    from envkit.build.pipeline import plan_build
-    from envkit.engines.manifest import IMAGE_MANIFEST
+    from envkit.pipeline.build import plan_build
+    from envkit.store.image_manifest import IMAGE_MANIFEST
 
     opts.dry_run = True
     plan = plan_build(opts)

@@ -47,8 +47,8 @@ def export_cmd(
 
     Example: envkit export --site local --format sif
     """
-    from envkit.build.progress import reporter_for
     from envkit.export.artifact import export_site
+    from envkit.pipeline.progress import reporter_for
 
     opts = build_options(site, engine, store, workload, project=_project(project, workload))
     result = export_site(opts, fmt, output, reporter_for(True, False)
@@ -89,15 +89,15 @@ def push_cmd(
     import tempfile
 
     from envkit.errors import EnvkitError
-    from envkit.export import registry
+    from envkit.export import oci_registry as registry
     from envkit.export.verify import artifact_kind
 
     if (file is None) == (site is None):
         raise EnvkitError("give either --file FILE or --site SITE")
     with tempfile.TemporaryDirectory(prefix="envkit-push-") as work:
         if site is not None:
-            from envkit.build.progress import reporter_for
             from envkit.export.artifact import default_name, export_site
+            from envkit.pipeline.progress import reporter_for
 
             opts = build_options(site, engine, store, workload, project=_project(project, workload))
             file = export_site(opts, fmt, Path(work) / default_name("image", fmt), reporter_for(True, False)).path
@@ -123,7 +123,7 @@ def pull_cmd(
     Example: envkit pull 127.0.0.1:5000/envkit/local:sif -o local.sif
     """
     from envkit.errors import EnvkitError
-    from envkit.export import registry
+    from envkit.export import oci_registry as registry
 
     if fmt == "sif":
         path = registry.pull_sif(ref, output, plain_http)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 if TYPE_CHECKING:
-    from envkit.build.pipeline import BuildOptions
+    from envkit.pipeline.build import BuildOptions
 
 SiteOpt = Annotated[str, typer.Option("--site", "-s", help="Site profile name or path to a YAML file.")]
 OptionalSiteOpt = Annotated[str | None, typer.Option("--site", "-s", help="Site profile name or path to a YAML file.")]
@@ -28,6 +28,6 @@ ResultsOpt = Annotated[Path, typer.Option("--results", help="Folder of run resul
 def build_options(site: str, engine: str | None, store: Path | None, workload: str | None,
                   **kw: Any) -> BuildOptions:
     """The build pipeline's options from the shared command-line values (build, inspect, verify, export)."""
-    from envkit.build.pipeline import BuildOptions
+    from envkit.pipeline.build import BuildOptions
 
     return BuildOptions(site=site, engine=engine, store=store, workload=workload, **kw)

@@ -97,8 +97,8 @@ def _image_and_command(site: str, project: str | None, command: list[str], engin
 
     profile = load_profile(site)
     if project is None:
-        from envkit.build.pipeline import BuildOptions, plan_build, run_build
-        from envkit.build.progress import PlainReporter
+        from envkit.pipeline.build import BuildOptions, plan_build, run_build
+        from envkit.pipeline.progress import PlainReporter
 
         opts = BuildOptions(site=site, engine=engine, store=store)
         plan = plan_build(opts)

@@ -1,1 +1,2 @@
-"""Container engines (Apptainer/Singularity, Charliecloud) behind one interface, with their build helpers."""
+"""Container engine adapters behind one interface (envkit.engines.base), with helpers for Dockerfile builds
+(envkit.engines.dockerfile); the image store they build into is envkit.store."""

@@ -2,7 +2,7 @@
 
 An engine turns one rendered layer into an image under a temporary name, runs the
 layer's test in it, and then puts it in place of the old image (`promote`). The
-build pipeline (envkit.build) decides when to build and keeps the cache and locks.
+build pipeline (envkit.pipeline) decides when to build and keeps the cache and locks.
 
 Example:
     >>> from envkit.engines.base import get_engine
@@ -123,19 +123,19 @@ class Engine(ABC):
 
     def promote(self, root: Path, tmp_name: str, name: str) -> None:
         """Put the temporary image in place of `name` (atomically)."""
-        from envkit.engines.swap import promote
+        from envkit.store.swap import promote
 
         promote(self.image_path(root, tmp_name), self.image_path(root, name))
 
     def discard(self, root: Path, tmp_name: str) -> None:
         """Delete a temporary image left by a failed or killed build."""
-        from envkit.engines.swap import remove_tree
+        from envkit.store.swap import remove_tree
 
         remove_tree(self.image_path(root, tmp_name))
 
     def stale_images(self, root: Path, name: str) -> list[str]:
         """Temporary images of `name` left behind by killed builds."""
-        from envkit.engines.swap import recover
+        from envkit.store.swap import recover
 
         recover(self.image_path(root, name))
         folder = self.image_path(root, name).parent
@@ -166,8 +166,8 @@ class Engine(ABC):
         return run_capture(self.exec_argv(image, command, binds=binds, env=env, gpu=gpu), timeout=timeout)
 
     def inspect(self, image: str) -> dict:
-        """Read the manifest facts from inside `image` (see envkit.engines.manifest)."""
-        from envkit.engines.manifest import parse_probe, probe_command
+        """Read the manifest facts from inside `image` (see envkit.store.image_manifest)."""
+        from envkit.store.image_manifest import parse_probe, probe_command
 
         proc = self.run(image, probe_command())
         facts = parse_probe(proc.stdout)

@@ -3,14 +3,14 @@
 This module is the engine adapter; each other job of a build has its own module. Images live in a
 ch-image storage folder inside envkit's store (`ch-image -s`), and are run by path. A build:
 
-1. satisfies a `FROM debian:SUITE` base locally when the storage lacks it (envkit.engines.debootstrap:
+1. satisfies a `FROM debian:SUITE` base locally when the storage lacks it (envkit.engines.dockerfile.debootstrap:
    debootstrap from the machine's own apt mirror, tarred, then `ch-image import`);
-2. stages a build context with only the files the layer copies (envkit.engines.context);
+2. stages a build context with only the files the layer copies (envkit.engines.dockerfile.context);
 3. runs `ch-image build --force -t NAME.tmp-XXXX`, with the host's pip settings bound in and passed as
-   build-time ARGs (envkit.engines.staging, envkit.engines.pipconf), and apt/dpkg wrapped in fakeroot
-   through BASH_ENV (envkit.engines.fakeroot: ch-image's own --force only wraps a RUN that names apt-get
-   itself, and envkit's RUN runs an install script);
-4. removes the build-time ARGs from the image's metadata, so no host setting stays (envkit.engines.chmeta).
+   build-time ARGs (envkit.engines.dockerfile.staging, envkit.engines.dockerfile.pipconf), and apt/dpkg
+   wrapped in fakeroot through BASH_ENV (envkit.engines.dockerfile.fakeroot: ch-image's own --force only
+   wraps a RUN that names apt-get itself, and envkit's RUN runs an install script);
+4. removes the build-time ARGs from the image's metadata, so no host setting stays (envkit.engines.dockerfile.chmeta).
 
 ch-image ignores LABEL, and comments do nothing, so the cache key hashes the Dockerfile rendered without
 them (envkit.recipe.formats.docker_key_form).
@@ -29,10 +29,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from envkit.engines.base import BuildRequest, Engine, LineSink, register_engine
-from envkit.engines.chmeta import scrub_build_args
-from envkit.engines.context import stage_context
+from envkit.engines.dockerfile.chmeta import scrub_build_args
+from envkit.engines.dockerfile.context import stage_context
+from envkit.engines.dockerfile.staging import BuildExtras
 from envkit.engines.proc import Command, run_capture, run_logged
-from envkit.engines.staging import BuildExtras
 from envkit.errors import EnvkitError
 from envkit.paths import RECIPES
 from envkit.recipe.formats import docker_key_form
@@ -87,7 +87,7 @@ class Charliecloud(Engine):
     # -- the base image -----------------------------------------------------------------------------------------
     def base_commands(self, req: BuildRequest) -> list[Command]:
         """debootstrap + import for a `FROM debian:SUITE` base missing from the storage (else nothing)."""
-        from envkit.engines.debootstrap import debian_suite, rootfs_commands
+        from envkit.engines.dockerfile.debootstrap import debian_suite, rootfs_commands
 
         image = req.layer.docker_from
         if req.layer.parent is not None or self.image_exists(req.root, image):
@@ -119,7 +119,7 @@ class Charliecloud(Engine):
         return [*self.base_commands(req), Command(argv, label="ch-image build")]
 
     def build(self, req: BuildRequest, on_line: LineSink | None = None) -> None:
-        from envkit.engines.lock import FileLock, wait_for_lockf
+        from envkit.store.filelock import FileLock, wait_for_lockf
 
         self.require()
         staged = BuildExtras.make(req)
@@ -159,7 +159,7 @@ class Charliecloud(Engine):
         return True
 
     def stale_images(self, root: Path, name: str) -> list[str]:
-        from envkit.engines.swap import recover
+        from envkit.store.swap import recover
 
         recover(self.image_path(root, name))
         folder = self.storage(root) / "img"

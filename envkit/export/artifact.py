@@ -119,7 +119,7 @@ def export_source(src: ImageSource, fmt: str, out: Path) -> ExportResult:
 
 def export_site(opts: object, fmt: str, output: Path | None, reporter: object = None) -> ExportResult:
     """Build the site's image when missing or stale (as `envkit run` does), then export it."""
-    from envkit.build.pipeline import run_build
+    from envkit.pipeline.build import run_build
 
     if fmt not in EXTENSIONS:
         raise EnvkitError(f"--format must be one of {', '.join(EXTENSIONS)}, got {fmt!r}")

@@ -73,7 +73,7 @@ def sbom_document(manifest: dict[str, Any]) -> Any:
     )
 
     from envkit import __version__
-    from envkit.engines.manifest import _clean, mpi_vendor, mpi_version
+    from envkit.store.image_manifest import _clean, mpi_vendor, mpi_version
 
     manifest = _clean(manifest)
     tag = str(manifest.get("tag") or manifest.get("image") or "envkit-image").rsplit("/", 1)[-1]
@@ -174,7 +174,7 @@ def package_versions(sbom: dict[str, Any]) -> dict[str, dict[str, str]]:
 
 def manifest_versions(manifest: dict[str, Any]) -> dict[str, dict[str, str]]:
     """The same shape as package_versions, from a manifest: what the SBOM must say."""
-    from envkit.engines.manifest import _clean, mpi_vendor, mpi_version
+    from envkit.store.image_manifest import _clean, mpi_vendor, mpi_version
 
     manifest = _clean(manifest)
     mpi = (manifest.get("mpi") or {}).get("mpirun", "")

@@ -72,7 +72,7 @@ class ImageSource:
 
     @classmethod
     def from_plan(cls, plan: Any) -> ImageSource:
-        """The top layer of a built plan (envkit.build.pipeline.BuildPlan) on Charliecloud."""
+        """The top layer of a built plan (envkit.pipeline.build.BuildPlan) on Charliecloud."""
         from envkit.recipe.formats import render_layer
 
         lp = plan.top

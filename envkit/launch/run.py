@@ -191,9 +191,9 @@ def container_for(profile: Profile, workload: str, engine: str | None = None, st
     """
     import hashlib
 
-    from envkit.build.store import LayerPaths, default_store, engine_root
     from envkit.engines.base import get_engine
     from envkit.recipe.layers import workload_tag
+    from envkit.store.paths import LayerPaths, default_store, engine_root
 
     eng = get_engine(engine or profile.container.engine)
     root = engine_root(store or default_store(), eng.name)
@@ -213,8 +213,8 @@ def prepare_container(site: str, workload: str, engine: str | None = None, store
     unless dry_run; build progress goes to stderr so stdout stays for the command's own lines."""
     import sys
 
-    from envkit.build.pipeline import BuildOptions, plan_build, run_build
-    from envkit.build.progress import PlainReporter
+    from envkit.pipeline.build import BuildOptions, plan_build, run_build
+    from envkit.pipeline.progress import PlainReporter
 
     opts = BuildOptions(site=site, workload=workload, layer="workload", engine=engine, store=store,
                         dry_run=dry_run)

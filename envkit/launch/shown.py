@@ -3,7 +3,7 @@
 The pages compose with the launch model like `envkit run` does, but with stand-in paths for the image store
 and the results folder; each stand-in is then shown as the shell words that name the user's own folder:
 
-- the store as envkit finds it (envkit.build.store.default_store): $ENVKIT_STORE, else $XDG_DATA_HOME/envkit,
+- the store as envkit finds it (envkit.store.paths.default_store): $ENVKIT_STORE, else $XDG_DATA_HOME/envkit,
   else ~/.local/share/envkit;
 - the results as `envkit run` and `envkit submit` default to them: ./results under the folder one runs in.
 

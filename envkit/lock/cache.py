@@ -2,7 +2,7 @@
 
 Every file is downloaded for the layer's platform and Python (pip download --no-deps --require-hashes, so
 each is checked against the lock), into one folder a site points pip at (`pip config set global.find-links
-DIR`; envkit's builds carry the host's pip settings into the build, see envkit.engines.pipconf).
+DIR`; envkit's builds carry the host's pip settings into the build, see envkit.engines.dockerfile.pipconf).
 
 Example:
     >>> platform_tags("x86_64-manylinux_2_36")[:2], platform_tags("x86_64-manylinux_2_36")[-1]

@@ -89,7 +89,7 @@ def package_sets(source: str, store: Path | None = None) -> PackageSets:
 
 
 def _manifest_of(path: Path, store: Path | None) -> dict:
-    from envkit.engines.manifest import IMAGE_MANIFEST
+    from envkit.store.image_manifest import IMAGE_MANIFEST
 
     candidates = [path]
     if path.is_dir():
@@ -112,7 +112,7 @@ def _manifest_by_hash(digest: str, store: Path | None) -> dict:
     """The manifest in the store whose hash a run's metrics.json names."""
     import hashlib
 
-    from envkit.build.store import default_store
+    from envkit.store.paths import default_store
 
     root = store or default_store()
     for path in sorted(Path(root).rglob("*.manifest.json")):

@@ -141,10 +141,10 @@ def resolve_apt(names: tuple[str, ...], image: str) -> tuple[dict[str, str], dic
     """(versions, source, why-not): the candidate version of each package in the image's Debian suite.
 
     Resolved from this machine's own apt index, which is the index the image is built from (the image's
-    sources.list is this machine's, see envkit.engines.debootstrap), so only when this machine runs the
+    sources.list is this machine's, see envkit.engines.dockerfile.debootstrap), so only when this machine runs the
     same suite. Other distributions (the CUDA images' Ubuntu) cannot be reached from here: why-not says so.
     """
-    from envkit.engines.debootstrap import apt_sources, debian_suite, mirror_for
+    from envkit.engines.dockerfile.debootstrap import apt_sources, debian_suite, mirror_for
 
     if not names:
         return {}, {}, ""

@@ -19,8 +19,8 @@ def project_image(site: str, folder: str | Path, engine: str | None = None, stor
 
     Build progress goes to stderr, so stdout stays for the command's own output.
     """
-    from envkit.build.pipeline import BuildOptions, plan_build, run_build
-    from envkit.build.progress import PlainReporter, SilentReporter
+    from envkit.pipeline.build import BuildOptions, plan_build, run_build
+    from envkit.pipeline.progress import PlainReporter, SilentReporter
 
     opts = BuildOptions(site=site, project=Path(folder), engine=engine, store=store, dry_run=dry_run)
     plan = plan_build(opts)

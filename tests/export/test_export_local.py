@@ -20,7 +20,7 @@ import pytest
 from envkit_cli import envkit_process
 
 from envkit.engines.charliecloud import Charliecloud
-from envkit.engines.manifest import mpi_version
+from envkit.store.image_manifest import mpi_version
 
 from .conftest import missing_tools
 from .test_export_units import APPTAINER_LAYOUT

@@ -11,7 +11,7 @@ from envkit_cli import envkit_process
 
 from envkit.errors import EnvkitError
 from envkit.export.layout import build_layout, def_sections, pseudo_definitions
-from envkit.export.registry import split_ref
+from envkit.export.oci_registry import split_ref
 
 from .conftest import BASE_DEF, MANIFEST, SITE_DEF
 

@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 from envkit_cli import envkit_process
 
-from envkit.build.store import LayerPaths
-from envkit.engines.cache import drop_record, read_record
 from envkit.profile import load_profile as _load_profile
 from envkit.recipe.layers import base_tag as _base_tag
+from envkit.store.cache import drop_record, read_record
+from envkit.store.paths import LayerPaths
 
 BASE_LOCAL = _base_tag(_load_profile("local"))
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from envkit.build.pipeline import BuildOptions, plan_build
 from envkit.errors import EnvkitError
 from envkit.lock.files import load_site_lock, stale_layers
+from envkit.pipeline.build import BuildOptions, plan_build
 from envkit.profile import load_profile
 from envkit.recipe.goldens import shipped_sites
 

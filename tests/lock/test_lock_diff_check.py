@@ -8,10 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from envkit.engines.manifest import lock_drift_lines
 from envkit.lock.check import hash_failure
 from envkit.lock.diff import diff_sources
 from envkit.lock.files import load_site_lock
+from envkit.store.image_manifest import lock_drift_lines
 
 REPO = Path(__file__).resolve().parents[2]
 LOCKS = REPO / "containers" / "local" / "locks"

@@ -1,7 +1,7 @@
 """README's set-up works on a pristine Debian 12: `scripts/setup.sh --light`, then README's render command.
 
 The root file system is a `debootstrap --variant=minbase bookworm` tree: the one the local base's first
-stage already imported into the shared Charliecloud store (see envkit.engines.debootstrap), else a fresh one.
+stage already imported into the shared Charliecloud store (see envkit.engines.dockerfile.debootstrap), else a fresh one.
 A copy of it runs the repository's files under `ch-run -w` as root, with a clean environment, so a system
 package that setup.sh forgets (python3-venv, python3-pip...) fails here and not on a user's machine.
 """
@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from envkit.engines import debootstrap as db
 from envkit.engines.charliecloud import Charliecloud
+from envkit.engines.dockerfile import debootstrap as db
 
 REPO = Path(__file__).resolve().parents[2]
 STORE = Path(os.environ.get("ENVKIT_TEST_STORE", "/var/tmp/envkit-test-store"))

@@ -1,7 +1,7 @@
 """Interrupted work resumes: SIGKILL during `envkit data` generation, then the same command finishes it.
 
 (SIGKILL mid-build and two builds of one site at once are real Charliecloud tests in
-tests/build/test_charliecloud_real.py: the previous image stays usable, the next build is correct,
+tests/pipeline/test_charliecloud_real.py: the previous image stays usable, the next build is correct,
 the second concurrent build waits on the layer lock and finds the image built.)
 """
 

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from rich.console import RenderableType
     from rich.live import Live
 
-    from envkit.build.pipeline import BuildPlan, LayerPlan
+    from envkit.pipeline.build import BuildPlan, LayerPlan
 
 
 class Reporter:

@@ -14,12 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from envkit.build.store import LayerPaths, default_store, engine_root
 from envkit.engines.base import BuildRequest, Engine, get_engine
-from envkit.engines.cache import layer_key, read_record
 from envkit.profile.model import Profile
 from envkit.recipe.layers import kinds_upto, layer_of
 from envkit.recipe.model import Layer, LayerKind
+from envkit.store.cache import layer_key, read_record
+from envkit.store.paths import LayerPaths, default_store, engine_root
 
 
 @dataclass

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from envkit_cli import envkit_process
 
-from envkit.export import registry
+from envkit.export import oci_registry as registry
 from envkit.export.artifact import export_source, sha256_file
 from envkit.export.source import ImageSource
 from envkit.export.verify import verify_artifact

@@ -1,6 +1,6 @@
 """The build pipeline with a fake engine: cache keys, no-op speed, partial rebuilds, failures, locks.
 
-No container engine runs here; tests/build/test_charliecloud_real.py does the same with Charliecloud.
+No container engine runs here; tests/pipeline/test_charliecloud_real.py does the same with Charliecloud.
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from envkit.build.pipeline import BuildOptions, plan_build, run_build
-from envkit.engines.cache import read_record
 from envkit.errors import EnvkitError
+from envkit.pipeline.build import BuildOptions, plan_build, run_build
 from envkit.profile import load_profile as _load_profile
 from envkit.recipe.layers import base_tag as _base_tag
+from envkit.store.cache import read_record
 
 from .conftest import REPO, FakeEngine, write_tweaked_local
 

@@ -1,10 +1,10 @@
 """Build a site's layers in order, each only when its inputs changed; atomic, locked, with a manifest.
 
-The plan (envkit.build.plan), the manifest (envkit.build.manifest) and the dry-run text
-(envkit.build.dryrun) have their own modules; this one runs the builds.
+The plan (envkit.pipeline.plan), the manifest (envkit.pipeline.layer_manifest) and the dry-run text
+(envkit.pipeline.dryrun) have their own modules; this one runs the builds.
 
 For each layer (base, site, then workload if asked):
-  key = envkit.engines.cache.layer_key(rendered files, parent's key, copied files, engine+version)
+  key = envkit.store.cache.layer_key(rendered files, parent's key, copied files, engine+version)
   up to date  <=> its record holds that key and its image exists: no engine call at all
   otherwise   under the layer's lock: build NAME.tmp-XXXX, run the layer's test in it, read the
               manifest from inside it, drop the old record, swap the image in, write record+manifest.
@@ -21,13 +21,13 @@ import json
 import secrets
 import time
 
-from envkit.build.dryrun import EXEC_EXAMPLE, dry_run_lines
-from envkit.build.manifest import layer_manifest, now_utc, rendered_hash
-from envkit.build.plan import BuildOptions, BuildPlan, LayerPlan, build_request, needs_build, plan_build
-from envkit.build.progress import Reporter, SilentReporter
 from envkit.engines.base import BuildRequest, Engine
-from envkit.engines.cache import drop_record, write_record
 from envkit.errors import EnvkitError
+from envkit.pipeline.dryrun import EXEC_EXAMPLE, dry_run_lines
+from envkit.pipeline.layer_manifest import layer_manifest, now_utc, rendered_hash
+from envkit.pipeline.plan import BuildOptions, BuildPlan, LayerPlan, build_request, needs_build, plan_build
+from envkit.pipeline.progress import Reporter, SilentReporter
+from envkit.store.cache import drop_record, write_record
 
 __all__ = ["EXEC_EXAMPLE", "BuildOptions", "BuildPlan", "LayerPlan", "dry_run_lines", "plan_build", "rendered_hash",
            "run_build"]
@@ -51,7 +51,7 @@ def run_build(opts: BuildOptions, reporter: Reporter | None = None) -> BuildPlan
 
 
 def _build_layer(plan: BuildPlan, lp: LayerPlan, opts: BuildOptions, reporter: Reporter, force: bool) -> None:
-    from envkit.engines.lock import FileLock
+    from envkit.store.filelock import FileLock
 
     engine, root = plan.engine, plan.root
     with FileLock(lp.paths.lock, on_wait=reporter.line):
@@ -79,7 +79,7 @@ def _build_layer(plan: BuildPlan, lp: LayerPlan, opts: BuildOptions, reporter: R
             _test(engine, req, reporter)
             manifest = layer_manifest(plan, lp, engine.inspect(str(engine.image_path(root, tmp))))
             text = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
-            from envkit.engines.manifest import IMAGE_MANIFEST
+            from envkit.store.image_manifest import IMAGE_MANIFEST
 
             engine.write_into_image(root, tmp, IMAGE_MANIFEST, text)
             if lp.layer.parent:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from envkit_cli import run_inprocess
 
-from envkit.build.pipeline import BuildOptions, plan_build
-from envkit.build.progress import PlainReporter, RichReporter, SilentReporter, reporter_for
+from envkit.pipeline.build import BuildOptions, plan_build
+from envkit.pipeline.progress import PlainReporter, RichReporter, SilentReporter, reporter_for
 from envkit.profile import load_profile as _load_profile
 from envkit.recipe.layers import base_tag as _base_tag
 

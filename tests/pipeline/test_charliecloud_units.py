@@ -11,11 +11,10 @@ from pathlib import Path
 import pytest
 
 from envkit.engines.base import BuildRequest
-from envkit.engines.cache import layer_key
 from envkit.engines.charliecloud import Charliecloud
-from envkit.engines.chmeta import scrub_build_args
-from envkit.engines.context import stage_context
-from envkit.engines.debootstrap import (
+from envkit.engines.dockerfile.chmeta import scrub_build_args
+from envkit.engines.dockerfile.context import stage_context
+from envkit.engines.dockerfile.debootstrap import (
     apt_sources,
     debian_suite,
     image_sources_list,
@@ -23,11 +22,9 @@ from envkit.engines.debootstrap import (
     parse_deb822,
     parse_one_line,
 )
-from envkit.engines.fakeroot import BASH_ENV_SCRIPT
-from envkit.engines.lock import FileLock
-from envkit.engines.pipconf import parse_config_list, stage_pip
-from envkit.engines.staging import BuildExtras, sweep_staging
-from envkit.engines.swap import promote, recover
+from envkit.engines.dockerfile.fakeroot import BASH_ENV_SCRIPT
+from envkit.engines.dockerfile.pipconf import parse_config_list, stage_pip
+from envkit.engines.dockerfile.staging import BuildExtras, sweep_staging
 from envkit.errors import EnvkitError
 from envkit.profile import load_profile
 from envkit.profile import load_profile as _load_profile
@@ -35,6 +32,9 @@ from envkit.recipe.formats import render_dockerfile, render_layer
 from envkit.recipe.goldens import shipped_sites
 from envkit.recipe.layers import base_layer, site_layer, workload_layer
 from envkit.recipe.layers import base_tag as _base_tag
+from envkit.store.cache import layer_key
+from envkit.store.filelock import FileLock
+from envkit.store.swap import promote, recover
 
 BASE_LOCAL = _base_tag(_load_profile("local"))
 
@@ -211,8 +211,9 @@ def test_sweep_staging_removes_only_dead_builds(tmp_path: Path) -> None:
 
 
 def test_jobs_and_bash_env_become_build_args(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("envkit.engines.pipconf.host_pip_settings", lambda python=None: {"default-timeout": "9"})
-    monkeypatch.setattr("envkit.engines.pipconf.SHARED_TMP", str(tmp_path))
+    monkeypatch.setattr("envkit.engines.dockerfile.pipconf.host_pip_settings",
+                        lambda python=None: {"default-timeout": "9"})
+    monkeypatch.setattr("envkit.engines.dockerfile.pipconf.SHARED_TMP", str(tmp_path))
     req = _req(tmp_path, site_layer(load_profile("local")))
     req.jobs = 3
     staged = BuildExtras.make(req)

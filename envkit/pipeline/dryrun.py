@@ -1,7 +1,7 @@
 """`envkit build --dry-run`: the exact commands a build would run, layer by layer, then how to run the image.
 
 Example:
-    >>> from envkit.build.plan import BuildOptions, plan_build
+    >>> from envkit.pipeline.plan import BuildOptions, plan_build
     >>> opts = BuildOptions(site="hal", dry_run=True, store=Path("/store"))
     >>> dry_run_lines(plan_build(opts), opts)[2]  # doctest: +ELLIPSIS
     '# definition: /store/singularity/defs/envkit-base-ppc64le-cuda11.2-...def  (= envkit render --site hal ...)'
@@ -12,7 +12,7 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
-from envkit.build.plan import BuildOptions, BuildPlan, build_request
+from envkit.pipeline.plan import BuildOptions, BuildPlan, build_request
 
 EXEC_EXAMPLE = ["python3", "-c", "import torch, mpi4py; print('torch', torch.__version__)"]
 

@@ -1,7 +1,7 @@
 """The build pipeline: base -> site -> workload layers, cached, locked, atomic; plus inspect, verify, doctor.
 
 Example:
-    >>> from envkit.build.store import default_store
+    >>> from envkit.store.paths import default_store
     >>> default_store().name
     'envkit'
 """

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from envkit_cli import run_inprocess
 
-from envkit.build.inspect import load_manifest, verify
-from envkit.build.pipeline import BuildOptions, run_build
+from envkit.pipeline.build import BuildOptions, run_build
+from envkit.pipeline.inspect import load_manifest, verify
 
 from .conftest import FakeEngine, write_tweaked_local
 

@@ -20,10 +20,10 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from envkit.engines.manifest import mpi_vendor, mpi_version
 from envkit.profile.cuda import driver_ok, major_minor, version_tuple
 from envkit.profile.model import SPECTRUM_MIN, Profile
 from envkit.profile.mpi import family, host_version_command
+from envkit.store.image_manifest import mpi_vendor, mpi_version
 
 Status = Literal["ok", "warn", "fail"]
 ARCH_ALIASES = {"amd64": "x86_64", "x64": "x86_64", "arm64": "aarch64", "ppc64el": "ppc64le"}

@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from envkit.engines.base import BuildRequest
-from envkit.engines.fakeroot import BASH_ENV_SCRIPT
+from envkit.engines.dockerfile.fakeroot import BASH_ENV_SCRIPT
 
 
 class BuildExtras:
@@ -27,7 +27,7 @@ class BuildExtras:
     @classmethod
     def placeholder(cls) -> BuildExtras:
         """What --dry-run shows: the names of the ARGs a real build would pass."""
-        from envkit.engines.pipconf import PIP_KEYS, host_pip_settings
+        from envkit.engines.dockerfile.pipconf import PIP_KEYS, host_pip_settings
 
         settings = host_pip_settings()
         args = {PIP_KEYS[k]: "<staged>" if k in ("cert", "constraint", "find-links", "index-url",
@@ -38,7 +38,7 @@ class BuildExtras:
 
     @classmethod
     def make(cls, req: BuildRequest) -> BuildExtras:
-        from envkit.engines.pipconf import SHARED_TMP, host_pip_settings, stage_pip
+        from envkit.engines.dockerfile.pipconf import SHARED_TMP, host_pip_settings, stage_pip
 
         sweep_staging(Path(SHARED_TMP))
         folder = Path(tempfile.mkdtemp(prefix=f"envkit-build-{os.getpid()}-", dir=SHARED_TMP))

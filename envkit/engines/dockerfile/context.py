@@ -29,7 +29,7 @@ from envkit.resources import locate
 def stage_context(ctx: Path, req: BuildRequest, build_args: Sequence[str]) -> Path:
     """Write the context folder: the Dockerfile (declaring the build-time ARGs), its scripts, the files it
     copies."""
-    from envkit.engines.swap import remove_tree
+    from envkit.store.swap import remove_tree
 
     remove_tree(ctx)
     ctx.mkdir(parents=True)

@@ -2,7 +2,7 @@
 reach the install script, the fakeroot shim runs, the layer's test passes, and the ARGs are scrubbed after.
 
 The layer starts from the pristine `debian:bookworm` that the shared store's local base imported (see
-envkit.engines.debootstrap), copied into this test's own store, so the shared images are never touched.
+envkit.engines.dockerfile.debootstrap), copied into this test's own store, so the shared images are never touched.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pytest
 
 from envkit.engines.base import BuildRequest
 from envkit.engines.charliecloud import Charliecloud
-from envkit.engines.pipconf import host_pip_settings
+from envkit.engines.dockerfile.pipconf import host_pip_settings
 from envkit.recipe.formats import render_layer
 from envkit.recipe.model import Layer
 

@@ -2,7 +2,7 @@
 
 `ch-image build --force` wraps only a RUN that names apt-get itself; envkit's RUN runs an install script,
 so the script is started with BASH_ENV pointing at this shim (a build-time ARG, scrubbed afterwards, see
-envkit.engines.chmeta), which defines apt, apt-get and dpkg as fakeroot wrappers.
+envkit.engines.dockerfile.chmeta), which defines apt, apt-get and dpkg as fakeroot wrappers.
 
 Example:
     >>> 'apt-get() { fakeroot apt-get "$@"; }' in BASH_ENV_SCRIPT

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from envkit_cli import run_inprocess
 
-from envkit.build.pipeline import BuildOptions, run_build
 from envkit.engines import base as engines_base
 from envkit.engines.apptainer import Apptainer, Singularity
 from envkit.engines.base import get_engine
+from envkit.pipeline.build import BuildOptions, run_build
 from envkit.profile import load_profile as _load_profile
 from envkit.recipe.layers import base_tag as _base_tag
 

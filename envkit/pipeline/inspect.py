@@ -16,9 +16,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from envkit.build.pipeline import BuildOptions, BuildPlan, LayerPlan, plan_build
-from envkit.engines.cache import read_record
 from envkit.errors import EnvkitError
+from envkit.pipeline.build import BuildOptions, BuildPlan, LayerPlan, plan_build
+from envkit.store.cache import read_record
 
 
 def _top(opts: BuildOptions) -> tuple[BuildPlan, LayerPlan]:
@@ -55,7 +55,7 @@ class VerifyReport:
 
 def verify(opts: BuildOptions) -> VerifyReport:
     """Re-read the image's facts from inside it; compare with the manifest and with the current render."""
-    from envkit.engines.manifest import drift
+    from envkit.store.image_manifest import drift
 
     plan, lp, manifest = load_manifest(opts)
     if not plan.engine.image_exists(plan.root, lp.layer.tag):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from envkit.build.doctor import HostFacts, as_dict, run_checks
+from envkit.pipeline.doctor import HostFacts, as_dict, run_checks
 from envkit.profile import load_profile
 
 LOCAL_IMAGE = {"image": "envkit-local", "arch": "x86_64", "torch": {"version": "2.14.1", "cuda": None},
@@ -106,8 +106,8 @@ def test_no_host_mpi_names_the_command_that_was_asked() -> None:
 
 
 def test_host_mpi_line_runs_the_vendors_command() -> None:
-    from envkit.build.doctor import host_mpi_line
-    from envkit.engines.manifest import mpi_vendor
+    from envkit.pipeline.doctor import host_mpi_line
+    from envkit.store.image_manifest import mpi_vendor
 
     line = host_mpi_line("openmpi")   # Debian's openmpi-bin is installed by scripts/setup.sh
     assert line is not None and mpi_vendor(line) == "openmpi"

@@ -22,11 +22,11 @@ from pathlib import Path
 import pytest
 from envkit_cli import envkit_process
 
-from envkit.build.pipeline import BuildOptions, run_build
-from envkit.engines.cache import read_record
 from envkit.engines.charliecloud import Charliecloud
+from envkit.pipeline.build import BuildOptions, run_build
 from envkit.profile import load_profile as _load_profile
 from envkit.recipe.layers import base_tag as _base_tag
+from envkit.store.cache import read_record
 
 from .conftest import write_tweaked_local
 

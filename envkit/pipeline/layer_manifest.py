@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 from typing import Any
 
-from envkit.build.plan import BuildPlan, LayerPlan
+from envkit.pipeline.plan import BuildPlan, LayerPlan
 
 
 def rendered_hash(files: dict[str, str]) -> str:
