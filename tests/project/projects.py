@@ -43,6 +43,10 @@ def write_project(folder: Path, kind: str, name: str, extra: tuple[str, ...] = (
     return folder
 
 
-def rank_lines(stdout: str) -> list[str]:
-    """The lines train.py's ranks printed."""
-    return sorted(line for line in stdout.splitlines() if line.startswith("rank "))
+def rank_lines(stdout: str, prefix: str = "") -> list[str]:
+    """What train.py's ranks printed, one entry per rank, sorted (the launcher may merge two ranks' output
+    on one line, so the entries are found, not split by line)."""
+    import re
+
+    found = re.findall(rf"{prefix}rank (\d+) of (\d+): sum (\d+) (\S+?) (\d+(?:\.\d+)*)", stdout)
+    return sorted(f"{prefix}rank {r} of {w}: sum {s} {p} {v}" for r, w, s, p, v in found)

@@ -117,7 +117,7 @@ def test_code_change_rebuilds_nothing_requirements_change_only_the_project_wrong
     assert {s for s, _ in _statuses(_build(folder)).values()} == {"up to date"}
     proc = _run(folder, tmp_path / "res", "python", "train.py", np=2)
     _ok(proc)
-    assert sum(line.startswith("v2 rank") for line in proc.stdout.splitlines()) == 2
+    assert len(rank_lines(proc.stdout, prefix="v2 ")) == 2
 
     # requirements: the old lock is stale (one line naming the fix), a new lock rebuilds the project layer only
     (folder / "requirements.txt").write_text(f"{PACKAGE}\n{SECOND}\n")
