@@ -27,6 +27,7 @@ if [ "$light" -eq 0 ]; then
   quiet $SUDO apt-get update -qq
   quiet $SUDO apt-get install -y -qq --no-install-recommends \
     debootstrap charliecloud charliecloud-builders squashfs-tools \
+    podman runc \
     openmpi-bin libopenmpi-dev \
     mpich \
     slurm-wlm munge libpmix-dev \

@@ -26,7 +26,6 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from envkit.batch.schedulers import FINAL_STATES, JobSpec, get_scheduler
 from envkit.errors import EnvkitError
 from envkit.fsutil import atomic_write_text
 from envkit.launch import shown
@@ -34,6 +33,7 @@ from envkit.launch.run import RunRequest, ranks, run_label
 from envkit.profile.fields import Name, Walltime
 from envkit.profile.load import profile_hash
 from envkit.profile.model import Profile
+from envkit.schedulers.base import FINAL_STATES, JobSpec, get_scheduler
 
 RECORD = "job.json"
 SCRIPT = "job.sh"
@@ -67,7 +67,7 @@ def job_spec(profile: Profile, req: RunRequest, opts: JobOptions, argv: list[str
     sched = profile.scheduler
     results = req.results.resolve()
     run_dir = results / (req.run_id or "")
-    default_queue = sched.partition if sched.kind == "slurm" else sched.queue
+    default_queue = getattr(sched, get_scheduler(sched.kind).queue_key)   # partition (Slurm) or queue
     return JobSpec(
         site=profile.name, workload=run_label(req), run_id=req.run_id or "", nodes=nodes,
         tasks_per_node=per_node, log=str(run_dir / LOG),
@@ -83,12 +83,12 @@ def job_spec(profile: Profile, req: RunRequest, opts: JobOptions, argv: list[str
 
 def job_script(profile: Profile, req: RunRequest, opts: JobOptions, argv: list[str],
                workdir: Path | None = None) -> str:
-    """The job script text (recipes/jobs/<scheduler>.sh.j2), every value shell-quoted."""
+    """The job script text (the scheduler's template, recipes/jobs/job.sh.j2), every value shell-quoted."""
     from envkit.recipe.render import render_template
 
     scheduler = get_scheduler(profile.scheduler.kind)
     spec = job_spec(profile, req, opts, argv, workdir)
-    return render_template(f"jobs/{scheduler.name}.sh.j2",
+    return render_template(scheduler.template,
                            job=_Context(spec, scheduler.directives(spec), scheduler.prefix, scheduler.first_host))
 
 

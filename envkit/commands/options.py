@@ -16,8 +16,9 @@ if TYPE_CHECKING:
 
 SiteOpt = Annotated[str, typer.Option("--site", "-s", help="Site profile name or path to a YAML file.")]
 OptionalSiteOpt = Annotated[str | None, typer.Option("--site", "-s", help="Site profile name or path to a YAML file.")]
-EngineOpt = Annotated[str | None, typer.Option("--engine", help="apptainer, singularity or charliecloud "
-                                                                "(default: the profile's container.engine).")]
+EngineOpt = Annotated[str | None, typer.Option("--engine", help="A container engine of envkit.registry.ENGINES "
+                                                                "(apptainer, podman, ...; envkit docs lists them; "
+                                                                "default: the profile's container.engine).")]
 StoreOpt = Annotated[Path | None, typer.Option("--store", help="Image store (default $ENVKIT_STORE or "
                                                               "~/.local/share/envkit).")]
 WorkloadOpt = Annotated[str | None, typer.Option("--workload", help="Also the workload layer for this workload.")]

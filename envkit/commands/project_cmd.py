@@ -37,8 +37,8 @@ def run_project(site: str, folder: str, args: list[str], *, np_: int | None, nod
 
     from envkit.engines.proc import child_env
     from envkit.errors import EnvkitError
-    from envkit.launch.base import get_launcher
     from envkit.launch.run import RunRequest, compose, new_run_id, ranks
+    from envkit.launchers.base import get_launcher
     from envkit.profile import load_profile
     from envkit.project.image import project_image
     from envkit.project.lock import load_project_lock

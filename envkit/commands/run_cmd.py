@@ -46,8 +46,9 @@ def run_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="End with one JSON line summarising metrics.json.")]
     = False,
     engine: EngineOpt = None,
-    launcher: Annotated[str | None, typer.Option("--launcher", help="srun, jsrun, mpirun or torchrun "
-                                                                    "(default: the profile's).")] = None,
+    launcher: Annotated[str | None, typer.Option("--launcher", help="A launcher of envkit.registry.LAUNCHERS "
+                                                                    "(srun, mpirun, torchrun, ...; default: the "
+                                                                    "profile's).")] = None,
     results: ResultsOpt
     = Path("results"),
     run_id: Annotated[str | None, typer.Option("--run-id", help="Name of the run's folder.")] = None,
@@ -58,8 +59,8 @@ def run_cmd(
 
     Example: envkit run --site local workloads/aigw --np 2 --json -- --preset smoke --steps 20
     """
-    from envkit.launch.base import get_launcher
     from envkit.launch.run import RunRequest, compose, new_run_id, ranks, read_summary, workload_name
+    from envkit.launchers.base import get_launcher
     from envkit.profile import load_profile
 
     profile = load_profile(site)
@@ -82,7 +83,7 @@ def run_cmd(
     ranks(profile, req)  # bad --np/--nodes or --launcher fail here, before a build can start
     check_nodes(profile.nodes.count, nodes)
     get_launcher(launcher or profile.launcher.kind)
-    container, stale = (None, False) if native else _container(site, name, engine, store, dry_run)
+    container, stale = (None, False) if native else _container(site, name, engine, store, dry_run, results)
     argv = compose(profile, req, container, python=sys.executable if native else "python3")
     if dry_run:
         if stale:
@@ -171,11 +172,11 @@ def _line(s: dict[str, Any]) -> str:
 
 
 def _container(site: str, workload: str, engine: str | None, store: Path | None,
-               dry_run: bool):
+               dry_run: bool, results: Path):
     """(the workload's image, whether it was stale): built first (base, site, workload) when inputs changed."""
     from envkit.launch.run import prepare_container
 
-    return prepare_container(site, workload, engine, store, dry_run)
+    return prepare_container(site, workload, engine, store, dry_run, results)
 
 
 def register(app: typer.Typer) -> None:

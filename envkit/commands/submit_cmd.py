@@ -54,9 +54,9 @@ def submit_cmd(
     Example: envkit submit --site hal workloads/aigw --nodes 2 --time 02:00:00 -- --preset paper
     """
     from envkit.batch.jobs import JobOptions, job_script, submit
-    from envkit.batch.schedulers import get_scheduler
     from envkit.launch.run import RunRequest, compose, new_run_id, prepare_container, ranks, workload_name
     from envkit.profile import load_profile
+    from envkit.schedulers.base import get_scheduler
 
     profile = load_profile(site)
     scheduler = get_scheduler(profile.scheduler.kind)  # a site without a scheduler fails here, before a build
@@ -88,7 +88,7 @@ def submit_cmd(
         req = RunRequest(site=site, workload=name, np=np_, nodes=nodes, engine=engine, results=results,
                          run_id=run_id or new_run_id(name), args=list(ctx.args))
         ranks(profile, req)
-        container, stale = prepare_container(site, name, engine, store, dry_run)
+        container, stale = prepare_container(site, name, engine, store, dry_run, results)
         build_hint = f"--workload {name}"
     script = job_script(profile, req, JobOptions(walltime, account, queue),
                         compose(profile, req, container, in_job_script=True))
@@ -113,7 +113,7 @@ def submit_cmd(
 
 def _wait(run_dir: Path, poll: float = 2.0) -> dict[str, Any]:
     from envkit.batch.jobs import describe
-    from envkit.batch.schedulers import FINAL_STATES
+    from envkit.schedulers.base import FINAL_STATES
 
     while True:
         info = describe(run_dir)

@@ -22,14 +22,27 @@ from envkit.profile.load import profile_hash
 from envkit.profile.model import Profile
 from envkit.recipe.bases import Base, Platform, load_base
 from envkit.recipe.model import Layer
+from envkit.registry import ENGINES, SCHEDULERS
 
-ENGINE_NAMES = {"apptainer": "Apptainer", "singularity": "SingularityCE", "charliecloud": "Charliecloud"}
 MPI_NAMES = {"openmpi": "Open MPI", "spectrum": "IBM Spectrum MPI", "mpich": "MPICH", "mvapich2": "MVAPICH2",
              "intel": "Intel MPI", "cray-mpich": "Cray MPICH"}
 FABRIC_NAMES = {"infiniband": "InfiniBand", "omni-path": "Intel Omni-Path", "slingshot": "HPE Slingshot",
                 "ethernet": "Ethernet", "none": "none (a single node)"}
 TRANSPORT_NAMES = {"ucx": "UCX", "verbs": "verbs", "psm2": "PSM2", "ofi": "libfabric (OFI)", "tcp": "TCP"}
-SCHEDULER_NAMES = {"slurm": "Slurm", "lsf": "IBM LSF", "pbs": "PBS", "none": "none"}
+
+
+def engine_name(name: str) -> str:
+    """How the docs name an engine (its module's display_name).
+
+    >>> engine_name("singularity")
+    'SingularityCE'
+    """
+    return ENGINES.get(name).display_name
+
+
+def scheduler_name(name: str) -> str:
+    """How the docs name a scheduler (its module's display_name; `none` for a site without one)."""
+    return "none" if name == "none" else SCHEDULERS.get(name).display_name
 
 
 @dataclass(frozen=True)
@@ -51,7 +64,7 @@ class DocContext:
         return self.profile.gpu.vendor != "none"
 
     def image_file(self, tag: str) -> str:
-        """The image a tag is stored as: `<tag>.sif` for Apptainer/Singularity, the tag for Charliecloud."""
+        """The image a tag is stored as: the tag with the engine's suffix (`<tag>.sif` for Apptainer)."""
         return f"{tag}{self.engine.image_suffix}"
 
     @property

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import shlex
 
-from envkit.docs.context import ENGINE_NAMES, DocContext
+from envkit.docs.context import DocContext, engine_name
 from envkit.docs.model import DocCommand, DocSection, Fact
 from envkit.errors import EnvkitError
 from envkit.launch import shown
 from envkit.launch.run import RunRequest, compose, container_for, rendezvous
 from envkit.recipe.layers import site_tag, workload_tag
+from envkit.registry import LAUNCHERS
 
 DEFAULT_WORKLOADS = ("aigw", "resnet50", "aides")
 CLI = "envkit CLI"
@@ -58,19 +59,26 @@ def build(ctx: DocContext) -> DocSection:
                 f"envkit render --site {shlex.quote(site)} --layer base -o base.def && \\\n  "
                 f"envkit render --site {shlex.quote(site)} --layer site -o site.def", CLI),
     ]
-    build_argv = getattr(ctx.engine, "build_argv", None)
-    if build_argv is not None:
-        for layer, tag in (("base", ctx.base_tag), ("site", site_tag(p))):
-            line = shlex.join(build_argv(f"{layer}.def", image_file(ctx, tag), fakeroot=p.container.fakeroot))
-            cmds.append(DocCommand(f"The engine's build line for the {layer} layer", line,
-                                f"{ctx.src('container')}; envkit/engines"))
-        if not p.container.fakeroot:
-            cmds += podman_route(ctx)
+    engine = ctx.engine
+    if engine.builder is not None:   # an engine that only runs images: its builder builds, then an import
+        tag = workload_tag(p, "<workload>")
+        cmds[0] = DocCommand(f"Build the images with {engine_name(engine.builder)} ({engine.display_name} only runs "
+                             "them)", f"envkit build --site {shlex.quote(site)} --engine {engine.builder}", CLI)
+        cmds.append(DocCommand(f"Bring a workload image into {engine.display_name}", engine.import_hint() if
+                               engine.import_line is None else engine.import_line.format(
+                                   image=image_file(ctx, tag), tag=tag), f"envkit/engines/{engine.name}"))
+    for layer, tag in (("base", ctx.base_tag), ("site", site_tag(p))):
+        argv = engine.build_argv(f"{layer}.def", image_file(ctx, tag), fakeroot=p.container.fakeroot)
+        if argv is not None:
+            cmds.append(DocCommand(f"The engine's build line for the {layer} layer", shlex.join(argv),
+                                   f"{ctx.src('container')}; envkit/engines"))
+    if engine.fmt == "singularity" and not p.container.fakeroot:
+        cmds += podman_route(ctx)
     facts = [Fact("Build on", f"a {p.cpu.arch} machine (the image must match the nodes' CPU)", ctx.src("cpu"))]
     if p.container.build_note:
         facts.append(Fact("Site build note", p.container.build_note, ctx.src("container")))
     return DocSection("build", "Build the image", facts=tuple(facts), commands=tuple(cmds),
-                   intro=f"Images are built in three layers with {ENGINE_NAMES[p.container.engine]}: "
+                   intro=f"Images are built in three layers with {engine_name(engine.builder or engine.name)}: "
                          f"{ctx.base_tag} -> {site_tag(p)} -> {workload_tag(p, '<workload>')}.")
 
 
@@ -113,12 +121,12 @@ def run(ctx: DocContext) -> DocSection:
             note="envkit submit --dry-run prints the job script; the launch line in it is the one below."
                  + (" torchrun across nodes runs this way: the script reads the rendezvous host (the allocation's "
                     "first node) when the job starts and starts one torchrun per node."
-                    if p.launcher.kind == "torchrun" and nodes > 1 else "")))
+                    if LAUNCHERS.get(p.launcher.kind).rendezvous and nodes > 1 else "")))
     for name, description in workloads():
         container = container_for(p, name, store=shown.STORE)
         one = compose(p, RunRequest(site=p.name, workload=name, np=1, results=shown.RESULTS), container)
         cmds.append(DocCommand(f"{name} on one {unit}", shown.shell_line(one), src, note=description))
-        if nodes > 1 and p.launcher.kind == "torchrun" and rendezvous() is None:
+        if nodes > 1 and LAUNCHERS.get(p.launcher.kind).rendezvous and rendezvous() is None:
             continue  # torchrun across nodes needs the allocation's first host: only known inside a job
         many = compose(p, RunRequest(site=p.name, workload=name, nodes=nodes, results=shown.RESULTS), container)
         cmds.append(DocCommand(f"{name} on {nodes} node(s) x {per_node} {unit}s", shown.shell_line(many), src))

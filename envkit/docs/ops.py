@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import shlex
 
-from envkit.docs.context import SCHEDULER_NAMES, DocContext
+from envkit.docs.context import DocContext, scheduler_name
 from envkit.docs.model import DocCommand, DocSection, Fact
 
 
@@ -50,14 +50,14 @@ def scheduler(ctx: DocContext) -> DocSection:
     p = ctx.profile
     s = p.scheduler
     src = ctx.src("scheduler")
-    facts = [Fact("Batch system", SCHEDULER_NAMES[s.kind], src)]
+    facts = [Fact("Batch system", scheduler_name(s.kind), src)]
     for label, value in (("Account / project", s.account), ("Partition", s.partition), ("Queue", s.queue),
                          ("Walltime limit", s.walltime)):
         if value:
             facts.append(Fact(label, value, src))
     nodes = min(2, p.nodes.count)
     header = batch_header(ctx, nodes)
-    cmds = (DocCommand("Batch script header", header, f"{src}; envkit/batch/schedulers.py",
+    cmds = (DocCommand("Batch script header", header, f"{src}; envkit/schedulers/",
                     note=f"What envkit submit --dry-run prints first for aigw on {nodes} node(s). By hand: replace "
                          "the account placeholder with your allocation and /path/to/results/RUN_ID with the "
                          "run's folder."),) if header else ()

@@ -9,7 +9,7 @@ Example:
 
 from __future__ import annotations
 
-from envkit.docs.context import ENGINE_NAMES, MPI_NAMES, doc_context
+from envkit.docs.context import MPI_NAMES, doc_context, engine_name
 from envkit.docs.horovod import horovod
 from envkit.docs.howto import build, run
 from envkit.docs.model import SiteDoc
@@ -25,7 +25,7 @@ def build_doc(profile: Profile) -> SiteDoc:
     p = profile
     cuda = f", CUDA {p.cuda.toolkit}" if p.cuda else ""
     summary = (f"{p.cpu.arch}, {gpu_summary(ctx)}{cuda}, {MPI_NAMES[p.mpi.vendor]} {p.mpi.version}, "
-               f"{p.launcher.kind}, {ENGINE_NAMES[p.container.engine]} {p.container.version}.")
+               f"{p.launcher.kind}, {engine_name(p.container.engine)} {p.container.version}.")
     builders = (architecture, gpu_cuda, mpi, container, build, run, horovod, modules, scheduler, troubleshooting)
     warnings = (f"No maintained base image for this site yet: {ctx.base_error}",) if ctx.base_error else ()
     return SiteDoc(site=p.name, title=p.title, center=p.center, status=p.status, summary=summary,

@@ -10,7 +10,7 @@ Example:
 
 from __future__ import annotations
 
-from envkit.docs.context import ENGINE_NAMES, FABRIC_NAMES, MPI_NAMES, TRANSPORT_NAMES, DocContext
+from envkit.docs.context import FABRIC_NAMES, MPI_NAMES, TRANSPORT_NAMES, DocContext, engine_name
 from envkit.docs.model import DocSection, Fact
 from envkit.profile.cuda import MINOR_COMPAT_FLOOR, driver_ok, major_minor, min_driver
 from envkit.recipe.layers import mpi_prefix, site_tag, workload_tag
@@ -167,7 +167,7 @@ def container(ctx: DocContext) -> DocSection:
     c = p.container
     binds = p.binds
     facts = [
-        Fact("Container engine", f"{ENGINE_NAMES[c.engine]} {c.version}", ctx.src("container")),
+        Fact("Container engine", f"{engine_name(c.engine)} {c.version}", ctx.src("container")),
         Fact("Bind mounts", ", ".join(binds) if binds else "none", ctx.src("container")),
         Fact("Unprivileged builds (--fakeroot)", "yes" if c.fakeroot else "no", ctx.src("container")),
         Fact("Image names", f"{ctx.base_tag} (base) -> {site_tag(p)} (site) -> {workload_tag(p, '<workload>')}",

@@ -96,9 +96,10 @@ def wrong_arch(ctx: DocContext) -> Problem:
     p = ctx.profile
     image = ctx.site_image
     cmds = [DocCommand("Arch of a compute node", "uname -m", ctx.src("cpu"))]
-    if ctx.engine.name in ("apptainer", "singularity"):
+    labels = ctx.engine.labels_argv(image)
+    if labels is not None:
         cmds.append(DocCommand("Arch the image was built for (label org.envkit.arch)",
-                            shlex.join([ctx.engine.binary, "inspect", "--labels", image]), "envkit/recipe/layers.py"))
+                            shlex.join(labels), "envkit/recipe/layers.py"))
     return Problem(
         "Wrong CPU architecture",
         "`exec format error` (or `cannot execute binary file`) as soon as the container starts.",

@@ -1,4 +1,10 @@
-"""Apptainer and SingularityCE: build from a definition, exec with --nv and the site's binds.
+"""Apptainer and SingularityCE: build from a definition, exec with the GPU flags and the site's binds.
+
+GPU flags (Apptainer user guide, GPU support, https://apptainer.org/docs/user/latest/gpu.html): `--nv` binds the
+host's NVIDIA libraries; `--nvccli` lets nvidia-container-cli set the GPUs up instead (the profile's
+`container.nvccli: true`; envkit passes `--nv --nvccli` as the guide's examples do [check with your Apptainer
+release]); `--rocm` binds AMD's ROCm libraries. Binds: `--bind src[:dst[:opts]],...`; environment:
+`--env VAR=val`, and the host's environment passes by default (the launcher's rank variables included).
 
 Apptainer cannot be installed on envkit's development machines, so its tests
 check the exact argv and definition handed to it; wherever the binary exists,
@@ -19,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from envkit.engines.base import BuildRequest, Engine, LineSink, register_engine
+from envkit.engines.base import BuildRequest, Engine, GpuKind, LineSink, register_engine
 from envkit.engines.proc import Command
 
 
@@ -28,6 +34,8 @@ class Apptainer(Engine):
     """Apptainer (the Linux Foundation continuation of Singularity)."""
 
     name = "apptainer"
+    display_name = "Apptainer"
+    image_format = "SIF (one file per image)"
     binary = "apptainer"
     install_hint = "install Apptainer from your distribution or apptainer.org, or ask your site's admins"
     image_suffix = ".sif"
@@ -41,6 +49,10 @@ class Apptainer(Engine):
         if notest:
             argv.append("--notest")
         return [*argv, image, definition]
+
+    def labels_argv(self, image: str) -> list[str]:
+        """`inspect --labels IMAGE`."""
+        return [self.binary, "inspect", "--labels", image]
 
     def definition_path(self, req: BuildRequest) -> Path:
         """Where the layer's definition is written before the build."""
@@ -63,12 +75,22 @@ class Apptainer(Engine):
         atomic_write_text(self.definition_path(req), text)
         super().build(req, on_line)
 
+    def gpu_flags(self, gpu: GpuKind) -> list[str]:
+        """`--nv`, `--nv --nvccli` or `--rocm`.
+
+        >>> Apptainer().gpu_flags("nvccli"), Apptainer().gpu_flags("amd"), Apptainer().gpu_flags(False)
+        (['--nv', '--nvccli'], ['--rocm'], [])
+        """
+        if gpu == "amd":
+            return ["--rocm"]
+        if gpu == "nvccli":
+            return ["--nv", "--nvccli"]
+        return ["--nv"] if gpu else []
+
     def exec_argv(self, image: str, command: Sequence[str], *, binds: Sequence[str] = (),
-                  env: Sequence[tuple[str, str]] = (), gpu: bool = False, host_env: bool = False) -> list[str]:
+                  env: Sequence[tuple[str, str]] = (), gpu: GpuKind = False, host_env: bool = False) -> list[str]:
         # Apptainer passes the host's environment by default, the launcher's rank variables included.
-        argv = [self.binary, "exec"]
-        if gpu:
-            argv.append("--nv")
+        argv = [self.binary, "exec", *self.gpu_flags(gpu)]
         if binds:
             argv += ["--bind", ",".join(binds)]
         for key, value in env:
@@ -81,5 +103,6 @@ class Singularity(Apptainer):
     """SingularityCE 3.x: the same command line as Apptainer under another name."""
 
     name = "singularity"
+    display_name = "SingularityCE"
     binary = "singularity"
     install_hint = "install SingularityCE, or use --engine apptainer where Apptainer is installed"

@@ -1,8 +1,13 @@
-"""The engine interface: build, exec/run, inspect, availability. One small module per engine.
+"""The engine interface: build, exec/run, GPU flags, binds, environment, image format, availability.
 
-An engine turns one rendered layer into an image under a temporary name, runs the
-layer's test in it, and then puts it in place of the old image (`promote`). The
-build pipeline (envkit.pipeline) decides when to build and keeps the cache and locks.
+One module per engine holds all envkit knows about it (envkit/engines/apptainer.py, charliecloud.py,
+podman.py, ...; the names are listed in envkit.registry.ENGINES, plugins come through the `envkit.engines`
+entry points). An engine that builds turns one rendered layer into an image under a temporary name, runs
+the layer's test in it, and then puts it in place of the old image (`promote`); an engine that only runs
+images names the engine that builds them (`builder`) and refuses to build with one line. An engine that
+runs ranks through the launcher's own options (pyxis, CSCS's Container Engine) returns them from
+`container_options` instead of a wrapper command. The build pipeline (envkit.pipeline) decides when to
+build and keeps the cache and locks (envkit.store).
 
 Example:
     >>> from envkit.engines.base import get_engine
@@ -24,7 +29,7 @@ from envkit.engines.proc import Command, run_capture, run_logged
 from envkit.errors import EnvkitError
 from envkit.recipe.formats import Format
 from envkit.recipe.model import Layer
-from envkit.registry import Registry
+from envkit.registry import ENGINES
 
 LineSink = Callable[[str], None]
 
@@ -44,14 +49,31 @@ class BuildRequest:
     fakeroot: bool = True          # apptainer/singularity: build with --fakeroot (the profile's container.fakeroot)
 
 
+GpuKind = bool | str
+"""Which GPUs a container gets: False/"" none, True/"nvidia" NVIDIA, "nvccli" NVIDIA through
+nvidia-container-cli (Apptainer --nvccli), "amd" AMD ROCm."""
+
+
 class Engine(ABC):
     """A container engine envkit can drive."""
 
     name: ClassVar[str]
+    #: How the docs name it.
+    display_name: ClassVar[str]
     binary: ClassVar[str]
     install_hint: ClassVar[str]
     image_suffix: ClassVar[str] = ""
-    fmt: ClassVar[Format] = "docker"   # the recipe format it builds: docker or singularity
+    fmt: ClassVar[Format] = "docker"   # the recipe format it builds (or its builder builds): docker or singularity
+    #: What an image is, in words (docs).
+    image_format: ClassVar[str] = ""
+    #: Is an image a plain directory tree at `image_path` (what envkit export assembles SIF/OCI from)?
+    image_is_tree: ClassVar[bool] = False
+    #: The engine that builds its images, for an engine that only runs them (None: it builds its own).
+    builder: ClassVar[str | None] = None
+    #: The launcher it runs ranks through (its `container_options`), None: any launcher, as a wrapper command.
+    needs_launcher: ClassVar[str | None] = None
+    #: How to get an image built by `builder` into this engine (docs; `{image}` and `{tag}` are filled in).
+    import_line: ClassVar[str | None] = None
 
     # -- availability -------------------------------------------------------------------------------------------
     def available(self) -> bool:
@@ -84,6 +106,15 @@ class Engine(ABC):
         words = out.strip().split()
         return words[-1] if words else None
 
+    def refuse_build(self) -> EnvkitError:
+        """The one-line error of an engine that only runs images."""
+        return EnvkitError(f"the {self.name} engine only runs images: build them with `envkit build --engine "
+                           f"{self.builder}`, then import them ({self.import_hint()})")
+
+    def import_hint(self) -> str:
+        """How an image gets from the builder into this engine, in words."""
+        return self.import_line.format(image="IMAGE", tag="TAG") if self.import_line else "see the site's docs"
+
     # -- images -------------------------------------------------------------------------------------------------
     def image_path(self, root: Path, name: str) -> Path:
         """Where the image called `name` lives under the engine's store folder."""
@@ -107,6 +138,14 @@ class Engine(ABC):
             rc = run_logged(cmd, req.log, on_line)
             if rc != 0:
                 raise EnvkitError(f"{cmd.label or cmd.argv[0]} failed with exit code {rc} (log: {req.log})")
+
+    def build_argv(self, definition: str, image: str, *, fakeroot: bool = True) -> list[str] | None:
+        """The engine's own build line for one definition file, as the docs show it (None: no single line)."""
+        return None
+
+    def labels_argv(self, image: str) -> list[str] | None:
+        """The command that prints an image's labels, as the docs show it (None: the engine has none)."""
+        return None
 
     def definition_path(self, req: BuildRequest) -> Path | None:
         """Where the layer's one definition file is written before the build (None: a build context)."""
@@ -150,17 +189,32 @@ class Engine(ABC):
         return False
 
     # -- running ------------------------------------------------------------------------------------------------
+    def gpu_flags(self, gpu: GpuKind) -> list[str]:
+        """The options that give a container the host's GPUs (none by default)."""
+        return []
+
     @abstractmethod
     def exec_argv(self, image: str, command: Sequence[str], *, binds: Sequence[str] = (),
-                  env: Sequence[tuple[str, str]] = (), gpu: bool = False, host_env: bool = False) -> list[str]:
+                  env: Sequence[tuple[str, str]] = (), gpu: GpuKind = False, host_env: bool = False) -> list[str]:
         """The argv that runs `command` inside `image`.
 
         host_env keeps the launcher's variables (ranks, PMIx, Slurm) that a workload run needs; without it
         an engine may start from a clean environment (build tests do).
         """
 
+    def container_options(self, image: str, *, binds: Sequence[str] = (), env: Sequence[tuple[str, str]] = (),
+                          gpu: GpuKind = False) -> list[str] | None:
+        """The launcher options that run each rank in `image` (engines run through `needs_launcher`); None: the
+        engine wraps the rank's command instead (`exec_argv`)."""
+        return None
+
+    def run_files(self, image: str, *, binds: Sequence[str] = (), env: Sequence[tuple[str, str]] = (),
+                  gpu: GpuKind = False) -> dict[str, str]:
+        """Files a run needs written first (path -> text), e.g. an environment definition; none by default."""
+        return {}
+
     def run(self, image: str, command: Sequence[str], *, binds: Sequence[str] = (),
-            env: Sequence[tuple[str, str]] = (), gpu: bool = False,
+            env: Sequence[tuple[str, str]] = (), gpu: GpuKind = False,
             timeout: float = 900) -> subprocess.CompletedProcess[str]:
         """Run `command` inside `image` and capture its output."""
         return run_capture(self.exec_argv(image, command, binds=binds, env=env, gpu=gpu), timeout=timeout)
@@ -181,11 +235,6 @@ def _env_with_user() -> dict[str, str]:
     from envkit.engines.proc import child_env
 
     return child_env({})
-
-
-ENGINES: Registry[type[Engine]] = Registry("engine", modules=("envkit.engines.apptainer",
-                                                              "envkit.engines.charliecloud"))
-"""The engines by name; the built-in ones are imported when a name is first looked up (no import cycle)."""
 
 
 def register_engine(cls: type[Engine]) -> type[Engine]:

@@ -28,7 +28,7 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
-from envkit.engines.base import BuildRequest, Engine, LineSink, register_engine
+from envkit.engines.base import BuildRequest, Engine, GpuKind, LineSink, register_engine
 from envkit.engines.dockerfile.chmeta import scrub_build_args
 from envkit.engines.dockerfile.context import stage_context
 from envkit.engines.dockerfile.staging import BuildExtras
@@ -47,6 +47,9 @@ class Charliecloud(Engine):
     """Charliecloud 0.31 from Debian (charliecloud, charliecloud-builders)."""
 
     name = "charliecloud"
+    display_name = "Charliecloud"
+    image_format = "a directory tree in ch-image's storage"
+    image_is_tree = True
     binary = "ch-image"
     install_hint = ("run scripts/install-charliecloud.sh (apt-get install charliecloud charliecloud-builders "
                     "debootstrap squashfs-tools; pip install lark)")
@@ -170,7 +173,7 @@ class Charliecloud(Engine):
 
     # -- run ----------------------------------------------------------------------------------------------------
     def exec_argv(self, image: str, command: Sequence[str], *, binds: Sequence[str] = (),
-                  env: Sequence[tuple[str, str]] = (), gpu: bool = False, host_env: bool = False) -> list[str]:
+                  env: Sequence[tuple[str, str]] = (), gpu: GpuKind = False, host_env: bool = False) -> list[str]:
         # Order matters: clear the host's environment first, then load the image's ENV (ch/environment).
         # A launched rank keeps the host's variables (OMPI_*, PMIX_*, SLURM_*) but not the host's Python.
         cleared = [f"--unset-env={name}" for name in HOST_ONLY_ENV] if host_env else ["--unset-env=*"]
@@ -182,7 +185,7 @@ class Charliecloud(Engine):
         return [*argv, image, "--", *command]
 
     def run(self, image: str, command: Sequence[str], *, binds: Sequence[str] = (),
-            env: Sequence[tuple[str, str]] = (), gpu: bool = False,
+            env: Sequence[tuple[str, str]] = (), gpu: GpuKind = False,
             timeout: float = 900) -> subprocess.CompletedProcess[str]:
         if Path(image).is_file():   # an exported .sif or .sqfs (envkit export): mounted or unpacked, then run
             from envkit.export.mount import run_artifact

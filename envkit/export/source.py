@@ -72,13 +72,16 @@ class ImageSource:
 
     @classmethod
     def from_plan(cls, plan: Any) -> ImageSource:
-        """The top layer of a built plan (envkit.pipeline.build.BuildPlan) on Charliecloud."""
+        """The top layer of a built plan (envkit.pipeline.build.BuildPlan) whose engine keeps image trees."""
         from envkit.recipe.formats import render_layer
 
         lp = plan.top
-        if plan.engine.name != "charliecloud":
-            raise EnvkitError(f"exporting from the {plan.engine.name} engine's store is not supported here: "
-                              "use --engine charliecloud (the SIF is assembled from its image tree)")
+        if not plan.engine.image_is_tree:
+            from envkit.registry import ENGINES
+
+            trees = [name for name in ENGINES.names() if ENGINES.get(name).image_is_tree]
+            raise EnvkitError(f"exporting from the {plan.engine.name} engine's store is not supported: exports "
+                              f"are assembled from an image tree, which {', '.join(trees)} keep (--engine)")
         try:
             manifest = json.loads(lp.paths.manifest.read_text())
         except (OSError, ValueError):

@@ -1,5 +1,5 @@
-"""The launch model: launch lines for each site (srun, jsrun, mpirun, mpiexec, torchrun) and `compose`,
-the one function `envkit run`, `envkit submit` and the help-desk pages take their command lines from.
+"""The launch model: `compose`, the one function `envkit run`, `envkit submit` and the help-desk pages take
+their command lines from, around the site's launcher (envkit.launchers, one module each).
 
 Example:
     >>> from envkit.launch import LaunchPlan, launch_argv
@@ -8,6 +8,6 @@ Example:
     'srun'
 """
 
-from envkit.launch.base import LAUNCHERS, Launcher, LaunchPlan, get_launcher, launch_argv, register_launcher
+from envkit.launchers.base import LAUNCHERS, Launcher, LaunchPlan, get_launcher, launch_argv, register_launcher
 
 __all__ = ["LAUNCHERS", "LaunchPlan", "Launcher", "get_launcher", "launch_argv", "register_launcher"]

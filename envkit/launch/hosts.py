@@ -1,58 +1,43 @@
-"""Host names from a scheduler's node list, without importing torch (the CLI and the runner share it).
+"""Where the ranks of a job meet: the allocation's first host and the rendezvous port, torch-free (the CLI, the
+PMI shim and the training runner share them).
+
+Each scheduler's module says how its node list names the first host (envkit.schedulers.*); this module asks
+them. The port is ONE rule for every launcher and runner: `rendezvous_port(key)`, where the key is what every
+rank of one job sees alike (the run id, else the scheduler's job id); without a key, torchrun's own default.
 
 Example:
     >>> first_host("gpu[003-005,9],cpu1")
     'gpu003'
+    >>> rendezvous_port("aigw-1") == rendezvous_port("aigw-1"), rendezvous_port(None)
+    (True, 29500)
 """
 
 from __future__ import annotations
 
-import re
+import zlib
 
-from envkit.errors import EnvkitError
+from envkit.schedulers.base import NodeListError, allocation_first_host
+from envkit.schedulers.slurm import first_host
 
+__all__ = ["NodeListError", "allocation_first_host", "first_host", "rendezvous_port", "DEFAULT_PORT"]
 
-class NodeListError(EnvkitError, ValueError):
-    """A node list that cannot be read."""
+DEFAULT_PORT = 29500
+"""torchrun's own default rendezvous port (https://pytorch.org/docs/stable/elastic/run.html)."""
 
-
-def first_host(nodelist: str) -> str:
-    """First host of a Slurm node list: 'gpu[003-005,9],cpu1' -> 'gpu003'.
-
-    >>> first_host("hal[07-09],hal12")
-    'hal07'
-    """
-    m = re.match(r"^([^,\[]+)(?:\[([^\]]+)\])?", nodelist.strip())
-    if not m:
-        raise NodeListError(f"cannot read the Slurm node list {nodelist!r}")
-    prefix, ranges = m.group(1), m.group(2)
-    if not ranges:
-        return prefix
-    return prefix + ranges.split(",")[0].split("-")[0]
+PORT_BASE, PORT_SPAN = 20000, 20000
+"""Derived ports fall in [20000, 40000): above the well-known and registered ranges most sites use, below
+Linux's default ephemeral range (32768-60999 overlaps; a clash there is one failed start, named in the error)."""
 
 
-def allocation_first_host(env: dict[str, str]) -> str | None:
-    """First host of the job's allocation, whatever the scheduler: Slurm, PBS or LSF; None outside a job.
+def rendezvous_port(key: str | int | None) -> int:
+    """The rendezvous port of one job: derived from `key` (run id or job id) so all ranks agree without
+    talking, and two jobs sharing a first node rarely collide; DEFAULT_PORT without a key.
 
-    Slurm names its nodes in SLURM_JOB_NODELIST; PBS lists one host per rank slot in the file PBS_NODEFILE;
-    LSF lists hosts in LSB_DJOB_HOSTFILE, where (on Summit-style systems) the first line is the launch node,
-    so a host that appears only once before the compute hosts is skipped [check at each LSF site].
-
-    >>> allocation_first_host({"SLURM_JOB_NODELIST": "hal[07-09]"})
-    'hal07'
-    >>> allocation_first_host({}) is None
+    >>> rendezvous_port(12345) == rendezvous_port("12345")
+    True
+    >>> 20000 <= rendezvous_port("r1") < 40000
     True
     """
-    if env.get("SLURM_JOB_NODELIST"):
-        return first_host(env["SLURM_JOB_NODELIST"])
-    for name in ("PBS_NODEFILE", "LSB_DJOB_HOSTFILE"):
-        if env.get(name):
-            try:
-                hosts = [line.strip() for line in open(env[name]).read().splitlines() if line.strip()]
-            except OSError as exc:
-                raise NodeListError(f"{name}={env[name]}: cannot read the host file ({exc.strerror})") from None
-            if name == "LSB_DJOB_HOSTFILE" and len(hosts) > 1 and hosts.count(hosts[0]) == 1:
-                hosts = hosts[1:]
-            if hosts:
-                return hosts[0]
-    return None
+    if key is None or key == "":
+        return DEFAULT_PORT
+    return PORT_BASE + zlib.crc32(str(key).encode()) % PORT_SPAN

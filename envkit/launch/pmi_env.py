@@ -8,8 +8,8 @@ names itself, which are then left alone. A plain `torch.distributed.init_process
 (ENVKIT_MASTER_ADDR, else the allocation's first host, else this host for a one-node run) and a MASTER_PORT
 every rank agrees on (ENVKIT_MASTER_PORT, else one derived from the run id in the command), then replaces
 itself with the command (in $ENVKIT_WORKDIR when set: a project's ranks start in its bound folder).
-Torch-free and pydantic-free (a project image carries only this module, hosts.py and errors.py), so it
-starts fast.
+Torch-free and pydantic-free (a project image carries only this module and what it imports:
+envkit.recipe.project_layer.SHIM_FILES), so it starts fast.
 
 Example:
     $ mpiexec -n 2 python3 -m envkit.launch.pmi_env python3 -m envkit.train aigw --run-id r1
@@ -22,17 +22,16 @@ from __future__ import annotations
 
 import os
 import sys
-import zlib
 from collections.abc import Mapping, Sequence
 
-from envkit.launch.hosts import allocation_first_host
+from envkit.launch.hosts import allocation_first_host, rendezvous_port
 
 PMI_SHIM_MODULE = "envkit.launch.pmi_env"
 """How a rank starts this wrapper: `python3 -m envkit.launch.pmi_env COMMAND...`."""
 
 
-def master_port(command: Sequence[str], default: int = 29500) -> int:
-    """A port from the run id (`--run-id X`) so all ranks agree without talking; `default` without one.
+def master_port(command: Sequence[str]) -> int:
+    """The rendezvous port of the run id in the command (`--run-id X`), the one rule of envkit.launch.hosts.
 
     >>> master_port(["--run-id", "aigw-1"]) == master_port(["x", "--run-id", "aigw-1"])
     True
@@ -41,8 +40,8 @@ def master_port(command: Sequence[str], default: int = 29500) -> int:
         value = command[i + 1] if arg == "--run-id" and i + 1 < len(command) else \
             arg.split("=", 1)[1] if arg.startswith("--run-id=") else None
         if value:
-            return 20000 + zlib.crc32(value.encode()) % 20000
-    return default
+            return rendezvous_port(value)
+    return rendezvous_port(None)
 
 
 def torch_env(env: Mapping[str, str], command: Sequence[str]) -> dict[str, str]:

@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from envkit.engines.base import Engine
+from envkit.engines.base import Engine, GpuKind
 from envkit.errors import EnvkitError
-from envkit.launch.base import LaunchPlan, launch_argv
+from envkit.launchers.base import LaunchPlan, launch_argv
 from envkit.paths import RESULTS as RESULTS_IN_IMAGE
 from envkit.profile.model import Profile
 from envkit.recipe.workload_spec import load_workload_spec
@@ -60,7 +60,7 @@ class ImageRef:
     engine: Engine
     image: str
     binds: tuple[str, ...] = ()
-    gpu: bool = False
+    gpu: GpuKind = False
     manifest_hash: str = ""
 
 
@@ -136,12 +136,13 @@ def compose(profile: Profile, req: RunRequest, container: ImageRef | None = None
     if container is not None:
         results_arg = RESULTS_IN_IMAGE
         engine_name = container.engine.name
-        binds = (*container.binds, f"{results}:{RESULTS_IN_IMAGE}")
-        wrapper = container.engine.exec_argv(container.image, [], binds=binds, gpu=container.gpu,
-                                             host_env=True)
+        binds = run_binds(container, req.results)
+        options = container.engine.container_options(container.image, binds=binds, gpu=container.gpu)
+        wrapper = [] if options is not None else \
+            container.engine.exec_argv(container.image, [], binds=binds, gpu=container.gpu, host_env=True)
         manifest_hash = container.manifest_hash
     else:
-        results_arg, engine_name, wrapper, manifest_hash = results, "none", [], ""
+        results_arg, engine_name, wrapper, options, manifest_hash = results, "none", [], None, ""
     env = tuple(sorted(profile.defaults.env.items()))
     if req.project is not None:
         from envkit.project.launch import project_binds, project_command, project_env
@@ -149,38 +150,45 @@ def compose(profile: Profile, req: RunRequest, container: ImageRef | None = None
         if container is None:
             raise EnvkitError("a project runs inside its image (drop --native)")
         binds = (*binds, *project_binds(req))
-        wrapper = container.engine.exec_argv(container.image, [], binds=binds, gpu=container.gpu, host_env=True)
+        options = container.engine.container_options(container.image, binds=binds, gpu=container.gpu)
+        wrapper = [] if options is not None else \
+            container.engine.exec_argv(container.image, [], binds=binds, gpu=container.gpu, host_env=True)
         command = project_command(req.args)
         env = (*env, *project_env(req, world))
     else:
         command = runner_command(profile, req, world, engine_name, results_arg, manifest_hash, python)
     plan = LaunchPlan(nodes=nodes, tasks_per_node=per_node, command=tuple(command),
                       gpus_per_task=1 if profile.gpu.vendor == "nvidia" else 0,
-                      wrapper=tuple(wrapper), env=env, rendezvous=_rendezvous(in_job_script) if nodes > 1 else None)
+                      wrapper=tuple(wrapper), container_options=tuple(options or ()), env=env,
+                      rendezvous=_rendezvous(in_job_script, req.run_id) if nodes > 1 else None)
     return launch_argv(profile, plan, req.launcher)
 
 
-def _rendezvous(in_job_script: bool) -> str | None:
+def run_binds(container: ImageRef, results: Path) -> tuple[str, ...]:
+    """The binds of a run: the site's, the MPI's, and the results folder at its place in the image."""
+    return (*container.binds, f"{results.resolve()}:{RESULTS_IN_IMAGE}")
+
+
+def _rendezvous(in_job_script: bool, key: str | None) -> str | None:
+    from envkit.launch.hosts import rendezvous_port
     from envkit.launch.shown import RENDEZVOUS_HOST
 
-    return f"{RENDEZVOUS_HOST}:{RENDEZVOUS_PORT}" if in_job_script else rendezvous()
+    port = rendezvous_port(key)
+    return f"{RENDEZVOUS_HOST}:{port}" if in_job_script else rendezvous(port=port)
 
 
-RENDEZVOUS_PORT = 29500
-"""The port torchrun's c10d rendezvous listens on at the first host (torchrun's own default)."""
-
-
-def rendezvous(env: dict[str, str] | None = None, port: int = RENDEZVOUS_PORT) -> str | None:
-    """HOST:PORT of the first node: $ENVKIT_MASTER_ADDR, else the allocation's first host (Slurm, PBS, LSF).
+def rendezvous(env: dict[str, str] | None = None, port: int | None = None) -> str | None:
+    """HOST:PORT of the first node: $ENVKIT_MASTER_ADDR, else the allocation's first host (Slurm, PBS, LSF); the
+    port is envkit.launch.hosts.rendezvous_port's (torchrun's default without a run id).
 
     >>> rendezvous({"SLURM_JOB_NODELIST": "hal[07-09]"})
     'hal07:29500'
     """
-    from envkit.launch.hosts import allocation_first_host
+    from envkit.launch.hosts import allocation_first_host, rendezvous_port
 
     env = dict(os.environ) if env is None else env
     host = env.get("ENVKIT_MASTER_ADDR") or allocation_first_host(env)
-    return f"{host}:{port}" if host else None
+    return f"{host}:{rendezvous_port(None) if port is None else port}" if host else None
 
 
 def container_for(profile: Profile, workload: str, engine: str | None = None, store: Path | None = None) -> ImageRef:
@@ -203,26 +211,61 @@ def container_for(profile: Profile, workload: str, engine: str | None = None, st
     except OSError:
         manifest_hash = ""
     binds = tuple(dict.fromkeys([*profile.container.binds, *profile.mpi.bind_paths]))
-    return ImageRef(engine=eng, image=str(eng.image_path(root, tag)), binds=binds,
-                     gpu=profile.gpu.vendor == "nvidia", manifest_hash=manifest_hash)
+    return ImageRef(engine=eng, image=str(eng.image_path(root, tag)), binds=binds, gpu=gpu_kind(profile),
+                    manifest_hash=manifest_hash)
+
+
+def gpu_kind(profile: Profile) -> GpuKind:
+    """Which GPUs the site's containers get (envkit.engines.base.GpuKind): "" none, "nvidia", "nvccli", "amd".
+
+    >>> from envkit.profile import load_profile
+    >>> gpu_kind(load_profile("hal")), gpu_kind(load_profile("local"))
+    ('nvidia', '')
+    """
+    vendor = profile.gpu.vendor
+    if vendor == "nvidia":
+        return "nvccli" if profile.container.nvccli else "nvidia"
+    return "amd" if vendor == "amd" else ""
 
 
 def prepare_container(site: str, workload: str, engine: str | None = None, store: Path | None = None,
-                      dry_run: bool = False) -> tuple[ImageRef, bool]:
+                      dry_run: bool = False, results: Path = Path("results")) -> tuple[ImageRef, bool]:
     """(the workload's image, whether it was stale): built first (base, site, workload) when inputs changed,
-    unless dry_run; build progress goes to stderr so stdout stays for the command's own lines."""
+    unless dry_run, and the files the engine's run needs written (results: the run's results folder); build
+    progress goes to stderr so stdout stays for the command's own lines."""
     import sys
 
+    from envkit.engines.base import get_engine
     from envkit.pipeline.build import BuildOptions, plan_build, run_build
     from envkit.pipeline.progress import PlainReporter
+    from envkit.profile import load_profile
 
+    profile = load_profile(site)
+    if get_engine(engine or profile.container.engine).builder is not None:
+        # an engine that only runs images (Shifter, enroot, CSCS CE): envkit cannot build or check them here
+        ref = container_for(profile, workload, engine, store)
+        if not dry_run:
+            write_run_files(ref, results)
+        return ref, False
     opts = BuildOptions(site=site, workload=workload, layer="workload", engine=engine, store=store,
                         dry_run=dry_run)
     plan = plan_build(opts)
     stale = any(lp.needs_build for lp in plan.layers)
     if stale and not dry_run:
         run_build(opts, PlainReporter(sys.stderr))
-    return container_for(plan.profile, workload, engine, store), stale
+    ref = container_for(plan.profile, workload, engine, store)
+    if not dry_run:
+        write_run_files(ref, results)
+    return ref, stale
+
+
+def write_run_files(ref: ImageRef, results: Path) -> None:
+    """Write the files the engine needs before a run (e.g. CSCS's environment definition), atomically."""
+    from envkit.fsutil import atomic_write_text
+
+    for path, text in ref.engine.run_files(ref.image, binds=run_binds(ref, results), gpu=ref.gpu).items():
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(Path(path), text)
 
 
 def read_summary(results: Path, run_id: str) -> dict[str, Any]:

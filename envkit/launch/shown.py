@@ -40,7 +40,7 @@ SHELL_WORDS: dict[str, str] = {
 
 RENDEZVOUS_HOST = "ENVKIT-RDZV-HOST"
 """Stand-in for the host torchrun meets at, in a batch script: the allocation's first host, known only once the
-job runs; the script reads it from the scheduler's node list into $ENVKIT_RDZV_HOST (envkit.batch.schedulers)."""
+job runs; the script reads it from the scheduler's node list into $ENVKIT_RDZV_HOST (envkit.schedulers.base)."""
 
 JOB_WORDS: dict[str, str] = {RENDEZVOUS_HOST: '"$ENVKIT_RDZV_HOST"'}
 """The stand-ins a job script's launch line may carry and the shell words it shows in their place."""

@@ -112,6 +112,8 @@ def plan_build(opts: BuildOptions) -> BuildPlan:
     profile = load_profile(opts.site)
     engine = get_engine(opts.engine or profile.container.engine)
     if not opts.dry_run:
+        if engine.builder is not None:   # it only runs images: one line naming the engine that builds them
+            raise engine.refuse_build()
         engine.require()
         from envkit.lock.files import require_fresh  # a missing or stale lock: one line naming `envkit lock`
 

@@ -14,9 +14,10 @@ Example:
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from envkit.profile.cuda import MINOR_COMPAT_FLOOR, driver_ok, major_minor, min_driver, version_tuple
 from envkit.profile.fields import AbsPath, Arg, BindSpec, EnvName, EnvValue, Name, Text, Version, Walltime
@@ -27,6 +28,39 @@ SPECTRUM_MIN = "10.3.1.0"
 "Running in containers"): a container's copy must be at least this release."""
 
 Arch = Literal["x86_64", "ppc64le", "aarch64"]
+
+
+def _known(kind: str, extra: tuple[str, ...] = ()) -> list[str]:
+    """The names in one of envkit.registry's registries (built-in modules and plugins), plus `extra`."""
+    from envkit import registry
+
+    return [*getattr(registry, kind).names(), *extra]
+
+
+def _checked(kind: str, extra: tuple[str, ...] = ()) -> Callable[[str], str]:
+    """A validator: a backend's name must be registered (checked when a profile is validated)."""
+    def check(value: str) -> str:
+        names = [repr(n) for n in _known(kind, extra)]
+        if value not in _known(kind, extra):
+            raise ValueError(f"expected one of {', '.join(names[:-1])} or {names[-1]}, got {value!r}")
+        return value
+
+    return check
+
+
+def _enum(kind: str, extra: tuple[str, ...] = ()) -> Callable[[dict[str, Any]], None]:
+    """The names as an enum in `envkit site schema`."""
+    def add(schema: dict[str, Any]) -> None:
+        schema["enum"] = _known(kind, extra)
+
+    return add
+
+
+# Backend names: each backend's module registers it (envkit.registry); the profile holds no list of its own.
+SchedulerName = Annotated[str, AfterValidator(_checked("SCHEDULERS", ("none",))),
+                          Field(json_schema_extra=_enum("SCHEDULERS", ("none",)))]
+LauncherName = Annotated[str, AfterValidator(_checked("LAUNCHERS")), Field(json_schema_extra=_enum("LAUNCHERS"))]
+EngineName = Annotated[str, AfterValidator(_checked("ENGINES")), Field(json_schema_extra=_enum("ENGINES"))]
 
 
 class AtKey(ValueError):
@@ -170,7 +204,7 @@ class Interconnect(ProfileSection):
 class SchedulerSection(ProfileSection):
     """The batch system; account/partition/queue are placeholders users override."""
 
-    kind: Literal["slurm", "lsf", "pbs", "none"]
+    kind: SchedulerName  # envkit.registry.SCHEDULERS, or none
     account: Name | None = None
     partition: Name | None = None
     queue: Name | None = None
@@ -186,7 +220,7 @@ class LauncherSection(ProfileSection):
     `gpus-per-task` gives --gpus-per-task=1); ignored by other launchers.
     """
 
-    kind: Literal["srun", "jsrun", "mpirun", "mpiexec", "mpiexec-pals", "torchrun"]
+    kind: LauncherName  # envkit.registry.LAUNCHERS
     program: Name | None = None  # the executable when it is not `kind` (e.g. mpiexec.mpich beside Open MPI)
     args: list[Arg] = Field(default_factory=list)
     gpu_request: Literal["gres", "gpus-per-task", "none"] = "none"
@@ -198,10 +232,12 @@ class LauncherSection(ProfileSection):
 class ContainerSection(ProfileSection):
     """The container engine at the site and what it mounts."""
 
-    engine: Literal["apptainer", "singularity", "charliecloud"]
+    engine: EngineName  # envkit.registry.ENGINES
     version: Version
     binds: list[BindSpec] = Field(default_factory=list)
     fakeroot: bool = True
+    # Apptainer: NVIDIA GPUs set up by nvidia-container-cli (--nvccli), not --nv alone; left out of the hash when off
+    nvccli: bool = Field(default=False, exclude_if=lambda v: not v)
     build_note: Text | None = None
     source: Text
 

@@ -1,4 +1,8 @@
-"""MPI families, which launcher speaks to which, and the profile checks that follow from them.
+"""MPI families, and the profile checks across GPU, MPI, launcher, scheduler and engine.
+
+Which families and scheduler each launcher needs is in the launcher's own module (envkit.launchers.*:
+`speaks`, `needs_scheduler`), which launcher an engine needs in the engine's (`needs_launcher`); the checks
+here ask the registry (envkit.registry).
 
 Two families matter for containers: Open MPI (Open MPI, IBM Spectrum MPI) and the MPICH ABI family
 (MPICH, Cray MPICH, Intel MPI, MVAPICH2: all ship ``libmpi.so.12``). Inside one family the host's MPI can be
@@ -21,6 +25,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
+from envkit.registry import ENGINES, LAUNCHERS
+
 if TYPE_CHECKING:
     from envkit.profile.model import Profile
 
@@ -36,21 +42,6 @@ FAMILY: dict[str, Family] = {
 DISTRO_PACKAGES: dict[str, list[str]] = {
     "openmpi": ["libopenmpi-dev", "openmpi-bin"],
     "mpich": ["libmpich-dev", "mpich"],
-}
-
-# launcher -> the MPI families it can start (None: any, the launcher talks PMI or forks ranks itself).
-SPEAKS: dict[str, tuple[Family, ...] | None] = {
-    "srun": None,               # PMIx / PMI2 from Slurm
-    "jsrun": ("openmpi",),      # IBM Job Step Manager: Spectrum MPI (Open MPI based)
-    "mpirun": ("openmpi",),     # Open MPI's mpirun (-x VAR=val, --map-by ppr:K:node)
-    "mpiexec": ("mpich",),      # MPICH Hydra (-n, -ppn, -genv): MPICH, Intel MPI, MVAPICH2
-    "mpiexec-pals": ("mpich",),  # HPE Cray PALS (-n, --ppn, --env): Cray MPICH
-    "torchrun": None,           # forks its own ranks, no MPI needed to start them
-}
-
-# launcher -> the scheduler it needs (None: any).
-NEEDS_SCHEDULER: dict[str, str | None] = {
-    "srun": "slurm", "jsrun": "lsf", "mpiexec-pals": "pbs", "mpirun": None, "mpiexec": None, "torchrun": None,
 }
 
 # vendor -> (the command that names the host's MPI and its version, where that is documented). Each family has
@@ -91,8 +82,8 @@ def host_version_command(vendor: str) -> tuple[str, str]:
 
 
 def launcher_speaks(launcher: str, vendor_family: str) -> bool:
-    """Can `launcher` start ranks of an MPI of this family?"""
-    speaks = SPEAKS.get(launcher)
+    """Can `launcher` start ranks of an MPI of this family? (Each launcher's module says: `speaks`.)"""
+    speaks = LAUNCHERS.get(launcher).speaks
     return speaks is None or vendor_family in speaks
 
 
@@ -114,11 +105,19 @@ def check_profile(profile: Profile) -> list[tuple[str, tuple[str, ...]]]:
                          f"at run time){' or install: source' if mpi.vendor in ('openmpi', 'mpich') else ''}",
                          ("mpi", "install")))
     if not launcher_speaks(launcher.kind, fam):
-        speaks = ", ".join(k for k, v in SPEAKS.items() if v is None or fam in v)
+        speaks = ", ".join(k for k in LAUNCHERS.names() if launcher_speaks(k, fam))
         problems.append((f"launcher.kind {launcher.kind} cannot start {mpi.vendor} ranks (mpi.vendor is in the "
                          f"{fam} family; launchers for it: {speaks})", ("launcher", "kind")))
-    needs = NEEDS_SCHEDULER.get(launcher.kind)
+    needs = LAUNCHERS.get(launcher.kind).needs_scheduler
     if needs and sched.kind != needs:
         problems.append((f"launcher.kind {launcher.kind} needs scheduler.kind: {needs} "
                          f"(scheduler.kind is {sched.kind})", ("launcher", "kind")))
+    engine = ENGINES.get(profile.container.engine)
+    if engine.needs_launcher and launcher.kind != engine.needs_launcher:
+        problems.append((f"container.engine {engine.name} runs ranks through {engine.needs_launcher}'s own "
+                         f"options, so launcher.kind must be {engine.needs_launcher} (it is {launcher.kind})",
+                         ("container", "engine")))
+    if profile.container.nvccli and "nvccli" not in " ".join(engine().gpu_flags("nvccli")):
+        problems.append((f"container.nvccli is an Apptainer/SingularityCE option; {engine.name} sets GPUs up its "
+                         "own way (remove nvccli)", ("container", "nvccli")))
     return problems

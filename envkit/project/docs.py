@@ -17,7 +17,7 @@ EXAMPLE = Path("/home/you/myproj")
 def project_page(site: str) -> str:
     """The Markdown page for `site`."""
     from envkit.engines.base import get_engine
-    from envkit.launch.run import ImageRef, RunRequest, compose, ranks
+    from envkit.launch.run import ImageRef, RunRequest, compose, gpu_kind, ranks
     from envkit.lock.inputs import site_inputs
     from envkit.profile import load_profile
     from envkit.recipe.project_layer import PROJECT_DIR, project_tag
@@ -30,7 +30,7 @@ def project_page(site: str) -> str:
     nodes, per_node = ranks(profile, req)
     tag = project_tag(profile, "myproj")
     image = ImageRef(engine=get_engine(profile.container.engine), image=f"STORE/{tag}",
-                     gpu=profile.gpu.vendor == "nvidia",
+                     gpu=gpu_kind(profile),
                      binds=tuple(dict.fromkeys([*profile.container.binds, *profile.mpi.bind_paths])))
     argv = compose(profile, req, image, in_job_script=profile.scheduler.kind != "none")
     site_arg = f"--site {shlex.quote(profile.name)}"

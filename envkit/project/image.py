@@ -19,9 +19,17 @@ def project_image(site: str, folder: str | Path, engine: str | None = None, stor
 
     Build progress goes to stderr, so stdout stays for the command's own output.
     """
+    from envkit.engines.base import get_engine
+    from envkit.errors import EnvkitError
+    from envkit.launch.run import gpu_kind
     from envkit.pipeline.build import BuildOptions, plan_build, run_build
     from envkit.pipeline.progress import PlainReporter, SilentReporter
+    from envkit.profile import load_profile
 
+    name = engine or load_profile(site).container.engine
+    if get_engine(name).builder is not None:
+        raise EnvkitError(f"engine {name} only runs images; a project's layer is built by envkit with a building "
+                          f"engine (--engine charliecloud, apptainer or podman), then run")
     opts = BuildOptions(site=site, project=Path(folder), engine=engine, store=store, dry_run=dry_run)
     plan = plan_build(opts)
     stale = any(lp.needs_build for lp in plan.layers)
@@ -33,6 +41,6 @@ def project_image(site: str, folder: str | Path, engine: str | None = None, stor
     except OSError:
         manifest_hash = ""
     binds = tuple(dict.fromkeys([*profile.container.binds, *profile.mpi.bind_paths]))
-    ref = ImageRef(engine=plan.engine, image=plan.top.image, binds=binds, gpu=profile.gpu.vendor == "nvidia",
+    ref = ImageRef(engine=plan.engine, image=plan.top.image, binds=binds, gpu=gpu_kind(profile),
                    manifest_hash=manifest_hash)
     return ref, stale, plan

@@ -27,6 +27,7 @@ from envkit.recipe.model import LAYER_KINDS, InstallFacts, Layer, LayerKind
 from envkit.recipe.packages import os_packages
 from envkit.recipe.render import render_template
 from envkit.recipe.workload_spec import load_workload_spec, workload_dir
+from envkit.registry import SCHEDULERS
 from envkit.resources import relative_to_root
 
 
@@ -64,10 +65,8 @@ def _mpi_configure(profile: Profile) -> list[str]:
     if profile.mpi.vendor == "openmpi":
         flags += {"ucx": ["--with-ucx=/usr"], "verbs": ["--with-verbs"], "psm2": ["--with-psm2"],
                   "ofi": ["--with-ofi"], "tcp": []}[transport]
-        if profile.scheduler.kind == "slurm":
-            flags += ["--with-slurm", "--with-pmix=internal"]
-        if profile.scheduler.kind == "lsf":
-            flags += ["--with-lsf"]
+        if profile.scheduler.kind in SCHEDULERS:   # the scheduler's module names its integration flags
+            flags += list(SCHEDULERS.get(profile.scheduler.kind).openmpi_configure)
     if profile.mpi.cuda_aware and profile.cuda:
         flags += ["--with-cuda=/usr/local/cuda"]
     return flags

@@ -27,7 +27,10 @@ PROJECT_DIR = f"{IMAGE_ROOT}/project"
 SHIM = f"{IMAGE_ROOT}/shim"
 """The rank wrapper's own small copy of envkit (torch-free modules only)."""
 
-SHIM_FILES = ("envkit/errors.py", "envkit/launch/hosts.py", "envkit/launch/pmi_env.py")
+SHIM_FILES = ("envkit/errors.py", "envkit/registry.py", "envkit/schedulers", "envkit/launch/hosts.py",
+              "envkit/launch/pmi_env.py")
+"""What `python -m envkit.launch.pmi_env` imports, closed (tests/project checks it imports without pydantic or
+PyYAML, which the base does not hold); the post script writes empty envkit/ and envkit/launch/ packages."""
 
 
 def project_tag(profile: Profile, name: str) -> str:

@@ -27,7 +27,7 @@ from typing import Any
 
 import torch
 
-from envkit.launch.hosts import first_host  # torch-free, shared with `envkit run`
+from envkit.launch.hosts import first_host, rendezvous_port  # torch-free, shared with `envkit run`
 
 
 class DistError(RuntimeError):
@@ -110,7 +110,7 @@ def init_address(place: Placement, env: Mapping[str, str] | None = None) -> str:
         nodes = env.get("SLURM_STEP_NODELIST") or env.get("SLURM_JOB_NODELIST") or env.get("SLURM_NODELIST")
         if not nodes:
             raise DistError("Slurm step without a node list; set MASTER_ADDR and MASTER_PORT")
-        port = 15000 + (_int(env, "SLURM_JOB_ID") or 0) % 20000
+        port = rendezvous_port(env.get("SLURM_JOB_ID"))  # envkit.launch.hosts: the one port rule
         try:
             return f"tcp://{first_host(nodes)}:{port}"
         except ValueError as exc:  # NodeListError

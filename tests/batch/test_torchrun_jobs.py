@@ -19,14 +19,15 @@ from pathlib import Path
 import pytest
 
 from envkit.batch.goldens import golden_script
-from envkit.batch.schedulers import get_scheduler
-from envkit.launch.hosts import allocation_first_host
+from envkit.launch.hosts import allocation_first_host, rendezvous_port
 from envkit.profile import load_profile
+from envkit.schedulers.base import get_scheduler
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 PROFILES = HERE / "profiles"
-ENDPOINT = '--rdzv-endpoint="$ENVKIT_RDZV_HOST":29500'
+PORT = rendezvous_port("RUN_ID")  # the golden scripts' run id, through the one port rule
+ENDPOINT = f'--rdzv-endpoint="$ENVKIT_RDZV_HOST":{PORT}'
 STARTERS = {  # one torchrun per node, with the node's GPUs and the cores of its ranks
     "slurm": "srun --nodes=2 --ntasks-per-node=1 --cpus-per-task=64 --gpus-per-task=4 ",
     "pbs": "mpiexec -n 2 --ppn 1 --depth 32 --cpu-bind depth ",
@@ -60,12 +61,12 @@ def test_two_node_torchrun_script_per_scheduler(kind: str) -> None:
 
 
 def test_the_rendezvous_word_expands_to_the_host_and_port(tmp_path: Path) -> None:
-    """The launch line's words, expanded by bash with the host the script read: one word HOST:29500."""
+    """The launch line's words, expanded by bash with the host the script read: one word HOST:PORT."""
     script = golden_script(_site("slurm"), 2)
     launch = next(line.strip() for line in script.splitlines() if ENDPOINT in line).removesuffix(" || status=$?")
     out = subprocess.run(["bash", "-c", f"printf '%s\\0' {launch}"], capture_output=True, text=True, check=True,
                          env={**os.environ, "ENVKIT_RDZV_HOST": "gpu 03"}).stdout.split("\0")[:-1]
-    assert "--rdzv-endpoint=gpu 03:29500" in out  # even a host with a space stays one word
+    assert f"--rdzv-endpoint=gpu 03:{PORT}" in out  # even a host with a space stays one word
     assert out == shlex.split(launch.replace('"$ENVKIT_RDZV_HOST"', "'gpu 03'"))
 
 
@@ -120,7 +121,8 @@ def test_run_on_two_nodes_outside_a_job_is_refused_inside_one_per_node(tmp_path:
     inside = _envkit(*args, env={**store, "SLURM_JOB_NODELIST": "gpu[03-04]"})
     assert inside.returncode == 0, inside.stderr
     line = inside.stdout.strip()
-    assert line.startswith(STARTERS["slurm"]) and "--rdzv-endpoint=gpu03:29500" in line
+    run_id = shlex.split(line)[shlex.split(line).index("--run-id") + 1]
+    assert line.startswith(STARTERS["slurm"]) and f"--rdzv-endpoint=gpu03:{rendezvous_port(run_id)} " in line
 
 
 def test_torchrun_across_nodes_without_a_scheduler_is_each_nodes_own_line(tmp_path: Path) -> None:
@@ -132,5 +134,6 @@ def test_torchrun_across_nodes_without_a_scheduler_is_each_nodes_own_line(tmp_pa
                    env={"ENVKIT_STORE": str(tmp_path / "store"), "ENVKIT_MASTER_ADDR": "node1"})
     assert proc.returncode == 0, proc.stderr
     argv = shlex.split(proc.stdout)
-    assert "--rdzv-endpoint=node1:29500" in argv and "--nnodes=2" in argv
+    port = rendezvous_port(argv[argv.index("--run-id") + 1])
+    assert f"--rdzv-endpoint=node1:{port}" in argv and "--nnodes=2" in argv
     assert not {"srun", "jsrun", "mpiexec"} & set(argv)

@@ -16,7 +16,7 @@ import pytest
 from envkit.engines.apptainer import Apptainer
 from envkit.engines.base import ENGINES, get_engine
 from envkit.errors import EnvkitError
-from envkit.launch.base import LAUNCHERS
+from envkit.registry import LAUNCHERS
 
 from .helpers import REPO
 
@@ -57,7 +57,7 @@ def import_graph() -> dict[str, set[str]]:
 
 def test_no_import_cycle_in_envkit() -> None:
     graph = import_graph()
-    assert {"envkit.engines.base", "envkit.engines.apptainer", "envkit.launch.base"} <= set(graph)
+    assert {"envkit.engines.base", "envkit.engines.apptainer", "envkit.launchers.base"} <= set(graph)
     assert "envkit.engines.base" in graph["envkit.engines.apptainer"]
     try:
         order = list(graphlib.TopologicalSorter(graph).static_order())
@@ -74,7 +74,8 @@ def test_a_cycle_is_found_when_there_is_one() -> None:
 
 
 def test_registries_load_their_builtins_and_refuse_a_second_name() -> None:
-    assert ENGINES.names() == ["apptainer", "charliecloud", "singularity"]
+    assert ENGINES.names() == ["apptainer", "charliecloud", "cscs-ce", "enroot", "podman", "podman-hpc", "shifter",
+                              "singularity"]
     assert LAUNCHERS.names() == ["jsrun", "mpiexec", "mpiexec-pals", "mpirun", "srun", "torchrun"]
     assert isinstance(get_engine("apptainer"), Apptainer)
 
@@ -84,5 +85,5 @@ def test_registries_load_their_builtins_and_refuse_a_second_name() -> None:
     with pytest.raises(EnvkitError, match="engine 'apptainer' is registered twice"):
         ENGINES.register("apptainer")(Other)
     assert type(get_engine("apptainer")) is Apptainer
-    with pytest.raises(EnvkitError, match=r"unknown engine 'docker' \(known: apptainer, charliecloud, singularity\)"):
+    with pytest.raises(EnvkitError, match=r"unknown engine 'docker' \(known: apptainer, charliecloud, cscs-ce, "):
         get_engine("docker")

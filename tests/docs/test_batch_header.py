@@ -1,6 +1,6 @@
 """The help-desk "Batch script header" is the head of what `envkit submit --dry-run` prints for the site.
 
-Both come from the same Scheduler class (envkit/batch/schedulers.py) and job template (recipes/jobs/): the page
+Both come from the same Scheduler class (envkit/schedulers/) and job template (recipes/jobs/): the page
 renders aigw on min(2, nodes) nodes with the run id RUN_ID and the results folder /path/to/results; the real
 `envkit submit --dry-run` is run with the same three values.
 """

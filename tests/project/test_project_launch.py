@@ -88,3 +88,30 @@ def test_the_project_page_shows_the_sites_launch_line_and_what_cannot_be_locked(
     assert line.split()[0] == (profile.launcher.program or profile.launcher.kind)
     assert ("Not possible" in page) == (not site_inputs(profile)[0].resolvable)
     assert "/work/" not in page and str(Path.cwd()) not in page  # no machine paths
+
+
+def test_the_rank_wrapper_imports_from_the_shim_files_alone_without_pydantic_or_yaml(tmp_path: Path) -> None:
+    """The project image holds only SHIM_FILES of envkit (its base has no pydantic or PyYAML): they must be
+    enough for the wrapper, and it must map Open MPI's variables."""
+    import shutil
+    import subprocess
+    import sys
+
+    from envkit.recipe.project_layer import SHIM_FILES
+    from envkit.resources import locate
+
+    for rel in SHIM_FILES:
+        target = tmp_path / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if locate(rel).is_dir():
+            shutil.copytree(locate(rel), target, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(locate(rel), target)
+    for package in ("envkit", "envkit/launch"):
+        (tmp_path / package / "__init__.py").write_text("")  # as the post script writes them
+    code = ("import sys; sys.modules.update(pydantic=None, yaml=None, torch=None); sys.path.insert(0, sys.argv[1]); "
+            "from envkit.launch.pmi_env import torch_env; "
+            "print(torch_env({'OMPI_COMM_WORLD_RANK': '1', 'OMPI_COMM_WORLD_SIZE': '2'}, [])['RANK'])")
+    proc = subprocess.run([sys.executable, "-I", "-c", code, str(tmp_path)], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0 and proc.stdout.strip() == "1", proc.stderr[-2000:]

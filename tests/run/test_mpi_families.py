@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from envkit.launch.base import LaunchPlan, launch_argv
 from envkit.launch.pmi_env import master_port, torch_env
+from envkit.launchers.base import LaunchPlan, launch_argv
 from envkit.profile import load_profile
 
 PROFILES = Path(__file__).parent / "profiles"

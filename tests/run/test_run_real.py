@@ -161,7 +161,7 @@ def test_horovod_from_the_image_matches_a_single_process(tmp_path: Path) -> None
     import torch
 
     from envkit.engines.charliecloud import Charliecloud
-    from envkit.launch.base import LaunchPlan, launch_argv
+    from envkit.launchers.base import LaunchPlan, launch_argv
     from envkit.profile import load_profile
 
     build = envkit("build", "--site", "local", "--workload", "aigw", "--store", str(STORE), "--json")

@@ -19,7 +19,7 @@ if [ -z "$ENVKIT_RDZV_HOST" ]; then
   printf '%s\n' 'envkit: cannot read the first host of the allocation for the torchrun rendezvous' >&2
   status=1
 else
-  srun --nodes=2 --ntasks-per-node=1 --cpus-per-task=64 --gpus-per-task=4 --partition=gpuA100x4 --account=ACCOUNT apptainer exec --nv --bind /projects,/scratch,/scratch/envkit/results:/opt/envkit/results /scratch/envkit/store/apptainer/envkit-slurm-torchrun-aigw.sif torchrun --nnodes=2 --nproc_per_node=4 --rdzv-backend=c10d --rdzv-endpoint="$ENVKIT_RDZV_HOST":29500 --rdzv-id=envkit -m envkit.train aigw --site slurm-torchrun --engine apptainer --results /opt/envkit/results --run-id RUN_ID --dist ddp || status=$?
+  srun --nodes=2 --ntasks-per-node=1 --cpus-per-task=64 --gpus-per-task=4 --partition=gpuA100x4 --account=ACCOUNT apptainer exec --nv --bind /projects,/scratch,/scratch/envkit/results:/opt/envkit/results /scratch/envkit/store/apptainer/envkit-slurm-torchrun-aigw.sif torchrun --nnodes=2 --nproc_per_node=4 --rdzv-backend=c10d --rdzv-endpoint="$ENVKIT_RDZV_HOST":37186 --rdzv-id=envkit -m envkit.train aigw --site slurm-torchrun --engine apptainer --results /opt/envkit/results --run-id RUN_ID --dist ddp || status=$?
 fi
 printf '%s\n' "$status" > /scratch/envkit/results/RUN_ID/job-exit-code
 exit "$status"

@@ -1,7 +1,9 @@
-"""Launchers: each turns a launch plan and the few site facts it needs into the argv a site uses.
+"""The launcher interface: each launcher turns a launch plan and the few site facts it needs into the argv a
+site uses, and says which MPI families and PMI it speaks, which scheduler it needs, and whether it meets at a
+rendezvous host.
 
-Launchers are small classes registered by name in one `Registry` (as ReFrame's backends are); each has
-one method that returns an argv list, never a shell string, so no profile value is ever parsed by a
+Launchers are small classes, one module each, registered by name in envkit.registry.LAUNCHERS (as ReFrame's
+backends are); `argv` returns an argv list, never a shell string, so no profile value is ever parsed by a
 shell. `shlex.join` shows it to people. A launcher never sees the whole profile: `LaunchFacts` holds
 what launchers read (program, site arguments, how to ask for GPUs, partition, account, PMI,
 scheduler).
@@ -22,7 +24,7 @@ from typing import ClassVar
 
 from envkit.errors import EnvkitError
 from envkit.profile.model import Profile
-from envkit.registry import Registry
+from envkit.registry import LAUNCHERS
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,9 @@ class LaunchPlan:
     """What to start: how many nodes and ranks, and the command each rank runs.
 
     wrapper is the container-exec prefix (`apptainer exec --nv ... img.sif`), empty
-    for a native run; env names variables the launcher must forward to ranks;
+    for a native run; container_options are the launcher's own options that put each rank in a container
+    (pyxis `--container-image=...`, CSCS `--environment=...`), for engines that run through the launcher;
+    env names variables the launcher must forward to ranks;
     rendezvous is HOST:PORT of the first node, which multi-node torchrun needs.
     """
 
@@ -39,6 +43,7 @@ class LaunchPlan:
     command: tuple[str, ...]
     gpus_per_task: int = 0
     wrapper: tuple[str, ...] = ()
+    container_options: tuple[str, ...] = ()
     env: tuple[tuple[str, str], ...] = field(default=())
     rendezvous: str | None = None
 
@@ -90,14 +95,36 @@ class Launcher(ABC):
     """One way of starting ranks (srun, jsrun, mpirun, mpiexec, torchrun)."""
 
     name: ClassVar[str]
+    #: How the docs name it.
+    display_name: ClassVar[str]
+    #: The MPI families (envkit.profile.mpi.Family) whose ranks it can start; None: any (PMI, or it forks ranks).
+    speaks: ClassVar[tuple[str, ...] | None] = None
+    #: The PMI flavours it offers ranks (srun: pmix, pmi2); empty: its MPI's own.
+    pmi: ClassVar[tuple[str, ...]] = ()
+    #: The scheduler it needs (srun: slurm), None: any.
+    needs_scheduler: ClassVar[str | None] = None
+    #: Across nodes, do the ranks meet at a rendezvous host (HOST:PORT, envkit.launch.hosts)?
+    rendezvous: ClassVar[bool] = False
+    #: Can it put ranks in a container through options of its own (LaunchPlan.container_options)?
+    container_options: ClassVar[bool] = False
 
     @abstractmethod
     def argv(self, facts: LaunchFacts, plan: LaunchPlan) -> list[str]:
         """The full command line, container wrapper and rank command included."""
 
+    def per_node_argv(self, facts: LaunchFacts, plan: LaunchPlan) -> list[str]:
+        """Start `plan.command` once per node (a scheduler's step launcher; torchrun across nodes)."""
+        return self.argv(facts, plan)
 
-LAUNCHERS: Registry[type[Launcher]] = Registry("launcher", modules=("envkit.launch.launchers",))
-"""The launchers by name; the built-in ones are imported when a name is first looked up (no import cycle)."""
+
+# Ranks started by an MPICH-family launcher only get PMI_RANK/PMI_SIZE; this module maps them to the
+# torchrun names (RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR/PORT) before running the rank's command.
+PMI_SHIM = "envkit.launch.pmi_env"
+
+
+def with_pmi_shim(command: tuple[str, ...]) -> list[str]:
+    """`python -m envkit.train ...` -> `python -m envkit.launch.pmi_env python -m envkit.train ...`."""
+    return [command[0], "-m", PMI_SHIM, *command] if command else []
 
 
 def register_launcher(cls: type[Launcher]) -> type[Launcher]:
@@ -115,4 +142,9 @@ def launch_argv(profile: Profile, plan: LaunchPlan, launcher: str | None = None)
     if plan.nodes < 1 or plan.tasks_per_node < 1:
         raise EnvkitError("nodes and tasks per node must be >= 1")
     name = launcher or profile.launcher.kind
-    return get_launcher(name).argv(facts_for(profile, name), plan)
+    chosen = get_launcher(name)
+    if plan.container_options and not chosen.container_options:
+        raise EnvkitError(f"the {profile.container.engine} engine puts ranks in containers through the launcher's "
+                          f"own options ({plan.container_options[0].split('=')[0]}), which {name} does not take: "
+                          "use launcher.kind srun (or --launcher srun)")
+    return chosen.argv(facts_for(profile, name), plan)

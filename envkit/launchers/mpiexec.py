@@ -1,0 +1,31 @@
+"""MPICH's Hydra mpiexec (MPICH, Intel MPI, MVAPICH2).
+
+Spelling: `mpiexec -n N -ppn K -genv VAR val` (mpich.org, Using the Hydra Process Manager,
+https://github.com/pmodels/mpich/blob/main/doc/wiki/how_to/Using_the_Hydra_Process_Manager.md). It starts MPICH
+family ranks only and gives them PMI, which envkit.launch.pmi_env maps to torchrun's variables.
+
+Example:
+    >>> from envkit.launchers.base import LaunchFacts, LaunchPlan
+    >>> MpiexecHydra().argv(LaunchFacts(), LaunchPlan(1, 2, ("python3", "x")))
+    ['mpiexec', '-n', '2', '-ppn', '2', 'python3', '-m', 'envkit.launch.pmi_env', 'python3', 'x']
+"""
+
+from __future__ import annotations
+
+from envkit.launchers.base import Launcher, LaunchFacts, LaunchPlan, register_launcher, with_pmi_shim
+
+
+@register_launcher
+class MpiexecHydra(Launcher):
+    """MPICH's Hydra mpiexec (MPICH, Intel MPI, MVAPICH2): -n, -ppn, -genv VAR val."""
+
+    name = "mpiexec"
+    display_name = "MPICH Hydra mpiexec"
+    speaks = ("mpich",)
+    pmi = ("pmi",)
+
+    def argv(self, facts: LaunchFacts, plan: LaunchPlan) -> list[str]:
+        out = [facts.program or "mpiexec", "-n", str(plan.world_size), "-ppn", str(plan.tasks_per_node)]
+        for key, value in plan.env:
+            out += ["-genv", key, value]
+        return [*out, *facts.args, *plan.wrapper, *with_pmi_shim(plan.command)]

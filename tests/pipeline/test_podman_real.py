@@ -1,0 +1,77 @@
+"""Real Podman (slow + container + podman): the local site's images built by `podman build` from the rendered
+Dockerfiles, AI-GW trained on 2 ranks in the podman-built image, and envkit's OCI and docker-archive exports
+loaded by `podman load` and run (`import torch, mpi4py`): the first real OCI engine to read them.
+
+Podman runs as root here with envkit's own storage under the shared test store
+($ENVKIT_TEST_STORE/podman: a second run reuses the built images, a cold one builds the base, minutes) and
+envkit's own containers.conf (envkit.engines.podman says why: runc, default_ulimits = []).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from envkit_cli import envkit_process
+
+from envkit.engines.podman import Podman
+
+STORE = Path(os.environ.get("ENVKIT_TEST_STORE", "/var/tmp/envkit-test-store"))
+ROOT = STORE / "podman"
+
+pytestmark = [
+    pytest.mark.slow, pytest.mark.container, pytest.mark.podman,
+    pytest.mark.skipif(shutil.which("podman") is None or os.geteuid() != 0,
+                       reason="needs root and podman (scripts/setup.sh installs podman and runc)"),
+]
+
+
+def envkit(*args: str, timeout: float = 5400) -> subprocess.CompletedProcess[str]:
+    return envkit_process(*args, "--store", str(STORE), unset=("ENVKIT_PROFILE_PATH",), timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def podman_image() -> str:
+    """The local site's AI-GW image, built with Podman (each layer only when its inputs changed)."""
+    proc = envkit("build", "--site", "local", "--engine", "podman", "--workload", "aigw")
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    images = subprocess.run([*Podman().podman(ROOT), "images", "--format", "{{.Repository}}"], capture_output=True,
+                            text=True, check=True).stdout.split()
+    assert {"localhost/envkit-local", "localhost/envkit-local-aigw"} <= set(images)
+    return str(ROOT / "envkit-local-aigw")
+
+
+def test_aigw_trains_on_two_ranks_in_the_podman_built_image(podman_image: str, tmp_path: Path) -> None:
+    proc = envkit("run", "--site", "local", "--engine", "podman", "workloads/aigw", "--np", "2", "--json",
+                  "--results", str(tmp_path), "--", "--preset", "smoke", "--steps", "20", timeout=1800)
+    assert proc.returncode == 0, f"{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}"
+    summary = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert summary["engine"] == "podman" and summary["world_size"] == 2
+    assert math.isfinite(summary["loss_end"]) and summary["throughput"] > 0
+    metrics = json.loads((Path(summary["results_dir"]) / "metrics.json").read_text())
+    record = json.loads((ROOT / "envkit-local-aigw.manifest.json").read_text())
+    assert metrics["summary"]["manifest_hash"] and record["engine"] == "podman"
+
+
+@pytest.mark.parametrize("fmt", ["oci", "docker-archive"])
+def test_podman_loads_envkits_export_and_imports_torch_and_mpi4py(tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / f"envkit-local-{fmt}.tar"
+    proc = envkit("export", "--site", "local", "--format", fmt, "-o", str(out), "--json")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    podman = Podman().podman(ROOT)
+    Podman().write_config(ROOT)
+    loaded = subprocess.run([*podman, "load", "-i", str(out)], capture_output=True, text=True, timeout=1800)
+    assert loaded.returncode == 0, loaded.stderr[-2000:]
+    ref = loaded.stdout.strip().splitlines()[-1].split("Loaded image:")[-1].strip().split(",")[0]
+    try:
+        run = subprocess.run([*podman, "run", "--rm", ref, "python3", "-c",
+                              "import torch, mpi4py; print('imported', torch.__version__, mpi4py.__version__)"],
+                             capture_output=True, text=True, timeout=600)
+        assert run.returncode == 0 and run.stdout.startswith("imported "), run.stderr[-2000:]
+    finally:
+        subprocess.run([*podman, "rmi", "-f", ref], capture_output=True, timeout=300)
