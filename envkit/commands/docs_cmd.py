@@ -32,7 +32,7 @@ def docs_cmd(
     if project:
         if site is None or all_sites or output is not None or fmt != "md":
             raise EnvkitError("--project takes --site SITE only (Markdown on stdout)")
-        from envkit.project.docs import project_page
+        from envkit.docs.project_page import project_page
 
         sys.stdout.write(project_page(site))
         return

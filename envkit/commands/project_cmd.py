@@ -37,10 +37,10 @@ def run_project(site: str, folder: str, args: list[str], *, np_: int | None, nod
 
     from envkit.engines.proc import child_env
     from envkit.errors import EnvkitError
+    from envkit.launch.project_image import project_image
     from envkit.launch.run import RunRequest, compose, new_run_id, ranks
     from envkit.launchers.base import get_launcher
     from envkit.profile import load_profile
-    from envkit.project.image import project_image
     from envkit.project.lock import load_project_lock
     from envkit.project.record import RunRecord, run_logged, timed
     from envkit.project.spec import load_project
@@ -106,9 +106,9 @@ def _image_and_command(site: str, project: str | None, command: list[str], engin
             plan = run_build(opts, PlainReporter(sys.stderr))
         binds = tuple(dict.fromkeys([*profile.container.binds, *profile.mpi.bind_paths]))
         return plan.engine.exec_argv(plan.top.image, command, binds=binds, gpu=plan.gpu, host_env=True)
+    from envkit.launch.project import project_binds, project_command
+    from envkit.launch.project_image import project_image
     from envkit.launch.run import RunRequest
-    from envkit.project.image import project_image
-    from envkit.project.launch import project_binds, project_command
     from envkit.project.spec import load_project
 
     proj = load_project(project)

@@ -67,7 +67,7 @@ def submit_cmd(
 
     extra: dict[str, Any] = {}
     if is_project(workload):  # your own project: its image, its command after `--` (envkit.project)
-        from envkit.project.image import project_image
+        from envkit.launch.project_image import project_image
         from envkit.project.lock import load_project_lock
         from envkit.project.spec import load_project
 

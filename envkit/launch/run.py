@@ -145,7 +145,7 @@ def compose(profile: Profile, req: RunRequest, container: ImageRef | None = None
         results_arg, engine_name, wrapper, options, manifest_hash = results, "none", [], None, ""
     env = tuple(sorted(profile.defaults.env.items()))
     if req.project is not None:
-        from envkit.project.launch import project_binds, project_command, project_env
+        from envkit.launch.project import project_binds, project_command, project_env
 
         if container is None:
             raise EnvkitError("a project runs inside its image (drop --native)")

@@ -2,7 +2,7 @@
 optional envkit.yaml, and code that is bound into the image at run time.
 
 Data flows one way: project folder -> Project (spec) -> lock (pylock.<site>.toml beside the project) ->
-project layer (envkit.recipe.project_layer) -> image -> launch (envkit.project.launch) -> run record.
+project layer (envkit.recipe.project_layer) -> image -> launch (envkit.launch.project) -> run record.
 
 Example:
     >>> from envkit.project.spec import is_project

@@ -79,8 +79,8 @@ def test_one_node_without_a_scheduler_meets_on_this_host() -> None:
 
 @pytest.mark.parametrize("site", ["local", "local-slurm", "summit", "delta", "hal"])
 def test_the_project_page_shows_the_sites_launch_line_and_what_cannot_be_locked(site: str) -> None:
+    from envkit.docs.project_page import project_page
     from envkit.lock.inputs import site_inputs
-    from envkit.project.docs import project_page
 
     page = project_page(site)
     profile = load_profile(site)

@@ -1,7 +1,7 @@
 """A project's image: built (base, site, project layer, each only when its inputs changed) and named for a run.
 
 Example:
-    $ python -c 'from envkit.project.image import project_image; print(project_image("local", "myproj")[0].image)'
+    $ python -c 'from envkit.launch.project_image import project_image as p; print(p("local", "myproj")[0])'
 """
 
 from __future__ import annotations
