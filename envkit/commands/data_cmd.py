@@ -59,6 +59,9 @@ def aigw_cmd(
     seed: Annotated[int, typer.Option(help="Seed of the parameter draw and the noise.")] = 0,
     noise: Annotated[bool, typer.Option("--noise", help="Whiten with the aLIGO PSD and add noise.")] = False,
     chunk: Annotated[int, typer.Option(help="Waveforms per resumable chunk.")] = 64,
+    amplitude: Annotated[str, typer.Option(help="raw (r h22 / M, as published) or peak (each scaled to 1).")] = "raw",
+    layout: Annotated[str, typer.Option(help="random (n draws, 80/10/10) or grid:DQ,DS (train on the grid, "
+                                             "test on its cell midpoints; --n ignored).")] = "random",
     ignore_disk: IgnoreDiskOpt = False,
 ) -> None:
     """IMRPhenomXAS (2,2)-mode waveforms in geometric units with targets q, s1, s2, chi_eff, S_eff.
@@ -75,16 +78,19 @@ def aigw_cmd(
         raise EnvkitError(f"--workers must be at least 1, got {workers}")
     if chunk < 1:
         raise EnvkitError(f"--chunk must be at least 1, got {chunk}")
+    if amplitude not in aigw.AMPLITUDES:
+        raise EnvkitError(f"--amplitude {amplitude!r}: choose from {', '.join(aigw.AMPLITUDES)}")
     _check_out(out)
     from envkit.data import plan
 
     _plan(lambda per: plan.aigw_estimate(n, preset, workers, per), out, ignore_disk)
     try:
-        m = aigw.generate(n, out, preset=preset, workers=workers, seed=seed, noise=noise, chunk=chunk)
+        m = aigw.generate(n, out, preset=preset, workers=workers, seed=seed, noise=noise, chunk=chunk,
+                          amplitude=amplitude, layout=layout)
     except (ValueError, RuntimeError, OSError) as exc:
         raise EnvkitError(str(exc)) from None
     sizes = "/".join(str(m["splits"][s]["n"]) for s in ("train", "val", "test"))
-    print(f"aigw: {n} waveforms x {m['length']} samples ({preset}) in {out}: train/val/test {sizes}")
+    print(f"aigw: {m['n']} waveforms x {m['length']} samples ({preset}) in {out}: train/val/test {sizes}")
 
 
 @data_app.command("aides")

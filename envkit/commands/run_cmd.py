@@ -64,6 +64,9 @@ def run_cmd(
     from envkit.profile import load_profile
 
     profile = load_profile(site)
+    runner_args = list(ctx.args)
+    results, runner_args = lift_runner_option(runner_args, "--results", results, Path("results"), Path)
+    run_id, runner_args = lift_runner_option(runner_args, "--run-id", run_id, None, str)
     check_run_args(np_, nodes, results, run_id)
     from envkit.project.spec import is_project
 
@@ -79,7 +82,7 @@ def run_cmd(
                            results=results, run_id=run_id, store=store, dry_run=dry_run, as_json=as_json)
     name = workload_name(workload)
     req = RunRequest(site=site, workload=name, np=np_, nodes=nodes, native=native, engine=engine,
-                     launcher=launcher, results=results, run_id=run_id or new_run_id(name), args=list(ctx.args))
+                     launcher=launcher, results=results, run_id=run_id or new_run_id(name), args=runner_args)
     ranks(profile, req)  # bad --np/--nodes or --launcher fail here, before a build can start
     check_nodes(profile.nodes.count, nodes)
     get_launcher(launcher or profile.launcher.kind)
@@ -115,6 +118,38 @@ def run_cmd(
         sys.stdout.write(json.dumps(summary, sort_keys=True) + "\n")
     else:
         sys.stdout.write(_line(summary))
+
+
+def lift_runner_option(args: list[str], flag: str, ours: Any, default: Any, kind: Any) -> tuple[Any, list[str]]:
+    """A runner option given after `--` that `envkit run` must know too (where the results go, the run's
+    name): taken out of the runner's arguments and used as envkit's own, so the run is read back where
+    the runner wrote it. Both given and different: a one-line error.
+
+    >>> lift_runner_option(["--steps", "2", "--results", "out"], "--results", Path("results"), Path("results"), Path)
+    (PosixPath('out'), ['--steps', '2'])
+    >>> lift_runner_option(["--run-id=a"], "--run-id", None, None, str)
+    ('a', [])
+    """
+    from envkit.errors import EnvkitError
+
+    rest: list[str] = []
+    found: str | None = None
+    it = iter(args)
+    for a in it:
+        if a == flag:
+            found = next(it, None)
+            if found is None:
+                raise EnvkitError(f"{flag} after -- needs a value")
+        elif a.startswith(flag + "="):
+            found = a.split("=", 1)[1]
+        else:
+            rest.append(a)
+    if found is None:
+        return ours, args
+    value = kind(found)
+    if ours != default and ours != value:
+        raise EnvkitError(f"{flag} {ours} and, after --, {flag} {found}: give it once (before --)")
+    return value, rest
 
 
 RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")

@@ -33,7 +33,8 @@ import numpy as np
 from envkit.data.atomic import atomic_path, write_json
 from envkit.data.splits import SPLITS, finish, split_sizes, write_chunk_file  # noqa: F401  (SPLITS re-exported)
 
-CLASSES = ("spiral", "elliptical")
+CLASSES = ("elliptical", "spiral")  # label = index: folder names sorted, as ImageFolder and Keras'
+# flow_from_directory number them (elliptical = 0); envkit.train.sources maps every data set by name
 PIXEL_SCALE = 0.263  # arcsec per pixel (DES)
 PARAMS = ("size_pix", "shape", "angle", "snr", "psf_fwhm")  # size_pix: half-light radius (elliptical) or disk
 # scale length (spiral; half-light radius = 1.678 x it); shape: ellipticity or cos(inclination)
@@ -54,7 +55,7 @@ def _spiral_face_on(n: int, h: float, rng: np.random.Generator) -> np.ndarray:
 
 
 def stamp(label: int, size: int, rng: np.random.Generator) -> np.ndarray:
-    """One noisy, PSF-convolved stamp of class `label` (0 spiral, 1 elliptical), scaled to max 1."""
+    """One noisy, PSF-convolved stamp of class `label` (0 elliptical, 1 spiral: CLASSES), scaled to max 1."""
     return _draw(label, size, rng)[0]
 
 
@@ -63,7 +64,7 @@ def _draw(label: int, size: int, rng: np.random.Generator) -> tuple[np.ndarray, 
 
     scale = PIXEL_SCALE
     angle = rng.uniform(0.0, math.pi)
-    if label == 1:
+    if CLASSES[label] == "elliptical":
         hlr = rng.uniform(0.06, 0.16) * size
         shape = rng.uniform(0.0, 0.6)
         gal = galsim.DeVaucouleurs(half_light_radius=hlr * scale, flux=1.0)
@@ -115,7 +116,7 @@ def generate(n: int, out_dir: str | os.PathLike[str], size: int = 64, seed: int 
              chunk: int = 128) -> dict[str, Any]:
     """Generate `n` stamps into `out_dir`/{train,val,test}.h5 (80/10/10) and manifest.json.
 
-    Each HDF5 file holds `x` (N, size, size) float32, `y` (N,) int64 (0 spiral, 1 elliptical) and
+    Each HDF5 file holds `x` (N, size, size) float32, `y` (N,) int64 (0 elliptical, 1 spiral: CLASSES) and
     `params` (N, 5). Work is split in chunks of `chunk` stamps, each written under a temporary name then
     renamed, so an interrupted run resumes where it stopped (same arguments) and memory holds one chunk
     per process, never the whole set; the split files are then assembled chunk by chunk. `preview`

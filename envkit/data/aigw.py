@@ -6,9 +6,12 @@ downloaded at run time, so envkit uses lalsimulation's IMRPhenomXAS, an aligned-
 (2,2) mode only. XAS has no time-domain mode interface (`SimInspiralChooseTDModes` refuses it), so the
 mode comes from `SimInspiralChooseTDWaveform` at inclination 0: there only the (2,2) harmonic is
 non-zero (the spin-weighted harmonic -2Y_{2,-2} vanishes at the pole), so
-h+ - i hx = h22 * -2Y22(0, phi), a constant complex factor times h22. That factor drops out of the
-conventions applied here: amplitude normalised to 1 at its peak, peak moved to t = 0 (cubic
-interpolation of amplitude and unwrapped phase onto the grid), phase 0 at the peak.
+h+ - i hx = h22 * -2Y22(0, phi), with |-2Y22(0, phi)| = sqrt(5 / (4 pi)). The mode is returned as the
+authors trained on it: the raw amplitude r h22 / M (r and M in seconds; about 0.39 at the peak for equal
+masses, smaller for unequal ones: the amplitude carries q), peak moved to t = 0 (cubic interpolation of
+amplitude and unwrapped phase onto the grid); phase 0 at the peak (an envkit convention: the surrogate's
+own phase reference is not reproduced). `amplitude="peak"` scales each waveform to peak 1 instead (what
+envkit did before issue #25: it throws away the amplitude; kept to show the reference bands catch it).
 
 Targets (Khan, Huerta, Das 2020, arXiv:2004.09524): q, and [s1, s2, chi_eff, S_eff] with chi_eff = (q s1 + s2)/(q + 1),
 S_eff = sigma1 s1 + sigma2 s2, sigma1 = 1 + 3/(4q), sigma2 = 1 + 3q/4.
@@ -43,6 +46,8 @@ SPIN_RANGE = (-0.8, 0.8)
 TARGETS = ("q", "s1", "s2", "chi_eff", "S_eff")
 PARAMS = ("q", "s1z", "s2z", "snr")
 TOTAL_MASS = 60.0  # solar masses; cancels out in geometric units (sets the Hz scale of the noise mode)
+DISTANCE_MPC = 1.0  # cancels out in r h / M
+AMPLITUDES = ("raw", "peak")  # r h22 / M as published, or each waveform scaled to peak 1 (not published)
 
 
 @dataclass(frozen=True)
@@ -104,6 +109,52 @@ def sample_parameters(n: int, seed: int = 0) -> np.ndarray:
     return np.column_stack([q, s])
 
 
+def grid_parameters(dq: float, ds: float) -> np.ndarray:
+    """A regular grid over q in [1, 8] (step `dq`) and s1z, s2z in [-0.8, 0.8] (step `ds`), (m, 3).
+
+    >>> grid_parameters(3.5, 0.8).shape, grid_parameters(3.5, 0.8)[-1].tolist()
+    ((27, 3), [8.0, 0.8, 0.8])
+    """
+    q = np.arange(Q_RANGE[0], Q_RANGE[1] + dq / 2, dq)
+    s = np.arange(SPIN_RANGE[0], SPIN_RANGE[1] + ds / 2, ds)
+    return np.array([(a, b, c) for a in q for b in s for c in s])
+
+
+def midpoint_parameters(dq: float, ds: float) -> np.ndarray:
+    """The midpoints of the grid's cells (no point shared with the grid): a test set between the
+    training points, as the grid-midpoint test set of a grid-trained model.
+
+    >>> midpoint_parameters(3.5, 0.8).tolist()[:2]
+    [[2.75, -0.4, -0.4], [2.75, -0.4, 0.4]]
+    """
+    q = np.arange(Q_RANGE[0], Q_RANGE[1] - dq / 2, dq) + dq / 2
+    s = np.arange(SPIN_RANGE[0], SPIN_RANGE[1] - ds / 2, ds) + ds / 2
+    return np.array([(a, b, c) for a in q for b in s for c in s])
+
+
+def plan_parameters(n: int, seed: int, layout: str) -> tuple[np.ndarray, dict[str, int]]:
+    """All parameters of a data set in file order (train, val, test) and the split sizes: `random`
+    draws n and splits 80/10/10; `grid:DQ,DS` trains on the grid (a seeded 10 % of its points held out
+    for validation) and tests on the cell midpoints (n is ignored).
+
+    >>> p, sizes = plan_parameters(0, 0, "grid:3.5,0.8"); sizes
+    {'train': 25, 'val': 2, 'test': 8}
+    """
+    if layout == "random":
+        return sample_parameters(n, seed), split_sizes(n)
+    try:
+        kind, steps = layout.split(":")
+        dq, ds = (float(v) for v in steps.split(","))
+        if kind != "grid" or dq <= 0 or ds <= 0:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"layout {layout!r}: random, or grid:DQ,DS (e.g. grid:0.1,0.2)") from None
+    train = grid_parameters(dq, ds)[np.random.default_rng(seed).permutation(len(grid_parameters(dq, ds)))]
+    test = midpoint_parameters(dq, ds)
+    n_val = max(1, len(train) // 10)
+    return np.concatenate([train, test]), {"train": len(train) - n_val, "val": n_val, "test": len(test)}
+
+
 def _f_start(q: float, duration: float, total_mass: float) -> float:
     """Start frequency (Hz) whose leading-order time to merger exceeds `duration` (in M)."""
     from lal import MTSUN_SI
@@ -129,8 +180,22 @@ def polarizations(q: float, s1z: float, s2z: float, dt: float, f_min: float,
     return t, hp.data.data - 1j * hc.data.data
 
 
-def to_grid(t: np.ndarray, h: np.ndarray, tgrid: np.ndarray) -> np.ndarray:
-    """Complex h on `tgrid` with its amplitude peak at t = 0, peak amplitude 1 and phase 0 at the peak.
+def rh_over_m(total_mass: float = TOTAL_MASS, distance_mpc: float = DISTANCE_MPC) -> float:
+    """The factor from ChooseTDWaveform's h+ - i hx at inclination 0 (distance `distance_mpc`) to the
+    (2,2) mode's r h22 / M: (r / c) / (G M / c^3) / |-2Y22(0, 0)|.
+
+    >>> round(rh_over_m(60.0, 1.0) * 1e-17, 3)
+    5.521
+    """
+    import lal
+
+    r_s = distance_mpc * 1e6 * lal.PC_SI / lal.C_SI
+    return r_s / (total_mass * lal.MTSUN_SI) / math.sqrt(5.0 / (4.0 * math.pi))
+
+
+def to_grid(t: np.ndarray, h: np.ndarray, tgrid: np.ndarray, peak_one: bool = False) -> np.ndarray:
+    """Complex h on `tgrid` with its amplitude peak at t = 0 and phase 0 at the peak; its amplitude as
+    given, or 1 at the peak with `peak_one`.
 
     Amplitude and unwrapped phase are interpolated with cubic splines; the grid must lie inside `t`
     after the shift (`ValueError` otherwise).
@@ -156,12 +221,19 @@ def to_grid(t: np.ndarray, h: np.ndarray, tgrid: np.ndarray) -> np.ndarray:
     amp_s = CubicSpline(seg_t, np.abs(seg_h))
     phase_s = CubicSpline(seg_t, np.unwrap(np.angle(seg_h)))
     a_peak, ph_peak = float(amp_s(t_peak)), float(phase_s(t_peak))
-    return amp_s(want) / a_peak * np.exp(1j * (phase_s(want) - ph_peak))
+    return amp_s(want) / (a_peak if peak_one else 1.0) * np.exp(1j * (phase_s(want) - ph_peak))
 
 
 def mode22(q: float, s1z: float, s2z: float, preset: str = "smoke",
-           total_mass: float = TOTAL_MASS) -> np.ndarray:
-    """Complex normalised (2,2) mode on the preset's grid (see the module docstring)."""
+           total_mass: float = TOTAL_MASS, amplitude: str = "raw") -> np.ndarray:
+    """Complex (2,2) mode r h22 / M on the preset's grid (see the module docstring); `amplitude="peak"`:
+    scaled to peak 1."""
+    if amplitude not in AMPLITUDES:
+        raise ValueError(f"amplitude {amplitude!r}: choose from {', '.join(AMPLITUDES)}")
+    return _mode22(q, s1z, s2z, preset, total_mass, amplitude == "peak")
+
+
+def _mode22(q: float, s1z: float, s2z: float, preset: str, total_mass: float, peak_one: bool) -> np.ndarray:
     g = grid(preset)
     tgrid = g.times()
     # Start well before the window: ChooseTDWaveform tapers and high-pass filters an FD model's start
@@ -171,16 +243,17 @@ def mode22(q: float, s1z: float, s2z: float, preset: str = "smoke",
     taper = 0.1 * (-g.start) + 100.0  # and never use the tapered start itself
     for _ in range(6):
         t, h = polarizations(q, s1z, s2z, g.dt, f_min, total_mass)
+        h = h * rh_over_m(total_mass)
         keep = t >= t[0] + taper
         t, h = t[keep], h[keep]
         try:
-            return to_grid(t, h, tgrid)
+            return to_grid(t, h, tgrid, peak_one)
         except ValueError:
             if t[-1] - t[np.argmax(np.abs(h))] < tgrid[-1]:  # ring-down too short: pad with zeros
                 t = np.concatenate([t, t[-1] + g.dt * np.arange(1, int(tgrid[-1] / g.dt) + 10)])
                 h = np.concatenate([h, np.zeros(len(t) - len(h), complex)])
                 try:
-                    return to_grid(t, h, tgrid)
+                    return to_grid(t, h, tgrid, peak_one)
                 except ValueError:
                     pass
             f_min *= 0.8
@@ -188,14 +261,14 @@ def mode22(q: float, s1z: float, s2z: float, preset: str = "smoke",
 
 
 def waveform(q: float, s1z: float, s2z: float, preset: str = "smoke",
-             total_mass: float = TOTAL_MASS) -> np.ndarray:
-    """Real part of the normalised (2,2) mode on the preset's grid: the model input.
+             total_mass: float = TOTAL_MASS, amplitude: str = "raw") -> np.ndarray:
+    """Real part of the (2,2) mode r h22 / M on the preset's grid: the model input.
 
-    >>> x = waveform(2.0, 0.3, -0.2, "smoke")
-    >>> x.shape, round(float(abs(x).max()), 3)
-    ((2048,), 1.0)
+    >>> x = waveform(1.0, 0.0, 0.0, "smoke")  # numerical relativity: |r h22 / M| peaks near 0.39
+    >>> x.shape, round(float(abs(x).max()), 2)
+    ((2048,), 0.4)
     """
-    return mode22(q, s1z, s2z, preset, total_mass).real
+    return mode22(q, s1z, s2z, preset, total_mass, amplitude).real
 
 
 def aligo_psd(freqs: np.ndarray, f_low: float = 10.0) -> np.ndarray:
@@ -241,20 +314,25 @@ class _Plan:
     noise: bool
     chunk: int
     snr: tuple[float, float]
+    amplitude: str = "raw"
+    layout: str = "random"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"n": self.n, "preset": self.preset, "seed": self.seed, "noise": self.noise,
-                "chunk": self.chunk, "snr": list(self.snr)}
+        out = {"n": self.n, "preset": self.preset, "seed": self.seed, "noise": self.noise,
+               "chunk": self.chunk, "snr": list(self.snr)}
+        if self.amplitude != "raw":
+            out["amplitude"] = self.amplitude
+        return {**out, "layout": self.layout} if self.layout != "random" else out
 
 
 def _chunk_rows(plan: _Plan, index: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Waveforms, targets and parameters of chunk `index` (deterministic in the plan)."""
-    params = sample_parameters(plan.n, plan.seed)[index * plan.chunk:(index + 1) * plan.chunk]
+    params = plan_parameters(plan.n, plan.seed, plan.layout)[0][index * plan.chunk:(index + 1) * plan.chunk]
     g = grid(plan.preset)
     x = np.empty((len(params), len(g.times())), np.float32)
     snrs = np.zeros(len(params))
     for j, (q, s1, s2) in enumerate(params):
-        w = waveform(q, s1, s2, plan.preset)
+        w = waveform(q, s1, s2, plan.preset, amplitude=plan.amplitude)
         if plan.noise:
             rng = np.random.default_rng([plan.seed, index * plan.chunk + j])
             snrs[j] = rng.uniform(*plan.snr)
@@ -273,7 +351,7 @@ def _assemble(plan: _Plan, chunk_paths: list[Path], out: Path) -> dict[str, int]
     """Copy the chunks into train/val/test HDF5 files (each written atomically)."""
     import h5py
 
-    sizes = split_sizes(plan.n)
+    sizes = plan_parameters(plan.n, plan.seed, plan.layout)[1]
     length = len(times(plan.preset))
     g = grid(plan.preset)
     begin = 0
@@ -284,7 +362,7 @@ def _assemble(plan: _Plan, chunk_paths: list[Path], out: Path) -> dict[str, int]
             p = f.create_dataset("params", (size, len(PARAMS)), np.float32)
             f.attrs.update({"targets": json.dumps(TARGETS), "params": json.dumps(PARAMS),
                             "t_start": g.start, "t_stop": g.stop, "dt": g.dt, "preset": plan.preset,
-                            "approximant": APPROXIMANT, "noise": plan.noise})
+                            "approximant": APPROXIMANT, "noise": plan.noise, "amplitude": plan.amplitude})
             row = 0
             for c, path in enumerate(chunk_paths):
                 c0, c1 = c * plan.chunk, min((c + 1) * plan.chunk, plan.n)
@@ -303,7 +381,8 @@ def _assemble(plan: _Plan, chunk_paths: list[Path], out: Path) -> dict[str, int]
 
 def generate(n: int, out_dir: str | os.PathLike[str], preset: str = "smoke", workers: int | None = None,
              seed: int = 0, noise: bool = False, chunk: int = 64, snr: tuple[float, float] = (20.0, 60.0),
-             log: Callable[[str], None] | None = None) -> dict[str, Any]:
+             log: Callable[[str], None] | None = None, amplitude: str = "raw",
+             layout: str = "random") -> dict[str, Any]:
     """Generate `n` waveforms into `out_dir`/{train,val,test}.h5 (80/10/10) plus manifest.json.
 
     Each HDF5 file holds `x` (N, L) float32 waveforms, `y` (N, 5) float32 targets [q, s1, s2, chi_eff,
@@ -316,11 +395,15 @@ def generate(n: int, out_dir: str | os.PathLike[str], preset: str = "smoke", wor
     >>> m["splits"]["train"]["n"], m["length"]
     (8, 2048)
     """
-    if n < 1:
+    if n < 1 and layout == "random":
         raise ValueError("n must be at least 1")
     grid(preset)
+    if amplitude not in AMPLITUDES:
+        raise ValueError(f"amplitude {amplitude!r}: choose from {', '.join(AMPLITUDES)}")
     out = Path(out_dir)
-    plan = _Plan(int(n), preset, int(seed), bool(noise), int(chunk), (float(snr[0]), float(snr[1])))
+    n = len(plan_parameters(n, seed, layout)[0])  # a grid decides its own size
+    plan = _Plan(int(n), preset, int(seed), bool(noise), int(chunk), (float(snr[0]), float(snr[1])), amplitude,
+                 layout)
     manifest_path = out / "manifest.json"
     if manifest_path.is_file():
         done = json.loads(manifest_path.read_text())
@@ -356,7 +439,9 @@ def generate(n: int, out_dir: str | os.PathLike[str], preset: str = "smoke", wor
     manifest = {
         "generator": "envkit.data.aigw", "plan": plan.as_dict(), "preset": preset, "n": n,
         "approximant": APPROXIMANT, "lalsimulation": getattr(lalsimulation, "__version__", "unknown"),
-        "mode": "Re h22 (h+ - i hx at inclination 0); peak at t=0, peak amplitude 1, phase 0 at peak",
+        "mode": ("Re r h22 / M (h+ - i hx at inclination 0 over |-2Y22|); peak at t=0, phase 0 at peak"
+                 if amplitude == "raw" else "Re h22 scaled to peak amplitude 1 (not as published); peak at t=0"),
+        "amplitude": amplitude, "layout": layout,
         "total_mass_msun": TOTAL_MASS, "length": len(times(preset)),
         "grid": {"start": grid(preset).start, "stop": grid(preset).stop, "dt": grid(preset).dt},
         "ranges": {"q": list(Q_RANGE), "s1z": list(SPIN_RANGE), "s2z": list(SPIN_RANGE)},

@@ -56,10 +56,13 @@ def roc(score: np.ndarray, positive: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 
 def binary_report(prob: np.ndarray, true: np.ndarray, classes: tuple[str, ...],
-                  out_dir: str | os.PathLike[str] | None = None, title: str = "") -> dict[str, Any]:
+                  out_dir: str | os.PathLike[str] | None = None, title: str = "",
+                  positive: str | None = None) -> dict[str, Any]:
     """Confusion matrix, accuracy, per-class recall and precision, ROC AUC, and the catalogue of
     galaxies classified with probability >= 0.9999 (its size and purity per class); `roc.png` when
-    `out_dir` is given. `prob` is (N, 2) class probabilities, `true` the labels."""
+    `out_dir` is given. `prob` is (N, 2) class probabilities (column i: `classes[i]`), `true` the labels;
+    the ROC's positive class is `positive` (default the first)."""
+    pos = classes.index(positive) if positive is not None else 0
     pred = prob.argmax(axis=1)
     cm = confusion(true, pred, len(classes))
     n = len(true)
@@ -68,8 +71,8 @@ def binary_report(prob: np.ndarray, true: np.ndarray, classes: tuple[str, ...],
     for c, name in enumerate(classes):
         out[f"recall_{name}"] = float(cm[c, c] / cm[c].sum()) if cm[c].sum() else None
         out[f"precision_{name}"] = float(cm[c, c] / cm[:, c].sum()) if cm[:, c].sum() else None
-    out["auc"] = auc(prob[:, 0], true == 0)
-    out["auc_positive_class"] = classes[0]
+    out["auc"] = auc(prob[:, pos], true == pos)
+    out["auc_positive_class"] = classes[pos]
     catalogue: dict[str, Any] = {"threshold": CONFIDENT}
     for c, name in enumerate(classes):
         chosen = prob[:, c] >= CONFIDENT
@@ -81,13 +84,13 @@ def binary_report(prob: np.ndarray, true: np.ndarray, classes: tuple[str, ...],
                         "purity": right / total if total else None}
     out["catalogue"] = catalogue
     if out_dir is not None:
-        _plot_binary(prob, true, cm, classes, out, Path(out_dir) / "roc.png", title)
+        _plot_binary(prob, true, cm, classes, out, Path(out_dir) / "roc.png", title, pos)
         out["figure"] = "roc.png"
     return out
 
 
 def _plot_binary(prob: np.ndarray, true: np.ndarray, cm: np.ndarray, classes: tuple[str, ...],
-                 rep: dict[str, Any], path: Path, title: str) -> None:
+                 rep: dict[str, Any], path: Path, title: str, pos: int = 0) -> None:
     plt = pyplot()
     fig, axes = plt.subplots(1, 3, figsize=(12.5, 3.8))
     ax = axes[0]
@@ -100,21 +103,21 @@ def _plot_binary(prob: np.ndarray, true: np.ndarray, cm: np.ndarray, classes: tu
     ax.set_yticks(range(len(classes)), classes)
     ax.set(xlabel="predicted", ylabel="true", title=f"confusion (accuracy {rep['accuracy']:.3f})")
     ax = axes[1]
-    fpr, tpr = roc(prob[:, 0], true == 0)
+    fpr, tpr = roc(prob[:, pos], true == pos)
     ax.plot(fpr, tpr, lw=2)
     ax.plot([0, 1], [0, 1], "k:", lw=1)
     ax.set(xlabel="false-positive rate", ylabel="true-positive rate",
-           title=f"ROC, {classes[0]} positive (AUC {rep['auc']:.4f})")
+           title=f"ROC, {classes[pos]} positive (AUC {rep['auc']:.4f})")
     ax = axes[2]
     edges = np.linspace(0, 1, 41)
     for c, name in enumerate(classes):
-        ax.hist(prob[true == c, 0], bins=edges, alpha=0.6, label=f"true {name}")
+        ax.hist(prob[true == c, pos], bins=edges, alpha=0.6, label=f"true {name}")
     ax.axvline(CONFIDENT, color="k", ls=":", lw=1)
     ax.axvline(1 - CONFIDENT, color="k", ls=":", lw=1)
     ax.set_yscale("log")
     cat = rep["catalogue"]["all"]
     purity = f"{cat['purity']:.4f}" if cat["purity"] is not None else "n/a"
-    ax.set(xlabel=f"P({classes[0]})", ylabel="test images",
+    ax.set(xlabel=f"P({classes[pos]})", ylabel="test images",
            title=f"p >= {CONFIDENT}: {cat['size']} images, purity {purity}")
     ax.legend(fontsize=8)
     fig.suptitle(title, fontsize=10)

@@ -88,7 +88,7 @@ def finish(module: Any, hp: dict[str, Any], gathered: tuple[dict[str, float], in
     result: dict[str, Any] = {"run_id": record.get("run_id"), "workload": record.get("workload"),
                               "split": "test", "source": source, "n": n, "metrics": metrics}
     if pred is not None and hasattr(module, "report"):
-        result["report"] = module.report(pred, target, out_dir, hp, title)
+        result["report"] = module.report(pred, target, out_dir, hp, title, source=source)
     target_spec = hp.get("target_metric")
     if isinstance(target_spec, dict) and record.get("epochs"):
         result["time_to_target"] = curves.time_to_target(record["epochs"], str(target_spec["name"]),

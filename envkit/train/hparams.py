@@ -50,7 +50,7 @@ class RunnerParams(BaseModel):
     batch: PositiveInt | None = None
     global_batch: PositiveInt | None = None
     ref_batch: PositiveInt | None = None
-    scale_lr: bool = True
+    scale_lr: Literal["workers"] | bool = True  # global batch / ref_batch; "workers": x ranks (DL_DES)
     optimizer: Literal["sgd", "adam", "adamw"] = "sgd"
     lr: float = Field(0.01, ge=0)
     momentum: float = Field(0.9, ge=0)
@@ -66,6 +66,7 @@ class RunnerParams(BaseModel):
     gamma: float = Field(0.1, gt=0)
     plateau_factor: float | None = Field(None, gt=0, lt=1)
     plateau_patience: int = Field(3, ge=0)
+    min_lr: float = Field(0.0, ge=0)
     early_stop_patience: PositiveInt | None = None
     monitor: str | None = None
     stages: list[Stage] | None = None

@@ -83,6 +83,8 @@ class Loop:
         self.last_loss = float("nan")
         self.lr = 0.0
         self.epoch_t0 = time.perf_counter()
+        self.epoch_first_step = state.step  # where this process's count for the epoch starts (a resume)
+        self.ckpt_s = 0.0  # checkpoint writes since the epoch's start: left out of its time_s
         self.stop = False
         self.final_eval: dict[str, float] | None = None
         self.started = time.time()
@@ -119,6 +121,7 @@ class Loop:
         """Stage change, learning rate, the step, and the loss sums (on the device)."""
         s = self.s
         if s.stages is not None and s.stages.enter(s.step // s.spe, s.opt):
+            s.sched.new_stage()
             s.log.message(f"stage {s.stages.current + 1}/{len(s.stages.bounds)}: "
                           f"{len(s.stages.frozen(s.stages.current))} parameter tensors frozen")
         self.lr = s.sched.lr(s.step)
@@ -145,7 +148,9 @@ class Loop:
             self._end_epoch(epoch)
         saving = bool(s.cfg.checkpoint_every) and s.step % s.cfg.checkpoint_every == 0
         if saving:
+            t0 = time.perf_counter()
             s.save_checkpoint()
+            self.ckpt_s += time.perf_counter() - t0
         if epoch_end or saving:
             self.intervals.restart()  # evaluation and saving are not timed
         if not epoch_end:
@@ -169,7 +174,9 @@ class Loop:
         included), rate, mean training loss over the ranks (a collective), learning rate and validation."""
         s = self.s
         mean = mean_over_ranks(s.ctx, self.epoch_loss / max(self.epoch_n, 1))
-        return {"epoch": epoch, "steps": self.epoch_n, "partial": partial, "time_s": round(t_train, 3),
+        t_train -= self.ckpt_s
+        return {"epoch": epoch, "steps": self.epoch_n, "partial": partial, "first_step": self.epoch_first_step,
+                "time_s": round(t_train, 3), "checkpoint_s": round(self.ckpt_s, 3),
                 "samples_per_s_per_device": round(self.epoch_n * s.batch / t_train, 3),
                 "train_loss": mean, "lr": lr, **ev}
 
@@ -180,6 +187,12 @@ class Loop:
         ev = self.final_eval = evaluate(s)
         entry = self._epoch_entry(epoch, self.epoch_n < s.spe, self.lr, ev, t_train)
         self.stop = s.sched.end_epoch(ev.get(s.monitor))
+        if self.stop and s.stages is not None and s.stages.index(epoch) < len(s.stages.bounds) - 1:
+            # early stopping ends the stage, not the run (DL_DES: a new EarlyStopping for each fit)
+            self.stop = False
+            entry["early_stopped_stage"] = s.stages.index(epoch) + 1
+            s.step = s.stages.bounds[s.stages.index(epoch)][0] * s.spe
+            s.log.message(f"early stopping ends stage {entry['early_stopped_stage']} after epoch {epoch}")
         s.history.append(entry)
         s.log.message(f"epoch {epoch}: loss {entry['train_loss']:.4g} "
                       + " ".join(f"{k} {v:.4g}" for k, v in ev.items()) + f" ({t_train:.1f} s)")
@@ -189,6 +202,8 @@ class Loop:
         self.epoch_loss.zero_()
         self.epoch_n = 0
         self.epoch_t0 = time.perf_counter()
+        self.epoch_first_step = s.step
+        self.ckpt_s = 0.0
 
     def _final_evaluation(self) -> None:
         """When the run ended inside an epoch: evaluate, and record the steps since the last epoch's end

@@ -58,16 +58,38 @@ def build(state: TrainState, thr: metrics.Throughput, last_loss: float, ev: dict
         "micro_batches": state.micro_batches, "batchnorm_samples": state.bn_samples,
         "steps": state.step, "total_steps": state.total, "steps_per_epoch": state.spe,
         "resumed_from": state.resumed_from, "resumed_optimizer_steps": state.resumed_optimizer_steps,
-        "data": cfg.data or "synthetic", "seed": cfg.seed,
+        "data": cfg.data or "synthetic", "seed": cfg.seed, "input_shape": list(state.input_shape),
         "workload_path": str(state.wl.path),
         "hyperparameters": state.hp,
         "throughput": {"unit": "samples/s", "per_device": per,
                        "total": {"mean": _rounded(total_mean), "ci95": round(per["ci95"] * ctx.world_size, 3)}},
-        "time_per_epoch_s": [h["time_s"] for h in state.history],
+        "time_per_epoch_s": [h["time_s"] for h in state.history], "measured": measured(state),
         "loss_start": state.loss_start, "loss_end": last_loss,
         "metric": {"name": state.wl.metric, "value": metric_value, "mode": state.wl.metric_mode},
         "eval": ev, "epochs": state.history, "wall_s": round(time.time() - started, 3),
         "summary": _summary(state, total_mean, per, last_loss, metric_value),
+    }
+
+
+def measured(state: TrainState) -> dict[str, str]:
+    """How the run's numbers were measured (metrics.json `measured`): what the throughput and the
+    epoch times include.
+
+    >>> from types import SimpleNamespace as N
+    >>> measured(N(cfg=N(data="d"), train_src=object()))["data_loading"][:8]
+    'included'
+    """
+    on_device = isinstance(state.train_src, sources.DeviceSource)
+    return {
+        "data_loading": ("excluded: synthetic samples already on the device, no loading in the timed steps"
+                         if on_device else "included: batches are read from --data (DataLoader workers) while "
+                         "the timed steps run; a wait for data counts in the time"),
+        "throughput": "timed between log points after warmup_iters steps; validation and checkpoint writes "
+                      "excluded",
+        "time_per_epoch_s": "training steps only: validation excluded, checkpoint writes excluded "
+                            "(epochs[].checkpoint_s beside it)",
+        "partial_epochs": "epochs[].partial is true for an epoch this process did not run from its first step "
+                          "(a resumed epoch counts from epochs[].first_step) or a run that ended inside it",
     }
 
 

@@ -64,6 +64,20 @@ class Schedule:
             self.plateau_bad = 0
         return bool(self.early_stop_patience) and self.bad_epochs >= int(self.early_stop_patience or 0)
 
+    def new_stage(self) -> None:
+        """A fine-tuning stage starts: early stopping and the plateau start counting afresh (Keras: new
+        EarlyStopping and ReduceLROnPlateau callbacks for each fit), the learning rate keeps its cuts
+        (the same optimizer object is compiled again).
+
+        >>> s = Schedule(1.0, plateau_factor=0.5, plateau_patience=1, early_stop_patience=1)
+        >>> s.end_epoch(1.0), s.end_epoch(2.0), s.lr(0)
+        (False, True, 0.5)
+        >>> s.new_stage(); s.end_epoch(3.0), s.lr(0)
+        (False, 0.5)
+        """
+        self.best = math.inf if self.mode == "min" else -math.inf
+        self.bad_epochs = self.plateau_bad = 0
+
     def state_dict(self) -> dict[str, Any]:
         return {"factor": self.factor, "best": self.best, "bad_epochs": self.bad_epochs,
                 "plateau_bad": self.plateau_bad}

@@ -187,6 +187,7 @@ class TrainState:
             cfg.data, wl.module, hp, self.batch, ctx.rank, ctx.world_size, cfg.seed, self.device,
             self.channels_last, cfg.workers)
         self.spe = self.train_src.steps_per_epoch
+        self.input_shape = sources.sample_shape(self.train_src)  # the real size, whatever the preset says
         self.stages = Stages(list(hp["stages"]), self.raw) if hp.get("stages") else None
         if self.stages is not None and not hp.get("epochs"):
             hp["epochs"] = self.stages.total_epochs
@@ -247,14 +248,19 @@ class TrainState:
         and the schedule (warm-up, milestones, plateau, early stopping) in steps."""
         hp, spe = self.hp, self.spe
         base = float(hp.get("lr", 0.01))
-        self.lr = scaled_lr(base, self.global_batch, hp.get("ref_batch")) if hp.get("scale_lr", True) else base
+        scale = hp.get("scale_lr", True)
+        if scale == "workers":  # DL_DES: Adam(lr=0.0001*hvd.size())
+            self.lr = base * self.ctx.world_size
+        else:
+            self.lr = scaled_lr(base, self.global_batch, hp.get("ref_batch")) if scale else base
         self.opt = make_optimizer(self.raw, hp, self.lr, self.device)
         warm = int(hp["warmup_steps"]) if hp.get("warmup_steps") else round(float(hp.get("warmup_epochs", 0)) * spe)
         metric = self.wl.metric
         self.sched = Schedule(self.lr, warm, [round(float(m) * spe) for m in hp.get("milestones", [])],
                               float(hp.get("gamma", 0.1)), hp.get("plateau_factor"),
                               int(hp.get("plateau_patience", 3)), hp.get("early_stop_patience"),
-                              self.wl.metric_mode if hp.get("monitor", metric) == metric else "min")
+                              self.wl.metric_mode if hp.get("monitor", metric) == metric else "min",
+                              float(hp.get("min_lr") or 0.0))
         self.monitor = str(hp.get("monitor", metric))
 
     def _restore_or_seed(self) -> dict[str, Any] | None:

@@ -173,11 +173,71 @@ def test_set(module: Any, hp: dict[str, Any], seed: int) -> tuple[torch.Tensor, 
     return module.synthetic(hp, n, torch.Generator().manual_seed(seed + 2))
 
 
+def class_index(module: Any, found: list[str], where: str) -> Any:
+    """A target transform from a data set's class indices (`found`: its class names by index) to the
+    workload's (`module.CLASSES`), by name; identity for a workload without CLASSES. SourceError (one
+    line) for a class the workload does not know.
+
+    >>> class M: CLASSES = ("elliptical", "spiral")
+    >>> class_index(M, ["spiral"], "d")(0)
+    1
+    """
+    names = tuple(getattr(module, "CLASSES", ()) or ())
+    if not names:
+        return None
+    unknown = [c for c in found if c not in names]
+    if unknown:
+        raise SourceError(f"{where}: class folder(s) {', '.join(unknown)} not among this workload's classes "
+                          f"({', '.join(names)})")
+    return _ClassIndex([names.index(c) for c in found])
+
+
+class _ClassIndex:
+    """Picklable map from a data set's class index to the workload's (DataLoader workers copy it)."""
+
+    def __init__(self, table: list[int]) -> None:
+        self.table = table
+
+    def __call__(self, index: int) -> int:
+        return self.table[index]
+
+
+def image_folder(module: Any, hp: dict[str, Any], folder: Path, train: bool) -> Any:
+    """torchvision's ImageFolder over `folder` with the workload's transforms, its labels the
+    workload's class indices by folder name (ImageFolder numbers the sorted folder names)."""
+    from torchvision.datasets import ImageFolder
+
+    ds = ImageFolder(str(folder), transform=module.image_transforms(hp, train))
+    ds.target_transform = class_index(module, list(ds.classes), str(folder))
+    return ds
+
+
+def check_h5(module: Any, hp: dict[str, Any], path: Path) -> None:
+    """SourceError (one line) when an HDF5 file does not fit the run: classes (attribute `classes`)
+    numbered otherwise than the workload's CLASSES (a file written before classes followed folder-name
+    order), or images (N, H, W) of another size than the preset's `image_size` (the model would train
+    at the stamp size while the preset says another)."""
+    import json
+
+    import h5py
+
+    names = tuple(getattr(module, "CLASSES", ()) or ())
+    with h5py.File(path, "r") as f:
+        stored = f.attrs.get("classes")
+        shape = tuple(f["x"].shape) if "x" in f else ()
+    if names and stored is not None and tuple(json.loads(stored)) != names:
+        raise SourceError(f"{path}: classes {json.loads(stored)} by label, this workload numbers them "
+                          f"{list(names)}; regenerate it with `envkit data`")
+    size = hp.get("image_size")
+    if size and len(shape) >= 3 and tuple(shape[-2:]) != (int(size), int(size)):
+        raise SourceError(f"{path}: images are {shape[-2]} x {shape[-1]} px, the preset's image_size is {size}: "
+                          f"regenerate with `envkit data aides --size {size}` or pass --set image_size={shape[-1]}")
+
+
 def _image_folder(module: Any, hp: dict[str, Any], root: Path, batch: int, rank: int, world: int,
                   seed: int, device: torch.device, channels_last: bool,
                   workers: int) -> tuple[LoaderSource, LoaderSource | None]:
     from torch.utils.data import DataLoader
-    from torchvision.datasets import ImageFolder
 
     if not hasattr(module, "image_transforms"):
         raise SourceError(f"{root}: this workload does not read image folders")
@@ -186,7 +246,7 @@ def _image_folder(module: Any, hp: dict[str, Any], root: Path, batch: int, rank:
     pin = device.type == "cuda"
 
     def make(folder: Path, train: bool) -> LoaderSource:
-        ds = SeededSamples(ImageFolder(str(folder), transform=module.image_transforms(hp, train)), seed)
+        ds = SeededSamples(image_folder(module, hp, folder, train), seed)
         sampler = ShardedBatchSampler(len(ds), batch, rank, world, seed, shuffle=train, drop_last=train) \
             if train else _val_sampler(len(ds), batch, rank, world, seed, eval_subset(hp, batch))
         loader = DataLoader(ds, batch_sampler=cast(Any, sampler), num_workers=workers, pin_memory=pin,
@@ -218,6 +278,9 @@ def build(data: str | None, module: Any, hp: dict[str, Any], batch: int, rank: i
         return _image_folder(module, hp, root, batch, rank, world, seed, device, channels_last, workers)
     else:
         raise SourceError(f"--data {data}: no such file or folder")
+    for path in (train_file, val_file):
+        if path is not None:
+            check_h5(module, hp, path)
     try:
         train = h5_loader(train_file, batch, rank, world, seed, shuffle=True,
                           block=int(hp.get("read_block", 16)), workers=workers, pin_memory=pin)
@@ -229,6 +292,54 @@ def build(data: str | None, module: Any, hp: dict[str, Any], batch: int, rank: i
                         pin_memory=pin, drop_last=False, subset=eval_subset(hp, batch))
     return LoaderSource(train, device, channels_last), (LoaderSource(val, device, channels_last)
                                                         if val is not None else None)
+
+
+def calibration_batches(src: Any, n: int, batch: int) -> Iterator[Batch]:
+    """`n` training batches of `batch` samples that do not depend on the rank or the rank count: the
+    first batches of epoch 0 as one process would see them (BatchNorm recalibration on every rank, so
+    validation does not depend on how many ranks trained).
+
+    >>> a = DeviceSource(torch.arange(16.0)[:, None], torch.arange(16), batch=2, rank=1, world_size=2, seed=3)
+    >>> b = DeviceSource(torch.arange(16.0)[:, None], torch.arange(16), batch=4, seed=3)
+    >>> rows = [[x.flatten().tolist() for x, _ in calibration_batches(s, 2, 4)] for s in (a, b)]
+    >>> rows[0] == rows[1], len(rows[0][0])
+    (True, 4)
+    """
+    s: ShardedBatchSampler = src.sampler
+    one = ShardedBatchSampler(s.n if s.chosen is None else len(s.chosen), batch, 0, 1, s.seed, shuffle=s.shuffle,
+                              block=s.block, drop_last=False)
+    if isinstance(src, DeviceSource):
+        for i, idx in enumerate(one):
+            if i >= n:
+                return
+            rows = torch.from_numpy(idx % src.pool).to(src.x.device)
+            yield src.x[rows], src.y[rows]
+        return
+    from torch.utils.data import DataLoader
+
+    loader = src.loader
+    if loader.batch_sampler is None:  # HDF5: the dataset reads whole batches
+        new = DataLoader(loader.dataset, sampler=one, batch_size=None, num_workers=0)
+    else:
+        new = DataLoader(loader.dataset, batch_sampler=cast(Any, one), num_workers=0)
+    yield from limit(LoaderSource(new, src.device, src.channels_last).batches(0), n)
+
+
+def sample_shape(src: Any) -> tuple[int, ...]:
+    """The shape of one training sample as the model receives it (metrics.json `input_shape`): the
+    real image size, whatever the preset says.
+
+    >>> sample_shape(DeviceSource(torch.zeros(4, 3, 8, 8), torch.zeros(4), batch=2))
+    (3, 8, 8)
+    """
+    if isinstance(src, DeviceSource):
+        return tuple(src.x.shape[1:])
+    ds = src.loader.dataset
+    if isinstance(ds, SeededSamples):
+        return tuple(ds.dataset[0][0].shape)
+    import numpy as np
+
+    return tuple(ds[np.array([0])][0].shape[1:])
 
 
 def limit(batches: Iterator[Batch], n: int | None) -> Iterator[Batch]:
@@ -255,16 +366,18 @@ def test_source(data: str | None, module: Any, hp: dict[str, Any], batch: int, r
     if root.is_file():
         root = root.parent
     if (root / "test.h5").is_file():
+        check_h5(module, hp, root / "test.h5")
         loader = h5_loader(root / "test.h5", batch, rank, world, seed, shuffle=False, workers=workers,
                            pin_memory=device.type == "cuda", drop_last=False)
         return LoaderSource(loader, device), str(root / "test.h5")
     for name in ("test", "val"):
         if (root / name).is_dir() and hasattr(module, "image_transforms"):
             from torch.utils.data import DataLoader
-            from torchvision.datasets import ImageFolder
 
-            ds = ImageFolder(str(root / name), transform=module.image_transforms(hp, False))
+            ds = image_folder(module, hp, root / name, False)
             sampler = cast(Any, _val_sampler(len(ds), batch, rank, world))
             loader = DataLoader(ds, batch_sampler=sampler, num_workers=workers, pin_memory=device.type == "cuda")
-            return LoaderSource(loader, device), str(root / name)
+            what = str(root / name) if name == "test" else \
+                f"{root / name} (no test/ folder: the validation set, also the early-stopping set)"
+            return LoaderSource(loader, device), what
     return None, f"{data}: no test.h5 and no test/ or val/ image folder"

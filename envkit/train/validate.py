@@ -29,7 +29,8 @@ def _norms(model: torch.nn.Module) -> list[torch.nn.modules.batchnorm._BatchNorm
 
 def recalibrate_batchnorm(state: TrainState) -> None:
     """With `bn_recalibrate: N`, recompute BatchNorm's running statistics with the current weights
-    (a plain average over N training batches, no gradients) before evaluating: "precise BN" (Wu and
+    (a plain average over N training batches of the preset's per-device `batch`, the same samples on
+    any rank count: sources.calibration_batches; no gradients) before evaluating: "precise BN" (Wu and
     Johnson 2021, arXiv:2105.07576). In a short run the exponential averages lag far behind weights
     that move fast, and an eval-mode model can score at chance while it fits its training batches."""
     n = int(state.hp.get("bn_recalibrate") or 0)
@@ -43,7 +44,8 @@ def recalibrate_batchnorm(state: TrainState) -> None:
     was = state.raw.training
     state.raw.train()
     with torch.no_grad(), state.amp():
-        for x, _ in sources.limit(state.train_src.batches(0), n):
+        size = int(state.hp.get("batch") or state.batch)
+        for x, _ in sources.calibration_batches(state.train_src, n, size):
             state.raw(x)
     state.raw.train(was)
     if state.stages is not None:

@@ -97,14 +97,16 @@ def _load_module(name: str, path: Path) -> ModuleType:
 
 
 def load(name_or_path: str) -> Workload:
-    """Resolve, read and import a workload."""
-    import yaml
+    """Resolve, read and import a workload. workload.yaml is read by envkit's one strict YAML reader
+    (envkit.profile.yamlsource: size limit, duplicate keys refused with their line), as the recipe reads it."""
+    from envkit.errors import EnvkitError
+    from envkit.profile.yamlsource import load_yaml_file
 
     folder = resolve(name_or_path)
     try:
-        spec = yaml.safe_load((folder / "workload.yaml").read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise WorkloadError(f"{folder / 'workload.yaml'}: {' '.join(str(exc).split())}") from None
+        spec = load_yaml_file(folder / "workload.yaml").data or {}
+    except EnvkitError as exc:
+        raise WorkloadError(str(exc)) from None
     if not isinstance(spec, dict):
         raise WorkloadError(f"{folder / 'workload.yaml'}: expected a mapping")
     name = str(spec.get("name", folder.name))

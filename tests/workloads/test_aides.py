@@ -21,7 +21,7 @@ def test_generate_balanced_splits_and_preview(tmp_path):
     with h5py.File(tmp_path / "d" / "train.h5") as f:
         x, y = f["x"][:], f["y"][:]
         assert x.shape == (32, 32, 32) and x.dtype == np.float32 and set(y.tolist()) == {0, 1}
-        assert json.loads(f.attrs["classes"]) == ["spiral", "elliptical"]
+        assert json.loads(f.attrs["classes"]) == ["elliptical", "spiral"]  # label = index, folder names sorted
     assert np.allclose(x.max(axis=(1, 2)), 1.0)
     assert (tmp_path / "p.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from envkit.launch.hosts import rendezvous_port
 from envkit.train.dist import DistError, Placement, discover, first_host, init_address, setup
 
 
@@ -43,7 +44,7 @@ def test_init_address_env_and_slurm():
     place = Placement(0, 4, 0, 4, "slurm")
     assert init_address(place, {"MASTER_ADDR": "x", "MASTER_PORT": "1"}) == "env://"
     addr = init_address(place, {"SLURM_STEP_NODELIST": "n[01-02]", "SLURM_JOB_ID": "1234"})
-    assert addr == "tcp://n01:16234"
+    assert addr == f"tcp://n01:{rendezvous_port('1234')}"   # the one rendezvous rule, keyed by the job id
     with pytest.raises(DistError, match="MASTER_ADDR"):
         init_address(Placement(0, 2, 0, 2, "torchrun"), {})
 

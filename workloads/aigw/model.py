@@ -155,10 +155,11 @@ def predictions(outputs: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
     return torch.cat([outputs[0], outputs[1]], dim=1)
 
 
-def report(pred: Any, target: Any, out_dir: Any, hp: dict[str, Any], title: str = "") -> dict[str, Any]:
+def report(pred: Any, target: Any, out_dir: Any, hp: dict[str, Any], title: str = "",
+           source: str = "") -> dict[str, Any]:
     """Per-parameter errors, errors binned over q and chi_eff, waveform overlaps of the true and the
     predicted parameters (lalsimulation) and parameters.png (envkit.evaluate.gw)."""
     from envkit.evaluate import gw
 
     return gw.report(pred, target, int(hp.get("seq_len", 101_300)), out_dir,
-                     int(hp.get("overlap_samples", 32)), title)
+                     int(hp.get("overlap_samples", 32)), title, waveforms=not source.startswith("synthetic"))

@@ -80,7 +80,8 @@ def predictions(outputs: torch.Tensor) -> torch.Tensor:
     return outputs.topk(min(5, outputs.shape[1]), dim=1).indices
 
 
-def report(pred: Any, target: Any, out_dir: Any, hp: dict[str, Any], title: str = "") -> dict[str, Any]:
+def report(pred: Any, target: Any, out_dir: Any, hp: dict[str, Any], title: str = "",
+           source: str = "") -> dict[str, Any]:
     """Top-1 and top-5 accuracy over the whole split (envkit.evaluate.classify)."""
     from envkit.evaluate import classify
 
