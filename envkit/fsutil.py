@@ -44,6 +44,11 @@ def new_file_mode() -> int:
     return 0o666 & ~current_umask()
 
 
+def new_exec_mode() -> int:
+    """The permission bits for a new file that is run (a job script, a SIF): 0o777 & ~umask (0700 under 077)."""
+    return 0o777 & ~current_umask()
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike[str], mode: int | None = None) -> Iterator[Path]:
     """Yield a temporary path beside `path`; on success it gets `mode` (default: the umask's) and
@@ -120,3 +125,60 @@ def undo_on_failure(*paths: Path) -> Iterator[None]:
                 elif os.path.lexists(p):
                     p.unlink()
         raise
+
+
+def check_output(path: str | os.PathLike[str], option: str = "output") -> None:
+    """Refuse an output that is a device, FIFO, socket or existing folder (writing there would replace a
+    device node as root, hang, or fail half-way), or whose folder does not exist as a folder.
+
+    >>> check_output("/dev/null", "-o")
+    Traceback (most recent call last):
+    ...
+    envkit.errors.EnvkitError: /dev/null: -o: is a device or special file, expected a regular file to write
+    >>> check_output(tempfile.gettempdir() + "/envkit-new-file.png") is None
+    True
+    """
+    import stat
+
+    from envkit.errors import EnvkitError
+
+    p = Path(path)
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        raise EnvkitError(f"cannot be checked ({exc.strerror})", file=str(p), key=option) from None
+    if st is not None:
+        if stat.S_ISDIR(st.st_mode):
+            raise EnvkitError("is a folder, expected a file name", file=str(p), key=option)
+        if not stat.S_ISREG(st.st_mode):
+            raise EnvkitError("is a device or special file, expected a regular file to write", file=str(p),
+                              key=option)
+    parent = p.parent
+    if parent.exists() and not parent.is_dir():
+        raise EnvkitError(f"{parent} is not a folder", file=str(p), key=option)
+
+
+def disk_full(text: str, path: str | os.PathLike[str], needed: int | None = None) -> str | None:
+    """One line for a write that failed for lack of space, naming the folder and what is free (and needed,
+    when known); None when `text` (an error message or a tool's stderr) is not about a full disk.
+
+    >>> disk_full("[Errno 28] Can't synchronously write data (file write failed: time = ...)", "/") is not None
+    True
+    >>> disk_full("permission denied", "/") is None
+    True
+    """
+    low = text.lower()
+    if "errno 28" not in low and "no space left" not in low and "enospc" not in low:
+        return None
+    folder = Path(path)
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        free = shutil.disk_usage(folder).free
+        room = f"{free / 2**20:.0f} MiB free"
+    except OSError:
+        room = "free space unknown"
+    need = f", about {needed / 2**20:.0f} MiB needed" if needed else ""
+    return f"no space left on the device holding {folder} ({room}{need}); free some space or write elsewhere"

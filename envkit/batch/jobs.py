@@ -26,13 +26,18 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from envkit.errors import EnvkitError
-from envkit.fsutil import atomic_write_text
+from envkit.errors import EnvkitError, printable
+from envkit.fsutil import atomic_write_text, new_exec_mode
 from envkit.launch import shown
 from envkit.launch.run import RunRequest, ranks, run_label
 from envkit.profile.fields import Name, Walltime
 from envkit.profile.load import profile_hash
 from envkit.profile.model import Profile
+from envkit.records import job as job_file
+from envkit.records import metrics as metrics_file
+from envkit.records.job import Job
+from envkit.records.metrics import Metrics
+from envkit.records.reader import read_bytes
 from envkit.schedulers.base import FINAL_STATES, JobSpec, get_scheduler
 
 RECORD = "job.json"
@@ -128,7 +133,7 @@ def submit(profile: Profile, req: RunRequest, script: str, extra: dict[str, Any]
     run_dir = req.results.resolve() / (req.run_id or "")
     run_dir.mkdir(parents=True, exist_ok=True)
     path = run_dir / SCRIPT
-    atomic_write_text(path, script, mode=0o755)
+    atomic_write_text(path, script, mode=new_exec_mode())   # run by the scheduler: exec bits the umask allows
     argv, stdin = scheduler.submit_argv(str(path))
     try:
         proc = subprocess.run(argv, input=script if stdin else None, capture_output=True, text=True, timeout=120,
@@ -147,65 +152,88 @@ def submit(profile: Profile, req: RunRequest, script: str, extra: dict[str, Any]
     return record
 
 
-def run_state(run_dir: Path, record: dict[str, Any] | None = None) -> str:
+def run_state(run_dir: Path, record: Job | None = None, metrics: Metrics | None = None) -> str:
     """COMPLETED / FAILED from the exit-code file, else the scheduler's word, else UNKNOWN.
 
     A zero exit without metrics is FAILED too: the workload never reported.
     """
     try:
-        code = int((run_dir / EXIT).read_text().strip())
-    except (OSError, ValueError):
+        code = int(read_bytes(run_dir / EXIT, 64).decode("ascii", "replace").strip())
+    except (EnvkitError, ValueError):
         code = None
-    reported = (run_dir / "metrics.json").is_file() or bool(record and record.get("project"))  # a project's own
-    if code is not None:                                                    # metrics are optional
+    reported = metrics is not None or bool(record is not None and (record.model_extra or {}).get("project"))
+    if code is not None:                      # a project's job reports no metrics of its own (envkit.project)
         return "COMPLETED" if code == 0 and reported else "FAILED"
-    if record and record.get("job_id") and record.get("scheduler"):
-        state = get_scheduler(record["scheduler"]).state(str(record["job_id"]))
+    if record is not None and record.job_id and record.scheduler:
+        try:
+            scheduler = get_scheduler(record.scheduler)
+        except EnvkitError:
+            return "UNKNOWN"
+        state = scheduler.state(record.job_id)
         if state == "COMPLETED":  # done, yet no exit file: the script did not reach its end
             return "COMPLETED" if reported else "FAILED"
         return state if state in (*FINAL_STATES, "PENDING", "RUNNING") else "UNKNOWN"
-    if (run_dir / "run.json").is_file() and not (run_dir / "metrics.json").is_file():  # a project's `envkit run`
-        status = json.loads((run_dir / "run.json").read_text()).get("status")
+    if metrics is not None:  # an `envkit run`, no job
+        return "COMPLETED" if metrics.finished else "FAILED"
+    if (run_dir / "run.json").is_file():  # a project's `envkit run` (envkit.project.record)
+        try:
+            status = json.loads(read_bytes(run_dir / "run.json", 1024 * 1024)).get("status")
+        except (EnvkitError, ValueError, AttributeError):
+            return "FAILED"
         return {"finished": "COMPLETED", "failed": "FAILED"}.get(status, "UNKNOWN")
-    if (run_dir / "metrics.json").is_file():  # an `envkit run`, no job
-        status = json.loads((run_dir / "metrics.json").read_text()).get("status")
-        return "COMPLETED" if status == "finished" else "FAILED"
     return "UNKNOWN"
 
 
 def log_tail(run_dir: Path, lines: int = 15) -> list[str]:
-    """The last lines of the job's log, or of a project run's run.log (empty when there is none)."""
+    """The last lines of the job's log or a project run's run.log (empty when there is none), with terminal
+    escape sequences and other control characters shown as text, never acted on (a log is the job's output,
+    anyone's)."""
     try:
-        text = (run_dir / (LOG if (run_dir / LOG).is_file() else "run.log")).read_text(errors="replace")
+        with open(run_dir / (LOG if (run_dir / LOG).is_file() else "run.log"), "rb") as fh:
+            fh.seek(0, 2)
+            fh.seek(max(fh.tell() - 64 * 1024, 0))
+            text = fh.read().decode("utf-8", errors="replace")
     except OSError:
         return []
-    return text.splitlines()[-lines:]
+    return [printable(line) for line in text.splitlines()[-lines:]]
 
 
 def list_runs(results: Path) -> list[Path]:
-    """Run folders under `results` that hold a job record or metrics, oldest first."""
+    """Run folders under `results` that hold a job record or metrics, oldest first; a --results that is not
+    a folder is an error (a mistyped name would otherwise list nothing and succeed)."""
     if not results.is_dir():
-        return []
-    runs = [d for d in results.iterdir() if (d / RECORD).is_file() or (d / "metrics.json").is_file()
-            or (d / "run.json").is_file()]
+        raise EnvkitError(f"--results {results}: no such folder")
+    runs = [d for d in results.iterdir()
+            if d.is_dir() and ((d / RECORD).is_file() or (d / metrics_file.FILENAME).is_file()
+                                  or (d / "run.json").is_file())]
     return sorted(runs, key=lambda d: d.name)
 
 
 def describe(run_dir: Path) -> dict[str, Any]:
-    """One run: its record, state, metrics summary (when there are metrics) and, when it failed, its log tail."""
-    record: dict[str, Any] = {}
-    if (run_dir / RECORD).is_file():
-        record = json.loads((run_dir / RECORD).read_text())
-    out: dict[str, Any] = {"run_id": run_dir.name, "results": str(run_dir), **record}
-    out["state"] = run_state(run_dir, record)
-    metrics = run_dir / "metrics.json"
-    if metrics.is_file():
+    """One run: its record, state, metrics summary (when there are metrics) and, when it failed, its log tail.
+    A damaged job.json or metrics.json is reported in `problem` (one line) and the run counts as FAILED."""
+    out: dict[str, Any] = {"run_id": run_dir.name, "results": str(run_dir)}
+    record: Job | None = None
+    metrics: Metrics | None = None
+    problems: list[str] = []
+    if (run_dir / RECORD).exists():
         try:
-            data = json.loads(metrics.read_text())
-            out["metrics"] = data.get("summary") or {}
-            out["manifest_hash"] = data.get("manifest_hash") or (data.get("summary") or {}).get("manifest_hash")
-        except ValueError:
+            record = job_file.read(run_dir / RECORD)
+            out.update(record.model_dump(mode="json", exclude={"schema_version"}, exclude_none=True))
+            out["run_id"] = run_dir.name
+        except EnvkitError as exc:
+            problems.append(str(exc))
+    if (run_dir / metrics_file.FILENAME).exists():
+        try:
+            metrics = metrics_file.read(run_dir / metrics_file.FILENAME)
+            out["metrics"] = metrics.summary.model_dump(mode="json")
+            out["manifest_hash"] = metrics.manifest_hash or metrics.summary.manifest_hash
+        except EnvkitError as exc:
+            problems.append(str(exc))
             out["metrics"] = {}
+    out["state"] = "FAILED" if problems else run_state(run_dir, record, metrics)
+    if problems:
+        out["problem"] = "; ".join(problems)
     if out["state"] in ("FAILED", "CANCELLED", "TIMEOUT"):
         out["log_tail"] = log_tail(run_dir)
     return out

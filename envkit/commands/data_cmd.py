@@ -88,7 +88,9 @@ def aigw_cmd(
         m = aigw.generate(n, out, preset=preset, workers=workers, seed=seed, noise=noise, chunk=chunk,
                           amplitude=amplitude, layout=layout)
     except (ValueError, RuntimeError, OSError) as exc:
-        raise EnvkitError(str(exc)) from None
+        from envkit.fsutil import disk_full
+
+        raise EnvkitError(disk_full(str(exc), out) or str(exc)) from None
     sizes = "/".join(str(m["splits"][s]["n"]) for s in ("train", "val", "test"))
     print(f"aigw: {m['n']} waveforms x {m['length']} samples ({preset}) in {out}: train/val/test {sizes}")
 
@@ -124,7 +126,9 @@ def aides_cmd(
     try:
         m = aides.generate(n, out, size=size, seed=seed, workers=workers, preview=preview)
     except (ValueError, RuntimeError, OSError) as exc:
-        raise EnvkitError(str(exc)) from None
+        from envkit.fsutil import disk_full
+
+        raise EnvkitError(disk_full(str(exc), out) or str(exc)) from None
     sizes = "/".join(str(m["splits"][s]["n"]) for s in ("train", "val", "test"))
     print(f"aides: {n} stamps of {size}x{size} in {out}: train/val/test {sizes}"
           + (f"; preview {preview}" if preview else ""))

@@ -67,6 +67,9 @@ def evaluate_cmd(
         "results"),
     device: Annotated[str, typer.Option(help="cpu, cuda or auto.")] = "cpu",
     batch: Annotated[int | None, typer.Option(help="Samples per forward pass (default: the run's).")] = None,
+    workload: Annotated[str | None, typer.Option(help="Workload name or folder to evaluate with (default: the "
+                                                      "name the run recorded, from envkit's own workloads; a "
+                                                      "path in the run's files is never imported).")] = None,
 ) -> None:
     """Evaluate a finished run on its held-out test split. Example: envkit evaluate results/aigw-smoke-..."""
     from envkit.evaluate.run import EvaluateError, evaluate_run
@@ -79,7 +82,7 @@ def evaluate_cmd(
     if batch is not None and batch < 1:
         raise EnvkitError(f"--batch must be at least 1, got {batch}")
     try:
-        result = evaluate_run(folder, data, device, batch)
+        result = evaluate_run(folder, data, device, batch, workload)
     except (EvaluateError, ValueError, OSError) as exc:
         raise EnvkitError(str(exc)) from None
     print("\n".join(lines(result)))

@@ -47,12 +47,21 @@ def export_cmd(
 
     Example: envkit export --site local --format sif
     """
+    from envkit.errors import EnvkitError
     from envkit.export.artifact import export_site
+    from envkit.fsutil import check_output, disk_full
     from envkit.pipeline.progress import reporter_for
 
-    opts = build_options(site, engine, store, workload, project=_project(project, workload))
-    result = export_site(opts, fmt, output, reporter_for(True, False)
-                         if quiet or as_json else reporter_for(False, False))
+    if output is not None:
+        check_output(output, "-o")
+    try:
+        opts = build_options(site, engine, store, workload, project=_project(project, workload))
+        result = export_site(opts, fmt, output, reporter_for(True, False)
+                             if quiet or as_json else reporter_for(False, False))
+    except OSError as exc:
+        where = output or Path.cwd()
+        raise EnvkitError(disk_full(str(exc), where) or f"cannot write the export ({exc.strerror or exc})",
+                          file=str(where)) from None
     if as_json:
         _out(json.dumps(result.as_dict(), indent=2) + "\n")
     else:
@@ -81,6 +90,10 @@ def push_cmd(
     engine: EngineOpt = None,
     plain_http: PlainOpt = None,
     store: StoreOpt = None,
+    timeout: Annotated[float | None, typer.Option("--timeout", help="Give up after this many seconds (default "
+                                                                  "$ENVKIT_REGISTRY_TIMEOUT or 1800; each "
+                                                                  "connection: $ENVKIT_REGISTRY_CONNECT_TIMEOUT "
+                                                                  "or 10).")] = None,
 ) -> None:
     """Push a SIF (as an ORAS artifact, SBOM beside it at REF-sbom) or an OCI image to a registry.
 
@@ -105,7 +118,7 @@ def push_cmd(
         if not file.is_file():
             raise EnvkitError(f"{file} does not exist")
         if artifact_kind(file) == "sif":
-            manifest = registry.push_sif(file, ref, plain_http)
+            manifest = registry.push_sif(file, ref, plain_http, registry.Timeouts.from_env(timeout))
             _out(f"pushed {file.name} to {ref} ({manifest['layers'][0]['digest']})\n")
         else:
             registry.push_oci(file, ref, plain_http)
@@ -117,6 +130,8 @@ def pull_cmd(
     output: Annotated[Path, typer.Option("-o", "--output", help="Write the image here.")],
     fmt: FormatOpt = "sif",
     plain_http: PlainOpt = None,
+    timeout: Annotated[float | None, typer.Option("--timeout", help="Give up after this many seconds (default "
+                                                                  "$ENVKIT_REGISTRY_TIMEOUT or 1800).")] = None,
 ) -> None:
     """Pull a SIF (checking its sha256 against the registry's digest) or an OCI image (as an oci-archive).
 
@@ -126,7 +141,7 @@ def pull_cmd(
     from envkit.export import oci_registry as registry
 
     if fmt == "sif":
-        path = registry.pull_sif(ref, output, plain_http)
+        path = registry.pull_sif(ref, output, plain_http, registry.Timeouts.from_env(timeout))
     elif fmt == "oci":
         path = registry.pull_oci(ref, output, plain_http)
     else:

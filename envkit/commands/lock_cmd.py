@@ -42,7 +42,13 @@ def lock_cmd(
     if project is not None:
         return _lock_project(profile, project, upgrade, check)
     if check:
+        from envkit.lock.check import hash_mismatches
+        from envkit.lock.files import load_site_lock
+
         stale = stale_layers(profile)
+        lock = load_site_lock(profile.name)
+        if lock is not None:
+            stale += hash_mismatches(lock, lock.folder.parent)
         for line in stale:
             sys.stdout.write(f"stale {line}\n")
         if stale:

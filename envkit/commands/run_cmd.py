@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shlex
 import subprocess
 import sys
@@ -53,6 +52,8 @@ def run_cmd(
     = Path("results"),
     run_id: Annotated[str | None, typer.Option("--run-id", help="Name of the run's folder.")] = None,
     store: StoreOpt = None,
+    replace: Annotated[bool, typer.Option("--replace", help="Train over a run id that already has results.")]
+    = False,
 ) -> None:
     """Run a workload inside the site's image through the site's launcher; arguments after `--` go to the
     training runner (see `python -m envkit.train --help`).
@@ -100,11 +101,13 @@ def run_cmd(
         from envkit.errors import EnvkitError
 
         raise EnvkitError(f"--results {results}: cannot create it ({exc.strerror})") from None
-    _err(f"+ {shlex.join(argv)}\n")
     from envkit.engines.proc import child_env
+    from envkit.launch.claim import claim_run
 
     try:
-        code = subprocess.run(argv, check=False, env=child_env({})).returncode  # USER set: ch-run needs it
+        with claim_run(results / (req.run_id or ""), resume="--resume" in req.args, replace=replace):
+            _err(f"+ {shlex.join(argv)}\n")
+            code = subprocess.run(argv, check=False, env=child_env({})).returncode  # USER set: ch-run needs it
     except FileNotFoundError:
         from envkit.errors import EnvkitError
 
@@ -152,9 +155,6 @@ def lift_runner_option(args: list[str], flag: str, ours: Any, default: Any, kind
     return value, rest
 
 
-RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
-
-
 def check_nodes(site_nodes: int, nodes: int) -> None:
     """--nodes may not ask for more nodes than the site has (nodes.count in the profile)."""
     from envkit.errors import EnvkitError
@@ -181,9 +181,10 @@ def check_run_args(np_: int | None, nodes: int, results: Path, run_id: str | Non
         raise EnvkitError(f"--np must be at least 1, got {np_}")
     if nodes < 1:
         raise EnvkitError(f"--nodes must be at least 1, got {nodes}")
-    if run_id is not None and not RUN_ID.fullmatch(run_id):
-        raise EnvkitError(f"--run-id {run_id[:70]!r} must be a plain name: letters, digits, '.', '_' or '-', "
-                          "starting with a letter or digit, at most 128")
+    if run_id is not None:
+        from envkit.launch.run import check_run_id
+
+        check_run_id(run_id)
     text = str(results)
     if "\x00" in text or len(text) > 1024:
         raise EnvkitError("--results is not a usable folder name")

@@ -11,6 +11,7 @@ Example:
 from __future__ import annotations
 
 import json
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -32,6 +33,20 @@ def _ints(text: str, option: str) -> list[int]:
     if not values or min(values) < 1:
         raise EnvkitError(f"{option} {text!r}: expected numbers >= 1")
     return values
+
+
+def _check_prediction_inputs(throughput: float, batch: int | None, params: int | None, samples: int | None,
+                             overlap: float) -> None:
+    """Refuse what would print nan, negative or meaningless predictions, one line each."""
+    import math
+
+    if not math.isfinite(throughput) or throughput <= 0:
+        raise EnvkitError(f"--throughput {throughput}: expected a finite number of samples/s above 0")
+    for option, value in (("--batch", batch), ("--params", params), ("--samples", samples)):
+        if value is not None and value < 1:
+            raise EnvkitError(f"{option} {value}: expected a whole number >= 1")
+    if not math.isfinite(overlap) or not 0.0 <= overlap <= 1.0:
+        raise EnvkitError(f"--overlap {overlap}: expected a share between 0 and 1")
 
 
 def scale_cmd(
@@ -58,6 +73,10 @@ def scale_cmd(
     nodes = _ints(nodes_, "--nodes") if nodes_ else [1] * len(ranks)
     if len(nodes) != len(ranks):
         raise EnvkitError(f"--nodes has {len(nodes)} values but --ranks has {len(ranks)}")
+    from envkit.launch.run import check_run_id
+
+    if series is not None:
+        check_run_id(series, "--series")
     name = series or new_run_id(f"{workload_name(workload)}-scale")
     done: list[Path] = []
     for np_, n in zip(ranks, nodes, strict=True):
@@ -74,8 +93,9 @@ def scale_cmd(
                               f"{', '.join(str(d) for d in done) or 'none'}")
         done.append(results / run_id)
     verb = "submitted" if submit else "finished"
-    sys.stdout.write(f"{verb} {len(done)} run(s): {' '.join(str(d) for d in done)}\n"
-                     f"next: envkit plot {' '.join(str(d) for d in done)} -o {name}.png\n")
+    shown = " ".join(shlex.quote(str(d)) for d in done)
+    sys.stdout.write(f"{verb} {len(done)} run(s): {shown}\n"
+                     f"next: envkit plot {shown} -o {shlex.quote(name + '.png')}\n")
 
 
 def plot_cmd(
@@ -123,19 +143,21 @@ def predict_cmd(
     facts = WORKLOADS.get(name, {})
     source = "--throughput"
     if metrics is not None:
+        from envkit.records import metrics as metrics_file
         from envkit.study.plot import load_run
 
         run = load_run(metrics)
         throughput = throughput or run.throughput / run.devices
-        record = json.loads((metrics / "metrics.json" if metrics.is_dir() else metrics).read_text())
-        batch = batch or int(record.get("batch_per_device") or 0) or None
-        samples = samples or int(record.get("steps_per_epoch") or 0) * int(record.get("global_batch") or 0) or None
+        record = metrics_file.read(metrics)
+        batch = batch or record.batch_per_device
+        samples = samples or (record.steps_per_epoch or 0) * (record.global_batch or 0) or None
         source = f"measured in {metrics}"
     if throughput is None:
         if facts:
             throughput, source = float(facts["v100"]), f"paper-derived V100 figure: {facts['v100_src']}"
     if throughput is None:
         raise EnvkitError(f"no throughput for {name}: give --throughput or --metrics")
+    _check_prediction_inputs(throughput, batch, params, samples, overlap)
     work = Work(throughput=float(throughput), batch=batch or int(facts.get("batch", 1)),
                 grad_bytes=4.0 * float(params or facts.get("params", 0)), overlap=overlap)
     if work.grad_bytes <= 0:

@@ -23,7 +23,7 @@ from typing import Annotated, Any
 import typer
 
 from envkit.commands.options import EngineOpt, ResultsOpt, SiteOpt, StoreOpt
-from envkit.errors import EnvkitError
+from envkit.errors import EnvkitError, printable
 
 CONTEXT = {"allow_extra_args": True, "ignore_unknown_options": False}
 
@@ -54,12 +54,16 @@ def submit_cmd(
     Example: envkit submit --site hal workloads/aigw --nodes 2 --time 02:00:00 -- --preset paper
     """
     from envkit.batch.jobs import JobOptions, job_script, submit
-    from envkit.launch.run import RunRequest, compose, new_run_id, prepare_container, ranks, workload_name
+    from envkit.launch.run import RunRequest, check_run_id, compose, new_run_id, prepare_container, ranks, workload_name
     from envkit.profile import load_profile
     from envkit.schedulers.base import get_scheduler
 
+    if run_id is not None:
+        check_run_id(run_id)
     profile = load_profile(site)
     scheduler = get_scheduler(profile.scheduler.kind)  # a site without a scheduler fails here, before a build
+    if walltime is not None:
+        walltime_seconds(walltime, scheduler.name)
     if not dry_run and shutil.which(scheduler.program) is None:
         raise EnvkitError(f"{scheduler.program} not found on PATH: submit from a login node of the site "
                           f"({scheduler.name}), or use --dry-run to see the script")
@@ -111,14 +115,71 @@ def submit_cmd(
         raise typer.Exit(1)
 
 
-def _wait(run_dir: Path, poll: float = 2.0) -> dict[str, Any]:
+WALLTIME_FORMS = {
+    # sbatch(1) --time: "minutes", "minutes:seconds", "hours:minutes:seconds", "days-hours",
+    # "days-hours:minutes" and "days-hours:minutes:seconds" (https://slurm.schedmd.com/sbatch.html)
+    "slurm": r"(?:(?P<d>\d+)-(?P<dh>\d+)(?::(?P<dm>\d+)(?::(?P<ds>\d+))?)?|(?P<h>\d+):(?P<m>\d+):(?P<s>\d+)"
+             r"|(?P<mm>\d+):(?P<ss>\d+)|(?P<min>\d+))",
+    # bsub -W [hour:]minute (https://www.ibm.com/docs/en/spectrum-lsf/10.1.0?topic=options-w); envkit also takes
+    # HH:MM:SS and D-HH:MM:SS and converts them (the LSF scheduler module's lsf_walltime)
+    "lsf": r"(?:(?P<d>\d+)-)?(?:(?P<h>\d+):)?(?P<m>\d+)(?::(?P<s>\d+))?",
+    # qsub -l walltime=[[hours:]minutes:]seconds (PBS Professional reference guide)
+    "pbs": r"(?:(?:(?P<h>\d+):)?(?P<m>\d+):)?(?P<s>\d+)",
+}
+
+
+def walltime_seconds(text: str, scheduler: str) -> int:
+    """--time in seconds, parsed the way `scheduler` reads it; zero, malformed or above a year is refused
+    (Slurm reads --time=0 as no limit).
+
+    >>> walltime_seconds("02:00:00", "slurm"), walltime_seconds("1-00:30", "slurm"), walltime_seconds("90", "slurm")
+    (7200, 88200, 5400)
+    >>> walltime_seconds("0", "slurm")
+    Traceback (most recent call last):
+    ...
+    envkit.errors.EnvkitError: --time '0' is zero (slurm would read it as no limit); give e.g. 01:30:00
+    """
+    import re
+
+    form = WALLTIME_FORMS.get(scheduler, WALLTIME_FORMS["slurm"])
+    match = re.fullmatch(form, text.strip()) if len(text) <= 32 else None
+    if match is None:
+        raise EnvkitError(f"--time {text[:40]!r} is not a {scheduler} wall time (expected e.g. 01:30:00)")
+    g = {k: int(v) for k, v in match.groupdict().items() if v is not None}
+    seconds = (g.get("d", 0) * 86400 + (g.get("dh", 0) + g.get("h", 0)) * 3600
+               + (g.get("dm", 0) + g.get("m", 0) + g.get("mm", 0) + g.get("min", 0)) * 60
+               + g.get("ds", 0) + g.get("s", 0) + g.get("ss", 0))
+    if scheduler == "lsf" and "s" not in g and "h" not in g and "d" not in g:
+        seconds = g.get("m", 0) * 60
+    if seconds <= 0:
+        raise EnvkitError(f"--time {text!r} is zero ({scheduler} would read it as no limit); give e.g. 01:30:00")
+    if seconds > 366 * 86400:
+        raise EnvkitError(f"--time {text!r} is more than a year; give e.g. 01:30:00")
+    return seconds
+
+
+def _wait(run_dir: Path, poll: float = 2.0, give_up_s: float = 600.0) -> dict[str, Any]:
+    """Poll until the job ends; give up (one line, exit 1) when the scheduler has not reported the job for
+    `give_up_s` seconds ($ENVKIT_WAIT_UNKNOWN_S): it forgot the job, or its tools stopped answering."""
+    import os
+
     from envkit.batch.jobs import describe
     from envkit.schedulers.base import FINAL_STATES
 
+    give_up_s = float(os.environ.get("ENVKIT_WAIT_UNKNOWN_S", give_up_s))
+    unknown_since: float | None = None
     while True:
         info = describe(run_dir)
         if info["state"] in FINAL_STATES:
             return info
+        if info["state"] == "UNKNOWN":
+            unknown_since = unknown_since or time.monotonic()
+            if time.monotonic() - unknown_since >= give_up_s:
+                raise EnvkitError(f"job {info.get('job_id', '?')}: the scheduler has not reported it for "
+                                  f"{give_up_s:.0f} s; stopped waiting (see envkit jobs --results "
+                                  f"{run_dir.parent})", file=str(run_dir))
+        else:
+            unknown_since = None
         time.sleep(poll)
 
 
@@ -140,8 +201,9 @@ def jobs_cmd(results: ResultsOpt = Path("results"),
         if as_json:
             sys.stdout.write(json.dumps(info, sort_keys=True) + "\n")
         else:
-            sys.stdout.write(f"{info['run_id']:<40} {info.get('site', '-'):<12} {info.get('scheduler', '-'):<6} "
-                             f"{str(info.get('job_id', '-')):<10} {info['state']}\n")
+            sys.stdout.write(printable(f"{info['run_id']:<40} {info.get('site', '-'):<12} "
+                                       f"{info.get('scheduler', '-'):<6} {str(info.get('job_id', '-')):<10} "
+                                       f"{info['state']}") + "\n")
 
 
 def results_cmd(
@@ -154,8 +216,11 @@ def results_cmd(
     Example: envkit results aigw-20261129-101500-000001 --json
     """
     from envkit.batch.jobs import describe, list_runs
+    from envkit.launch.run import check_run_id
 
-    dirs = [results / r for r in run] if run else list_runs(results)
+    if not results.is_dir():
+        raise EnvkitError(f"--results {results}: no such folder")
+    dirs = [results / check_run_id(r, "run id") for r in run] if run else list_runs(results)
     failed = False
     for run_dir in dirs:
         if not run_dir.is_dir():
@@ -169,7 +234,10 @@ def results_cmd(
         figures = (f"{m['world_size']} ranks, {m['throughput']:.1f} {m.get('throughput_unit', '')}, loss "
                    f"{m.get('loss_start', float('nan')):.4g} -> {m.get('loss_end', float('nan')):.4g}"
                    if m.get("throughput") is not None else "no metrics")
-        sys.stdout.write(f"{info['run_id']} {info['state']} ({info.get('site') or m.get('site', '?')}): {figures}\n")
+        sys.stdout.write(printable(f"{info['run_id']} {info['state']} ({info.get('site') or m.get('site', '?')}): "
+                                   f"{figures}") + "\n")   # a results folder is anyone's: no escapes
+        if info.get("problem"):
+            sys.stderr.write(f"  {info['problem']}\n")
         if info.get("log_tail"):
             _print_tail(info)
     if failed:

@@ -1,7 +1,10 @@
 """Render doc models to Markdown or self-contained HTML with the templates in recipes/docs/.
 
-Markdown uses a plain environment; HTML gets its own environment with
-autoescaping on, so a profile value like `<b>` shows as text, never as markup.
+HTML gets an environment with autoescaping on, so a profile value like `<b>` shows as text, never as
+markup. Markdown renders raw HTML too, so its environment escapes `<` (and `&` before a name) in every
+value (`md_escape`, Jinja2's finalize); only what is already Markup passes as is: table cells (`md_cell`
+escapes, then adds <br>), code spans (`md_code`) and fenced code blocks (`md_block`), where Markdown shows
+HTML as text.
 
 Example:
     >>> from envkit.profile import load_profile
@@ -28,17 +31,43 @@ DocFormat = Literal["md", "html"]
 DOC_FORMATS: tuple[str, ...] = ("md", "html")
 
 
-def md_cell(value: str) -> str:
-    """Text safe inside a Markdown table cell: pipes escaped, newlines as <br>."""
-    return str(value).replace("\\", "\\\\").replace("|", "\\|").replace("\n", "<br>")
+def md_escape(value: object) -> str:
+    """Any value printed into Markdown: `<` as `&lt;` (Markdown passes raw HTML through, so a profile's
+    `<script>` would run in a browser; without `<` no tag can open, and `>=`, `2>&1` stay readable), and `&`
+    before a name or `#` as `&amp;` (no entity tricks), unless the value is already Markup.
+
+    >>> md_escape("<script>alert(1)</script> &lt; driver >= 5"), md_escape(markupsafe.Markup("<br>"))
+    ('&lt;script>alert(1)&lt;/script> &amp;lt; driver >= 5', '<br>')
+    """
+    if isinstance(value, markupsafe.Markup):
+        return str(value)
+    if value is None:
+        return ""
+    return re.sub(r"&(?=[A-Za-z#])", "&amp;", str(value)).replace("<", "&lt;")
 
 
-def md_code(value: str) -> str:
-    """Inline code that survives backticks in the value."""
-    text = str(value)
+def md_cell(value: str) -> markupsafe.Markup:
+    """Text safe inside a Markdown table cell: HTML escaped, pipes escaped, newlines as <br>.
+
+    >>> str(md_cell("a|b<i>\\nc"))
+    'a\\\\|b&lt;i><br>c'
+    """
+    text = md_escape(value)
+    return markupsafe.Markup(text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", "<br>"))
+
+
+def md_code(value: str) -> markupsafe.Markup:
+    """Inline code that survives backticks in the value (Markdown shows a code span's HTML as text)."""
+    text = str(value).replace("\n", " ")
     fence = "``" if "`" in text else "`"
     pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
+    return markupsafe.Markup(f"{fence}{pad}{text}{pad}{fence}")
+
+
+def md_block(value: str) -> markupsafe.Markup:
+    """A line inside a ``` fenced block: shown as is (HTML is text there); a run of three backticks, which
+    would close the fence, is broken up."""
+    return markupsafe.Markup(str(value).replace("```", "`\u200b``"))
 
 
 _CODE_SPAN = re.compile(r"`([^`]+)`")
@@ -50,13 +79,16 @@ def html_code_spans(value: str) -> markupsafe.Markup:
     return markupsafe.Markup(_CODE_SPAN.sub(r"<code>\1</code>", escaped))
 
 
-DOC_FILTERS = (("md_cell", md_cell), ("md_code", md_code), ("code_spans", html_code_spans))
+DOC_FILTERS = (("md_cell", md_cell), ("md_code", md_code), ("md_block", md_block), ("code_spans", html_code_spans))
 
 
 def environment(fmt: DocFormat) -> jinja2.Environment:
     """The Jinja2 environment for one format over recipes/docs/ (HTML autoescapes, Markdown does not)."""
-    return template_environment(tuple(str(d / "docs") for d in recipe_dirs()), html=fmt == "html",
-                                filters=DOC_FILTERS)
+    env = template_environment(tuple(str(d / "docs") for d in recipe_dirs()), html=fmt == "html",
+                               filters=DOC_FILTERS)
+    if fmt == "md":
+        env.finalize = md_escape
+    return env
 
 
 def _render(fmt: DocFormat, name: str, **context: object) -> str:

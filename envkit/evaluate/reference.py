@@ -153,8 +153,10 @@ def figure(name: str, runs: list[Path], per: list[dict[str, float]], bands: dict
     fig, axes = plt.subplots(1, len(keys) + 1, figsize=(3.0 * (len(keys) + 1), 3.2))
     ax = axes[0]
     for r in runs:
-        epochs = json.loads((r / "metrics.json").read_text())["epochs"]
-        ax.plot([e["epoch"] for e in epochs], [e.get("val_loss") for e in epochs], "o-", label=r.name)
+        from envkit.records import metrics as metrics_file
+
+        record = metrics_file.read(r / metrics_file.FILENAME)
+        ax.plot([e.epoch for e in record.epochs], [e.value("val_loss") for e in record.epochs], "o-", label=r.name)
     ax.set(xlabel="epoch", ylabel="val_loss", title=f"{name} reference runs")
     ax.legend(fontsize=7)
     for ax, k in zip(axes[1:], keys, strict=True):

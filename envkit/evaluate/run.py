@@ -15,7 +15,6 @@ Example:
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +25,7 @@ import torch
 
 from envkit.data.atomic import write_json
 from envkit.evaluate import curves
+from envkit.records.metrics import Metrics
 from envkit.train.metrics import json_finite
 
 FILENAME = "evaluation.json"
@@ -77,21 +77,20 @@ def collect(model: torch.nn.Module, module: Any, src: Any, ctx: Any,
 
 
 def finish(module: Any, hp: dict[str, Any], gathered: tuple[dict[str, float], int, Any, Any], out_dir: Path,
-           record: dict[str, Any], source: str) -> dict[str, Any]:
+           record: Metrics, source: str) -> dict[str, Any]:
     """The evaluation dict (also written to out_dir/evaluation.json) and the figures, on rank 0."""
     sums, n, pred, target = gathered
     if n == 0:
         raise EvaluateError(f"{source}: the test split is empty")
-    title = f"{record.get('run_id', '')}: {record.get('workload', '')} {record.get('preset', '')}, test split " \
-            f"({n} samples, {source})"
+    title = f"{record.run_id}: {record.workload} {record.preset or ''}, test split ({n} samples, {source})"
     metrics: dict[str, Any] = {"loss": sums.pop("loss") / n, **module.summarize(sums, n)}
-    result: dict[str, Any] = {"run_id": record.get("run_id"), "workload": record.get("workload"),
+    result: dict[str, Any] = {"run_id": record.run_id, "workload": record.workload,
                               "split": "test", "source": source, "n": n, "metrics": metrics}
     if pred is not None and hasattr(module, "report"):
         result["report"] = module.report(pred, target, out_dir, hp, title, source=source)
     target_spec = hp.get("target_metric")
-    if isinstance(target_spec, dict) and record.get("epochs"):
-        result["time_to_target"] = curves.time_to_target(record["epochs"], str(target_spec["name"]),
+    if isinstance(target_spec, dict) and record.epochs:
+        result["time_to_target"] = curves.time_to_target(record.epochs, str(target_spec["name"]),
                                                          float(target_spec["value"]),
                                                          str(target_spec.get("mode", "max")))
     if curves.draw(record, out_dir / curves.FILENAME):
@@ -100,39 +99,65 @@ def finish(module: Any, hp: dict[str, Any], gathered: tuple[dict[str, float], in
     return result
 
 
+def registry_workload(name: str, mpath: Path) -> Path:
+    """The folder of the workload a run's metrics.json names, looked up by name in envkit's own workload
+    folders ($ENVKIT_WORKLOADS, the user's, the shipped ones), never in the run's files or the current folder:
+    a results folder is someone else's data, and importing a model.py it points at would run their code."""
+    import re
+
+    from envkit.recipe.workload_spec import search_dirs
+
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", name):
+        raise EvaluateError(f"{mpath}: workload {name[:70]!r} is not a workload name; pass --workload NAME_OR_DIR")
+    cwd = Path.cwd().resolve()
+    for folder in search_dirs():
+        candidate = folder / name
+        if folder.resolve() == cwd / "workloads" and not _is_shipped(folder):
+            continue   # ./workloads is wherever the user stands: only an explicit --workload names it
+        if (candidate / "workload.yaml").is_file():
+            return candidate.resolve()
+    raise EvaluateError(f"{mpath}: workload {name!r} is not one envkit knows; pass --workload NAME_OR_DIR")
+
+
+def _is_shipped(folder: Path) -> bool:
+    from envkit.resources import workload_dirs
+
+    return any(folder.resolve() == d.resolve() for d in workload_dirs())
+
+
 def evaluate_run(run: str | os.PathLike[str], data: str | None = None, device: str = "cpu",
-                 batch: int | None = None) -> dict[str, Any]:
+                 batch: int | None = None, workload: str | None = None) -> dict[str, Any]:
     """Evaluate a finished run's model_final.pt on its test split (`data`: another data folder, e.g.
-    the host path of what the container saw); single process. Returns what evaluation.json holds."""
+    the host path of what the container saw); single process. Returns what evaluation.json holds.
+    The workload is `workload` when given (a name or folder the user chose), else the name the run
+    recorded, looked up in envkit's registry (`registry_workload`); `workload_path` is never used."""
+    from envkit.errors import EnvkitError
+    from envkit.records import metrics as metrics_file
     from envkit.train import dist as distmod
     from envkit.train import sources, weights
     from envkit.train import workload as wlmod
 
     run_dir = Path(run)
-    mpath = run_dir / "metrics.json"
+    mpath = run_dir / metrics_file.FILENAME
     if not mpath.is_file():
         raise EvaluateError(f"{run_dir}: no metrics.json (not a run folder)")
     try:
-        record = json.loads(mpath.read_text())
-    except json.JSONDecodeError as exc:
-        raise EvaluateError(f"{mpath}: not JSON ({exc.msg}, line {exc.lineno})") from None
+        record = metrics_file.read(mpath)
+    except EnvkitError as exc:
+        raise EvaluateError(str(exc)) from None
     wpath = run_dir / "model_final.pt"
     if not wpath.is_file():
         raise EvaluateError(f"{run_dir}: no model_final.pt (the run did not finish)")
-    try:
-        wl = wlmod.load(record.get("workload_path") if record.get("workload_path")
-                        and Path(record["workload_path"]).is_dir() else record["workload"])
-    except KeyError:
-        raise EvaluateError(f"{mpath}: no workload") from None
-    hp = dict(record.get("hyperparameters") or {})
-    if data is None and record.get("data") not in (None, "synthetic"):
-        data = record["data"]
+    wl = wlmod.load(workload if workload else str(registry_workload(record.workload, mpath)))
+    hp = dict(record.hyperparameters)
+    if data is None and record.data not in (None, "synthetic"):
+        data = record.data
     ctx = distmod.setup("none", device)
     model = wl.module.build_model(hp)
     weights.load_into(model, weights.read(wpath), source=str(wpath))
     model = model.to(ctx.device)
-    size = int(batch or record.get("batch_per_device") or hp.get("batch", 32))
-    src, source = sources.test_source(data, wl.module, hp, size, 0, 1, int(record.get("seed", 0)), ctx.device)
+    size = int(batch or record.batch_per_device or hp.get("batch", 32))
+    src, source = sources.test_source(data, wl.module, hp, size, 0, 1, record.seed, ctx.device)
     if src is None:
         raise EvaluateError(f"{data}: no test split (test.h5, or test/ or val/ image folders); pass --data DIR")
     gathered = collect(model, wl.module, src, ctx)

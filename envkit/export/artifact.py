@@ -11,13 +11,13 @@ Example:
 from __future__ import annotations
 
 import hashlib
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from envkit.errors import EnvkitError
 from envkit.export.source import ImageSource
+from envkit.export.tools import work_dir
 from envkit.fsutil import atomic_write_text
 
 EXTENSIONS = {"sif": ".sif", "oci": ".oci.tar", "docker-archive": ".docker.tar", "sqfs": ".sqfs", "tar": ".tar"}
@@ -90,7 +90,7 @@ def export_source(src: ImageSource, fmt: str, out: Path) -> ExportResult:
         if fmt == "sqfs":
             write_squashfs(src.tree, out, src.epoch, layout)
         else:
-            with tempfile.TemporaryDirectory(prefix="envkit-export-", dir=out.parent) as work:
+            with work_dir(out.parent, "envkit-export-") as work:
                 squashfs = write_squashfs(src.tree, Path(work) / "rootfs.sqfs", src.epoch, layout)
                 write_sif(out, squashfs, src.definitions[-1], layout.files[".singularity.d/labels.json"][1], sbom,
                           src.machine, epoch=src.epoch, image_id=src.image_id)
@@ -106,14 +106,14 @@ def export_source(src: ImageSource, fmt: str, out: Path) -> ExportResult:
         from envkit.export.oci import layer_tar_argv
         from envkit.export.tools import run_tool
 
-        with tempfile.TemporaryDirectory(prefix="envkit-export-", dir=out.parent) as work:
+        with work_dir(out.parent, "envkit-export-") as work:
             tmp = Path(work) / "image.tar"
             run_tool(layer_tar_argv(src.tree, tmp, src.epoch), f"archiving {src.tree}", nice=True)
             os.replace(tmp, out)
     digest = sha256_file(out)
     sha_path, sbom_path = sidecars(out)
-    atomic_write_text(sha_path, f"{digest}  {out.name}\n", mode=0o644)
-    atomic_write_text(sbom_path, sbom, mode=0o644)
+    atomic_write_text(sha_path, f"{digest}  {out.name}\n")   # modes from the umask
+    atomic_write_text(sbom_path, sbom)
     return ExportResult(path=out, sha256=digest, sbom=sbom_path, fmt=fmt, seconds=time.monotonic() - started)
 
 

@@ -17,13 +17,13 @@ from __future__ import annotations
 import os
 import re
 import struct
-import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from envkit.errors import EnvkitError
-from envkit.export.tools import require, run_tool
+from envkit.export.tools import require, run_tool, work_dir
+from envkit.fsutil import new_exec_mode
 
 # siftool add --partarch codes (sylabs/sif pkg/sif arch table)
 SIF_ARCH = {"386": 1, "amd64": 2, "arm": 3, "arm64": 4, "ppc64": 5, "ppc64le": 6, "s390x": 11, "riscv64": 12}
@@ -52,7 +52,7 @@ def write_sif(out: Path, squashfs: Path, deffile: str, labels_json: str, sbom_js
     """Write the SIF at `out` (whole or not at all); with `epoch` and `image_id`, byte-reproducible."""
     require("siftool")
     out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="envkit-sif-", dir=out.parent) as work:
+    with work_dir(out.parent, "envkit-sif-") as work:
         folder = Path(work)
         tmp = folder / "image.sif"
         (folder / "Singularity").write_text(deffile)
@@ -84,7 +84,7 @@ def set_launch_line(sif: Path) -> None:
             return
         handle.seek(0)
         handle.write(LAUNCH_LINE.ljust(32, b"\0"))
-    os.chmod(sif, 0o755)
+    os.chmod(sif, new_exec_mode())   # a SIF runs itself (its launch line); the umask decides who may
 
 
 # The SIF header and descriptor fields envkit rewrites (sylabs/sif v2 pkg/sif/sif.go: header and

@@ -17,11 +17,10 @@ Example:
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 from envkit.export.layout import Layout, pseudo_definitions
-from envkit.export.tools import require, run_tool
+from envkit.export.tools import require, run_tool, work_dir
 
 SQUASHFS_MAGIC = b"hsqs"
 
@@ -44,7 +43,7 @@ def write_squashfs(tree: Path, out: Path, epoch: int, layout: Layout | None = No
     """Squash `tree` (plus `layout`) into `out` (written whole: a temp name in the same folder, then renamed)."""
     require("mksquashfs")
     out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="envkit-sqfs-", dir=out.parent) as work:
+    with work_dir(out.parent, "envkit-sqfs-") as work:
         pseudo = None
         if layout is not None:
             staging = Path(work) / "staged"

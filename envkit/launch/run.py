@@ -19,8 +19,8 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,9 +31,6 @@ from envkit.launchers.base import LaunchPlan, launch_argv
 from envkit.paths import RESULTS as RESULTS_IN_IMAGE
 from envkit.profile.model import Profile
 from envkit.recipe.workload_spec import load_workload_spec
-
-SUMMARY_KEYS = ("workload", "site", "engine", "world_size", "throughput", "throughput_unit", "loss_start",
-                "loss_end", "results_dir")
 
 
 @dataclass
@@ -76,6 +73,25 @@ def workload_name(text: str) -> str:
     'aides'
     """
     return load_workload_spec(text).name
+
+
+RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+
+
+def check_run_id(value: str, option: str = "--run-id") -> str:
+    """A run id or series name names one folder inside --results: a plain name, never a path.
+
+    >>> check_run_id("aigw-1")
+    'aigw-1'
+    >>> check_run_id("../x", "--series")
+    Traceback (most recent call last):
+    ...
+    envkit.errors.EnvkitError: --series '../x' must be a plain name: letters, digits, '.', '_' or '-', ...
+    """
+    if not RUN_ID.fullmatch(value):
+        raise EnvkitError(f"{option} {value[:70]!r} must be a plain name: letters, digits, '.', '_' or '-', "
+                          "starting with a letter or digit, at most 128")
+    return value
 
 
 def new_run_id(workload: str, now: dt.datetime | None = None) -> str:
@@ -270,15 +286,13 @@ def write_run_files(ref: ImageRef, results: Path) -> None:
 
 def read_summary(results: Path, run_id: str) -> dict[str, Any]:
     """The run's summary from results/RUN_ID/metrics.json, with results_dir as seen from the host."""
-    path = results / run_id / "metrics.json"
-    try:
-        record = json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        raise EnvkitError(f"{path}: no metrics from the run ({exc.__class__.__name__})") from None
-    summary = dict(record.get("summary") or {})
-    missing = [k for k in SUMMARY_KEYS if k not in summary]
-    if missing:
-        raise EnvkitError(f"{path}: summary lacks {', '.join(missing)}")
+    from envkit.records import metrics
+
+    path = results / run_id / metrics.FILENAME
+    record = metrics.read(path)
+    if "summary" not in record.model_fields_set:
+        raise EnvkitError(f"{path}: no summary (the run ended before its first record)")
+    summary = record.summary.model_dump(mode="json")
     summary["results_dir"] = str((results / run_id).resolve())
-    summary["status"] = record.get("status")
+    summary["status"] = record.status
     return summary

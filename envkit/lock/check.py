@@ -13,6 +13,8 @@ Example:
 from __future__ import annotations
 
 import re
+from pathlib import Path
+from typing import Any
 
 _NEEDLE = "DO NOT MATCH THE HASHES"
 
@@ -47,3 +49,50 @@ def lock_drift(locked: dict[str, str], image: dict[str, str]) -> list[str]:
         elif got != version:
             out.append(f"{name}: locked {version}, image has {got}")
     return out
+
+
+_REQUIREMENT = re.compile(r"^([A-Za-z0-9._-]+)==(\S+)((?:\s+--hash=sha256:[0-9a-f]{64})+)\s*$", re.M)
+
+
+def recipe_hashes(text: str) -> dict[str, tuple[str, frozenset[str]]]:
+    """{normalised name: (version, sha256 set)} from the hash-checking requirement lines of a rendered recipe.
+
+    >>> recipe_hashes("tqdm==4.70.1 --hash=sha256:" + "a" * 64 + "\\n")["tqdm"][0]
+    '4.70.1'
+    """
+    out = {}
+    for m in _REQUIREMENT.finditer(text):
+        name = m.group(1).lower().replace("_", "-").replace(".", "-")
+        out[name] = (m.group(2), frozenset(re.findall(r"sha256:([0-9a-f]{64})", m.group(3))))
+    return out
+
+
+def hash_mismatches(lock: Any, rendered: Path) -> list[str]:
+    """Every locked package whose version or sha256 set differs from what the committed rendered recipe of its
+    layer (RENDERED/base.def, RENDERED/workload-NAME.def) installs, one line each: a hand-edited hash in a
+    pylock file is found here. Layers without a rendered recipe with hash lines are not compared."""
+    problems = []
+    for name, layer in sorted(lock.layers.items()):
+        recipe = rendered / f"{name}.def"
+        if not layer.packages or not recipe.is_file():
+            continue
+        have = recipe_hashes(recipe.read_text(errors="replace"))
+        if not have:
+            continue
+        for pkg_name, pkg in sorted(layer.packages.items()):
+            norm = pkg_name.lower().replace("_", "-").replace(".", "-")
+            if norm not in have:
+                continue   # installed from its sdist in a later step, or envkit itself
+            version, hashes = have[norm]
+            if version != pkg.version:
+                problems.append(f"{name}: {pkg_name} locked {pkg.version}, {recipe.name} installs {version}")
+            elif frozenset(pkg.hashes) != hashes:
+                changed = sorted(set(pkg.hashes) ^ hashes)
+                problems.append(f"{name}: {pkg_name} {pkg.version}: sha256 in {layer_file(layer)} differs from "
+                                f"{recipe.name} ({', '.join(h[:12] for h in changed[:2])})")
+    return problems
+
+
+def layer_file(layer: Any) -> str:
+    """The pylock file name of a layer."""
+    return f"pylock.{layer.layer}.toml"

@@ -14,7 +14,6 @@ Example:
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,16 +93,21 @@ def _manifest_of(path: Path, store: Path | None) -> dict:
     candidates = [path]
     if path.is_dir():
         candidates = [path / IMAGE_MANIFEST.lstrip("/"), path / "metrics.json", path / "envkit-manifest.json"]
+    from envkit.records import manifest as manifest_file
+    from envkit.records import metrics as metrics_file
+
     for candidate in candidates:
         if candidate.is_file():
-            try:
-                data = json.loads(candidate.read_text())
-            except ValueError:
-                raise EnvkitError("not JSON", file=str(candidate)) from None
-            if "pip" in data:
-                return data
-            if "manifest_hash" in data or "image_manifest_hash" in data:
-                return _manifest_by_hash(str(data.get("manifest_hash") or data.get("image_manifest_hash")), store)
+            if candidate.name == metrics_file.FILENAME:
+                run = metrics_file.read(candidate)
+                if not run.manifest_hash:
+                    raise EnvkitError("the run names no image manifest (a native run?)", file=str(candidate))
+                return _manifest_by_hash(run.manifest_hash, store)
+            image = manifest_file.read(candidate)
+            if image.pip is not None:
+                return image.model_dump(mode="json")
+            if image.manifest_hash or image.image_manifest_hash:
+                return _manifest_by_hash(str(image.manifest_hash or image.image_manifest_hash), store)
     raise EnvkitError(f"{path}: not an image, a manifest, a run, or a lock (expected a manifest JSON with `pip`, "
                       "a metrics.json naming a manifest hash, or a locks folder)")
 
@@ -112,18 +116,41 @@ def _manifest_by_hash(digest: str, store: Path | None) -> dict:
     """The manifest in the store whose hash a run's metrics.json names."""
     import hashlib
 
+    from envkit.records import manifest as manifest_file
     from envkit.store.paths import default_store
 
     root = store or default_store()
     for path in sorted(Path(root).rglob("*.manifest.json")):
+        if not path.is_file() or path.stat().st_size > manifest_file.LIMIT:
+            continue
         data = path.read_bytes()
         if hashlib.sha256(data).hexdigest().startswith(digest[:16]):
-            return json.loads(data)
+            return manifest_file.read(path).model_dump(mode="json")
     raise EnvkitError(f"no manifest with hash {digest} in the store {root} (was the image rebuilt since?)")
 
 
+def lock_hashes(source: str) -> dict[str, str] | None:
+    """{package: its sorted sha256 list, comma-joined} when `source` is a lock (a pylock file or a locks
+    folder), else None: a manifest or a run lists versions, not file hashes."""
+    from envkit.lock.files import load_site_lock, read_pylock
+
+    path = Path(source)
+    if path.is_dir() and (path / "envkit-lock.json").is_file():
+        lock = load_site_lock(path.parent.name, path)
+        assert lock is not None
+        return {_norm(n): ",".join(sorted(p.hashes)) for layer in lock.layers.values()
+                for n, p in layer.packages.items()}
+    if path.is_file() and path.name.endswith(".toml"):
+        files = [path]
+        if path.name.startswith("pylock.workload-") and (path.parent / "pylock.base.toml").is_file():
+            files.insert(0, path.parent / "pylock.base.toml")
+        return {_norm(n): ",".join(sorted(p.hashes)) for f in files for n, p in read_pylock(f).items()}
+    return None
+
+
 def diff_sources(a: str, b: str, store: Path | None = None) -> tuple[list[Change], str, str]:
-    """Changes from A to B; system packages are compared only when both sides list them."""
+    """Changes from A to B; system packages are compared only when both sides list them, and the files'
+    sha256 hashes when both sides are locks (a changed hash is a difference: `python sha256 NAME`)."""
     py_a, apt_a, label_a, local_a = package_sets(a, store)
     py_b, apt_b, label_b, local_b = package_sets(b, store)
     local = local_a | local_b
@@ -131,4 +158,14 @@ def diff_sources(a: str, b: str, store: Path | None = None) -> tuple[list[Change
                         {n: v for n, v in py_b.items() if n not in local})
     if apt_a is not None and apt_b is not None:
         changes += diff_maps("apt", apt_a, apt_b)
+    hashes_a, hashes_b = lock_hashes(a), lock_hashes(b)
+    if hashes_a is not None and hashes_b is not None:
+        same_version = {n for n in set(hashes_a) & set(hashes_b) if py_a.get(n) == py_b.get(n)}
+        changes += diff_maps("python sha256", {n: _short(hashes_a[n]) for n in same_version},
+                             {n: _short(hashes_b[n]) for n in same_version})
     return changes, label_a, label_b
+
+
+def _short(joined: str) -> str:
+    """sha256 lists shown by their first 12 hex digits each."""
+    return ",".join(h[:12] for h in joined.split(",") if h)

@@ -18,7 +18,6 @@ Example:
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -115,20 +114,17 @@ def lock_digest(folder: Path) -> str:
 
 def read_pylock(path: Path) -> dict[str, Package]:
     """The packages of a PEP 751 pylock.toml: {name: Package}."""
-    try:
-        data = load_toml(path.read_text())
-    except (OSError, ValueError) as exc:
-        raise EnvkitError(f"cannot read the lock: {exc}", file=str(path)) from None
+    from envkit.records import lock as lock_file
+
+    data = lock_file.read_pylock(path)
     out: dict[str, Package] = {}
-    for entry in data.get("packages", []):
-        files = [*entry.get("wheels", []), *([entry["sdist"]] if "sdist" in entry else [])]
-        hashes = tuple(f["hashes"]["sha256"] for f in files if "sha256" in f.get("hashes", {}))
-        if not hashes or "version" not in entry or not _NAME.fullmatch(entry.get("name", "")) \
-                or not _VERSION.fullmatch(str(entry["version"])) or not all(_SHA256.fullmatch(h) for h in hashes):
+    for entry in data.packages:
+        files = [*entry.wheels, *([entry.sdist] if entry.sdist is not None else [])]
+        hashes = tuple(f.hashes.sha256 for f in files if f.hashes.sha256)
+        if not hashes:
             raise EnvkitError("every locked package needs a name, a version and sha256 hashes (64 hex digits)",
-                              file=str(path),
-                              key=f"packages.{entry.get('name', '?')}")
-        out[entry["name"]] = Package(entry["name"], entry["version"], hashes, "sdist" in entry)
+                              file=str(path), key=f"packages.{entry.name}")
+        out[entry.name] = Package(entry.name, entry.version, hashes, entry.sdist is not None)
     return out
 
 
@@ -138,16 +134,17 @@ def load_site_lock(site: str, folder: Path | None = None) -> SiteLock | None:
     meta_path = folder / META
     if not meta_path.is_file():
         return None
-    try:
-        meta = json.loads(meta_path.read_text())
-    except ValueError as exc:
-        raise EnvkitError(f"not JSON: {exc}", file=str(meta_path)) from None
+    from envkit.records import lock as lock_file
+    from envkit.records.reader import read_json
+
+    record = lock_file.read(meta_path)
+    meta = read_json(meta_path, lock_file.LIMIT)
     layers = {}
-    for name, info in meta.get("layers", {}).items():
-        packages = read_pylock(folder / info["pylock"]) if info.get("pylock") else {}
-        layers[name] = LayerLock(layer=name, inputs=info.get("inputs", ""), resolved=info.get("resolved", False),
-                                 why=info.get("why", ""), packages=packages, apt=info.get("apt", {}),
-                                 local=tuple(info.get("local", ())), source=info.get("source", {}))
+    for name, info in record.layers.items():
+        packages = read_pylock(folder / info.pylock) if info.pylock else {}
+        layers[name] = LayerLock(layer=name, inputs=info.inputs, resolved=info.resolved, why=info.why,
+                                 packages=packages, apt=dict(info.apt), local=tuple(info.local),
+                                 source=dict(info.source))
     return SiteLock(site=site, folder=folder, meta=meta, layers=layers)
 
 

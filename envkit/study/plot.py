@@ -15,10 +15,8 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from envkit.errors import EnvkitError
 
@@ -42,25 +40,27 @@ class Measured:
 
 def load_run(path: Path) -> Measured:
     """A run folder or its metrics.json -> Measured (one-line error when it is not a finished run)."""
-    file = path / "metrics.json" if path.is_dir() else path
-    try:
-        record: dict[str, Any] = json.loads(file.read_text())
-    except (OSError, ValueError) as exc:
-        raise EnvkitError(f"{file}: not a run's metrics ({exc.__class__.__name__})") from None
-    if record.get("status") != "finished":
-        raise EnvkitError(f"{file}: run status is {record.get('status')!r}, expected 'finished'")
-    total = (record.get("throughput") or {}).get("total") or {}
-    if not total.get("mean"):
-        raise EnvkitError(f"{file}: no measured throughput (throughput.total.mean)")
-    epochs = [float(t) for t in record.get("time_per_epoch_s") or [] if t]
-    samples = int(record.get("steps_per_epoch") or 0) * int(record.get("global_batch") or 0)
-    epoch_s = sum(epochs) / len(epochs) if epochs else samples / float(total["mean"]) if samples else float("nan")
-    return Measured(devices=int(record["world_size"]), throughput=float(total["mean"]),
-                    ci95=float(total.get("ci95") or 0.0), epoch_s=epoch_s, epoch_measured=bool(epochs),
-                    site=str(record.get("site", "")), workload=str(record.get("workload", "")),
-                    engine=str(record.get("engine", "")), manifest_hash=str(record.get("manifest_hash") or ""),
-                    unit=str((record.get("throughput") or {}).get("unit", "samples/s")),
-                    device=str(record.get("device_name") or record.get("device") or ""))
+    from envkit.records import metrics
+
+    file = path / metrics.FILENAME if path.is_dir() else path
+    record = metrics.read(file)
+    if not record.finished:
+        raise EnvkitError(f"{file}: run status is {record.status!r}, expected 'finished'")
+    mean = record.throughput.total.mean
+    if mean is None or mean <= 0:
+        raise EnvkitError(f"{file}: no measured throughput (throughput.total.mean is {mean}, expected > 0)")
+    ci95 = record.throughput.total.ci95 or 0.0
+    if ci95 < 0:
+        raise EnvkitError(f"{file}: throughput.total.ci95 is {ci95}, expected >= 0")
+    if any(t is not None and t < 0 for t in record.time_per_epoch_s):
+        raise EnvkitError(f"{file}: time_per_epoch_s holds a negative time")
+    epochs = [float(t) for t in record.time_per_epoch_s if t]
+    samples = (record.steps_per_epoch or 0) * (record.global_batch or 0)
+    epoch_s = sum(epochs) / len(epochs) if epochs else samples / mean if samples else float("nan")
+    return Measured(devices=record.world_size, throughput=mean, ci95=ci95, epoch_s=epoch_s,
+                    epoch_measured=bool(epochs), site=record.site or "", workload=record.workload,
+                    engine=record.engine or "", manifest_hash=record.manifest_hash or "",
+                    unit=record.throughput.unit, device=record.device_name or record.device or "")
 
 
 def speedups(points: list[Measured]) -> list[float]:
@@ -77,8 +77,13 @@ def plot(paths: list[Path], output: Path, title: str | None = None) -> Path:
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FuncFormatter
 
+    from envkit.fsutil import check_output
+
     if output.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise EnvkitError(f"-o {output}: expected a .png, .svg or .pdf file name")
+    check_output(output, "-o")
+    from envkit.errors import printable
+
     points = sorted((load_run(p) for p in paths), key=lambda m: m.devices)
     if not points:
         raise EnvkitError("no runs to plot")
@@ -121,14 +126,20 @@ def plot(paths: list[Path], output: Path, title: str | None = None) -> Path:
     right.legend(loc="upper left")
 
     workload = ", ".join(sorted({p.workload for p in points}))
-    fig.suptitle(title or f"{workload} data-parallel scaling on {', '.join(sites)}", fontsize=12)
+    fig.suptitle(printable(title or f"{workload} data-parallel scaling on {', '.join(sites)}"), fontsize=12,
+                 usetex=False, parse_math=False)   # a title is text: `$` is no mathtext
     stamp = (f"site {', '.join(sites)} · engine {', '.join(sorted({p.engine for p in points}))} · image "
              f"{', '.join(hashes)} · device {points[0].device or '?'} · drawn "
              f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC by envkit plot")
-    fig.text(0.5, -0.02, stamp, ha="center", va="top", fontsize=7.5, color="0.35")
+    fig.text(0.5, -0.02, printable(stamp), ha="center", va="top", fontsize=7.5, color="0.35", parse_math=False)
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_name(f".{output.name}.tmp{output.suffix}")
-    fig.savefig(tmp, dpi=150, bbox_inches="tight")
+    try:
+        fig.savefig(tmp, dpi=150, bbox_inches="tight")
+    except OSError as exc:
+        plt.close(fig)
+        tmp.unlink(missing_ok=True)
+        raise EnvkitError(f"cannot write the figure ({exc.strerror or exc})", file=str(output)) from None
     plt.close(fig)
     tmp.replace(output)
     return output

@@ -21,8 +21,6 @@ from envkit.data.atomic import write_json
 
 FILENAME = "metrics.json"
 LOCK_HASH_FILE = "/opt/envkit/manifest/lock-hash.txt"
-SUMMARY_KEYS = ("workload", "site", "engine", "world_size", "throughput", "throughput_unit", "loss_start",
-                "loss_end", "results_dir")
 
 
 def mean_ci95(values: list[float]) -> tuple[float, float]:
@@ -63,9 +61,11 @@ class Throughput:
 def write(results_dir: str | os.PathLike[str], record: dict[str, Any]) -> Path:
     """Write results_dir/metrics.json atomically; returns its path."""
     path = Path(results_dir) / FILENAME
+    from envkit.records import metrics as model
+
     if lock_hash():
         record = {"lock_hash": lock_hash(), **record}   # the exact package set: see envkit.lock
-    write_json(path, json_finite(record))
+    write_json(path, model.dump(json_finite(record)))
     return path
 
 

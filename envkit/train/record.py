@@ -121,7 +121,10 @@ def test_split(state: TrainState, record: dict[str, Any]) -> dict[str, Any] | No
     if gathered is None:
         return None
     state.results_dir.mkdir(parents=True, exist_ok=True)
-    return evaluation.finish(state.wl.module, state.hp, gathered, state.results_dir, record, source)
+    from envkit.records.metrics import Metrics
+
+    return evaluation.finish(state.wl.module, state.hp, gathered, state.results_dir,
+                             Metrics.model_validate(metrics.json_finite(record)), source)
 
 
 def finish(state: TrainState, thr: metrics.Throughput, last_loss: float, ev: dict[str, float],

@@ -22,8 +22,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from envkit.train import checkpoint, sources, weights
 from envkit.train import dist as distmod
-from envkit.train import sources, weights
 from envkit.train import workload as wlmod
 from envkit.train.config import RunConfig, parse_args
 from envkit.train.loop import Loop
@@ -32,7 +32,8 @@ from envkit.train.stages import StageError
 
 __all__ = ["USER_ERRORS", "RunError", "main", "run"]
 
-USER_ERRORS = (wlmod.WorkloadError, sources.SourceError, distmod.DistError, weights.WeightsError, StageError)
+USER_ERRORS = (wlmod.WorkloadError, sources.SourceError, distmod.DistError, weights.WeightsError, StageError,
+               checkpoint.CheckpointError)
 
 
 def _fit(cfg: RunConfig, wl: wlmod.Workload, hp: dict[str, Any], ctx: distmod.Context) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from .test_core_imports import import_graph
 
 LAYERS: list[set[str]] = [
     {"envkit", "errors", "paths", "resources", "fsutil", "registry"},  # core: no envkit package below
-    {"profile"},                                                       # site facts
+    {"profile", "records"},                                            # site facts; state files read back
     {"schedulers", "launchers"},                                       # backends that read only profiles
     {"recipe", "lock", "project"},                                     # what an image contains (project: yours)
     {"store"},                                                         # where images live

@@ -76,7 +76,8 @@ def test_diff_finds_a_runs_image_by_the_manifest_hash_in_its_metrics(tmp_path: P
     (store / "envkit-local-resnet50.manifest.json").write_text(text)
     run = tmp_path / "results" / "run-1"
     run.mkdir(parents=True)
-    (run / "metrics.json").write_text(json.dumps({"manifest_hash": hashlib.sha256(text.encode()).hexdigest()[:16]}))
+    (run / "metrics.json").write_text(json.dumps({"status": "finished", "workload": "resnet50", "world_size": 1,
+                                                  "manifest_hash": hashlib.sha256(text.encode()).hexdigest()[:16]}))
     changes, _, label = diff_sources(str(LOCKS / "pylock.workload-resnet50.toml"), str(run), store=tmp_path / "store")
     assert changes == [] and "envkit-local-resnet50" in label
 

@@ -10,6 +10,7 @@ from envkit_cli import run_inprocess
 
 from envkit.batch.jobs import describe, list_runs, run_state
 from envkit.project.record import RunRecord
+from envkit.records.job import Job
 
 
 def _record(run_id: str) -> RunRecord:
@@ -36,5 +37,5 @@ def test_a_finished_and_a_failed_project_run_are_listed_with_their_state(tmp_pat
 def test_a_project_job_needs_no_metrics_to_complete(tmp_path: Path) -> None:
     (tmp_path / "job-exit-code").write_text("0\n")
     (tmp_path / "job.json").write_text(json.dumps({"run_id": "j", "project": "/p"}))
-    assert run_state(tmp_path, {"project": "/p"}) == "COMPLETED"
-    assert run_state(tmp_path, {}) == "FAILED"  # a bundled workload that never wrote metrics.json
+    assert run_state(tmp_path, Job.model_validate({"run_id": "j", "project": "/p"})) == "COMPLETED"
+    assert run_state(tmp_path, Job.model_validate({"run_id": "j"})) == "FAILED"  # a workload without metrics.json

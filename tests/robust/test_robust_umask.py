@@ -91,3 +91,29 @@ def test_a_run_results_folder_is_world_readable(tmp_path: Path) -> None:
     for name, mode in modes.items():
         want = 0o755 if (tmp_path / "results" / name).is_dir() else 0o644
         assert mode == want, (name, oct(mode))
+
+
+def test_job_scripts_and_run_folders_follow_umask_077(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under umask 077: the job script envkit submit writes (run by the scheduler) 0700, state files 0600.
+    sbatch is a stand-in that prints a job id (the real one runs in tests/run/test_batch_real.py)."""
+    from envkit.batch.jobs import JobOptions, job_script, submit
+    from envkit.launch.claim import claim_run
+    from envkit.launch.run import RunRequest
+    from envkit.profile import load_profile
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "sbatch").write_text("#!/bin/sh\necho 4242\n")
+    (bin_dir / "sbatch").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    results = tmp_path / "results"
+    profile = load_profile("local-slurm")
+    req = RunRequest(site="local-slurm", workload="aigw", run_id="r1", results=results)
+    with _umask(0o077):
+        record = submit(profile, req, job_script(profile, req, JobOptions(), argv=["srun", "x"]))
+        with claim_run(results / "r2", resume=False, replace=False):
+            pass
+    assert record["job_id"] == "4242"
+    modes = _modes(results)
+    assert modes["r1/job.sh"] == 0o700 and modes["r1/job.json"] == 0o600, modes
+    assert modes["r2"] == 0o700 and modes["r2/.envkit-run.lock"] == 0o600, modes

@@ -108,11 +108,14 @@ def test_workload_names_and_unknown_workloads() -> None:
 
 
 def test_read_summary_needs_the_metrics_and_its_keys(tmp_path: Path) -> None:
-    with pytest.raises(EnvkitError, match="no metrics from the run"):
+    with pytest.raises(EnvkitError, match="metrics.json: no such file"):
         read_summary(tmp_path, "r")
     (tmp_path / "r").mkdir()
     (tmp_path / "r" / "metrics.json").write_text('{"summary": {"workload": "aigw"}}')
-    with pytest.raises(EnvkitError, match="summary lacks site, engine"):
+    with pytest.raises(EnvkitError, match="metrics.json: status: Field required"):
+        read_summary(tmp_path, "r")
+    (tmp_path / "r" / "metrics.json").write_text('{"status": "running", "workload": "aigw", "world_size": 1}')
+    with pytest.raises(EnvkitError, match="no summary"):
         read_summary(tmp_path, "r")
 
 

@@ -53,12 +53,17 @@ def test_overlap_is_one_for_the_true_parameters_and_falls_with_the_error():
 
 
 def test_time_to_target_and_curves(tmp_path):
-    epochs = [{"epoch": i, "train_loss": 1 / (i + 1), "val_loss": 1.1 / (i + 1), "lr": 0.1, "top1": 0.2 * i,
-               "time_s": 5.0} for i in range(5)]
-    assert curves.time_to_target(epochs, "top1", 0.5, "max")["train_seconds"] == 20.0
-    assert not curves.time_to_target(epochs, "top1", 0.9)["reached"]
-    assert curves.draw({"metric": {"name": "top1"}, "epochs": epochs}, tmp_path / "c.png")
-    assert not curves.draw({"epochs": []}, tmp_path / "d.png") and not (tmp_path / "d.png").exists()
+    from envkit.records.metrics import Metrics
+
+    rows = [{"epoch": i, "train_loss": 1 / (i + 1), "val_loss": 1.1 / (i + 1), "lr": 0.1, "top1": 0.2 * i,
+             "time_s": 5.0} for i in range(5)]
+    run = {"status": "running", "workload": "w", "world_size": 1}
+    record = Metrics.model_validate({**run, "metric": {"name": "top1"}, "epochs": rows})
+    assert curves.time_to_target(record.epochs, "top1", 0.5, "max")["train_seconds"] == 20.0
+    assert not curves.time_to_target(record.epochs, "top1", 0.9)["reached"]
+    assert curves.draw(record, tmp_path / "c.png")
+    empty = Metrics.model_validate({**run, "epochs": []})
+    assert not curves.draw(empty, tmp_path / "d.png") and not (tmp_path / "d.png").exists()
 
 
 @pytest.mark.slow

@@ -56,8 +56,11 @@ def test_rng_roundtrip():
 
 
 def test_metrics_write_has_no_nan(tmp_path):
-    path = metrics.write(tmp_path, {"a": float("nan"), "b": [1.0, float("inf")]})
-    assert json.loads(path.read_text()) == {"a": None, "b": [1.0, None]}
+    record = {"status": "running", "workload": "w", "world_size": 1, "a": float("nan"), "b": [1.0, float("inf")],
+              "loss_end": float("nan")}
+    data = json.loads(metrics.write(tmp_path, record).read_text())
+    assert data["a"] is None and data["b"] == [1.0, None] and data["loss_end"] is None
+    assert data["schema_version"] == 1
 
 
 def test_workload_resolution(tiny):
