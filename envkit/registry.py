@@ -145,6 +145,7 @@ LAUNCHERS: Registry[type[Launcher]] = Registry("launcher", entry_points="envkit.
     "envkit.launchers.mpiexec",
     "envkit.launchers.mpiexec_pals",
     "envkit.launchers.torchrun",
+    "envkit.launchers.ibrun",
 ))
 SCHEDULERS: Registry[type[Scheduler]] = Registry("scheduler", entry_points="envkit.schedulers", modules=(
     "envkit.schedulers.slurm",

@@ -78,11 +78,13 @@ def job_spec(profile: Profile, req: RunRequest, opts: JobOptions, argv: list[str
         tasks_per_node=per_node, log=str(run_dir / LOG),
         gpus_per_node=profile.gpu.per_node if profile.gpu.vendor == "nvidia" else 0,
         cores_per_node=profile.cpu.cores_per_node, cpus_per_task=profile.launcher.cpus_per_task,
-        gpu_request=profile.launcher.gpu_request, gres_type=profile.launcher.gres_type,
+        gpu_request=profile.launcher.gpu_request if not profile.launcher.header_gpus else "gpus-per-node",
+        gres_type=profile.launcher.gres_type,
         time=_checked(Walltime, opts.time, "--time") or sched.walltime,
         account=_checked(Name, opts.account, "--account") or sched.account,
         queue=_checked(Name, opts.queue, "--queue") or default_queue,
-        extra=tuple(sched.directives), modules=tuple(profile.modules), argv=tuple(argv),
+        extra=tuple(sched.directives), select=tuple(sched.select), required=tuple(sched.required),
+        modules=tuple(profile.modules), argv=tuple(argv),
         workdir=str(workdir or Path.cwd()), exit_file=str(run_dir / EXIT), profile_hash=profile_hash(profile))
 
 
@@ -116,6 +118,15 @@ class _Context:
     def rendezvous(self) -> bool:
         """Does the launch line meet at the allocation's first host (multi-node torchrun)?"""
         return any(shown.RENDEZVOUS_HOST in word for word in self.spec.argv)
+
+    @property
+    def module_lines(self) -> list[str]:
+        """One `module VERB WORDS` line per profile entry, every word shell-quoted (envkit.profile.modules)."""
+        import shlex
+
+        from envkit.profile.modules import module_words
+
+        return [shlex.join(["module", *module_words(entry)]) for entry in self.spec.modules]
 
     @property
     def command_line(self) -> str:

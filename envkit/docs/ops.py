@@ -25,7 +25,13 @@ def modules(ctx: DocContext) -> DocSection:
     if not p.modules:
         return DocSection("modules", "Modules", facts=(Fact("Modules to load", "none", src),),
                        intro="Nothing to load: the image carries the software stack.")
-    line = shlex.join(["module", "load", *p.modules])
+    from envkit.profile.modules import module_words
+
+    words = [module_words(entry) for entry in p.modules]
+    if all(w[0] == "load" for w in words):   # plain names: one `module load A B` line, as the centres write it
+        line = shlex.join(["module", "load", *(w[1] for w in words)])
+    else:
+        line = "\n".join(shlex.join(["module", *w]) for w in words)
     return DocSection("modules", "Modules", facts=(Fact("Modules to load", ", ".join(p.modules), src),),
                    commands=(DocCommand("Load them in the job script", line, src),),
                    intro="Host modules a job loads before it starts the container (the launcher, the host MPI).")

@@ -23,7 +23,9 @@ def build_doc(profile: Profile) -> SiteDoc:
     """The help-desk page for one validated profile."""
     ctx = doc_context(profile)
     p = profile
-    cuda = f", CUDA {p.cuda.toolkit}" if p.cuda else ""
+    image_cuda = ctx.platform.cuda if ctx.platform and ctx.platform.cuda else (p.cuda.toolkit if p.cuda else None)
+    cuda = "" if not p.cuda else f", CUDA {image_cuda}" + (f" in the image (the site's {p.cuda.toolkit})"
+                                                           if image_cuda != p.cuda.toolkit else "")
     summary = (f"{p.cpu.arch}, {gpu_summary(ctx)}{cuda}, {MPI_NAMES[p.mpi.vendor]} {p.mpi.version}, "
                f"{p.launcher.kind}, {engine_name(p.container.engine)} {p.container.version}.")
     builders = (architecture, gpu_cuda, mpi, container, build, run, horovod, modules, scheduler, troubleshooting)

@@ -11,8 +11,10 @@ Example:
 from __future__ import annotations
 
 from envkit.docs.context import FABRIC_NAMES, MPI_NAMES, TRANSPORT_NAMES, DocContext, engine_name
-from envkit.docs.model import DocSection, Fact
+from envkit.docs.model import DocCommand, DocSection, Fact
+from envkit.launch.run import runtime_env
 from envkit.profile.cuda import MINOR_COMPAT_FLOOR, driver_ok, major_minor, min_driver
+from envkit.profile.mpi import image_mpi
 from envkit.recipe.layers import mpi_prefix, site_tag, workload_tag
 from envkit.recipe.render import shell_quote
 
@@ -95,14 +97,18 @@ def gpu_cuda(ctx: DocContext) -> DocSection:
     if p.cuda is None:
         return DocSection("gpu", "GPUs, CUDA and driver", intro="This site has no GPUs; its image carries no CUDA.",
                        facts=(Fact("GPUs", "none", ctx.src("gpu")),))
+    # The image's CUDA is the base platform's (chosen by what the driver runs), not always the site's own release:
+    # one number on the page, the one the image carries.
+    image_cuda = (ctx.platform.cuda if ctx.platform and ctx.platform.cuda else p.cuda.toolkit)
     facts = [
         Fact("GPU", f"NVIDIA {p.gpu.model}, {p.gpu.memory_gb} GB" + (f", {p.gpu.link}" if p.gpu.link else ""),
              ctx.src("gpu")),
-        Fact("CUDA toolkit in the image", p.cuda.toolkit, ctx.src("cuda")),
+        Fact("CUDA toolkit the site asks for", p.cuda.toolkit, ctx.src("cuda")),
+        Fact("CUDA toolkit in the image", image_cuda, ctx.base_src() if ctx.platform else ctx.src("cuda")),
         Fact("cuDNN in the image", p.cuda.cudnn or "not set", ctx.src("cuda")),
         Fact("NVIDIA driver on the nodes", p.cuda.driver, ctx.src("cuda")),
-        Fact("Driver check", driver_verdict(p.cuda.toolkit, p.cuda.driver), CUDA_NOTES),
-        Fact("Minimum driver for the image's CUDA", min_driver(p.cuda.toolkit) or "unknown", CUDA_NOTES),
+        Fact("Driver check", driver_verdict(image_cuda, p.cuda.driver), CUDA_NOTES),
+        Fact("Minimum driver for the image's CUDA", min_driver(image_cuda) or "unknown", CUDA_NOTES),
         *([Fact("Base image chosen", f"{ctx.platform.image}: "
                 f"{ctx.base.choose_platform(p.cpu.arch, p.cuda.toolkit, p.cuda.driver)[1]}", ctx.base_src())]
           if ctx.base and ctx.platform else []),
@@ -116,12 +122,15 @@ def gpu_cuda(ctx: DocContext) -> DocSection:
 MODEL_TEXT = {
     "hybrid": "hybrid: the host launcher starts the ranks and an MPI inside the image does the communication; "
               "it must match the host MPI (vendor, version series, PMI)",
-    "bind": "bind: the image carries no MPI of its own; the host MPI is bind-mounted in at run time",
+    "bind": "bind: the image carries an ABI-compatible MPI to build mpi4py and Horovod against; at run time the "
+            "host's MPI library folders are bound and put first on the container's library path, so the host's MPI "
+            "runs the ranks",
 }
 INSTALL_TEXT = {
     "source": "built from source in the base layer",
     "distro": "the OS package, the same as the host's",
     "host": "the host's MPI tree copied in at build time and bind-mounted over at run time",
+    "wheel": "the family's PyPI wheel, hash-locked, in the image's venv",
 }
 
 
@@ -136,10 +145,11 @@ def mpi(ctx: DocContext) -> DocSection:
     """Host MPI vendor/version, the container MPI model, what the image carries, its environment."""
     p = ctx.profile
     m = p.mpi
+    image_vendor, image_version = image_mpi(p)
     facts = [
         Fact("Host MPI", f"{MPI_NAMES[m.vendor]} {m.version}", ctx.src("mpi")),
         Fact("Container MPI model", MODEL_TEXT[m.model], ctx.src("mpi")),
-        Fact("MPI in the image", f"{MPI_NAMES[m.vendor]} {m.version}, {INSTALL_TEXT[m.install]}, at "
+        Fact("MPI in the image", f"{MPI_NAMES[image_vendor]} {image_version}, {INSTALL_TEXT[m.install]}, at "
                                  f"{mpi_prefix(p)}", ctx.src("mpi")),
         Fact("Process management (PMI)", m.pmi, ctx.src("mpi")),
         Fact("CUDA-aware MPI", "yes" if m.cuda_aware else "no", ctx.src("mpi")),
@@ -148,6 +158,11 @@ def mpi(ctx: DocContext) -> DocSection:
         facts.append(Fact("Host MPI prefix", m.root, ctx.src("mpi")))
     if m.bind_paths:
         facts.append(Fact("Host MPI bind-mounted at run time", ", ".join(m.bind_paths), ctx.src("mpi")))
+    if m.host_module:
+        facts.append(Fact("Host module that provides the ABI library", m.host_module, ctx.src("mpi")))
+    for name, value in runtime_env(p):
+        facts.append(Fact(f"{name} inside the container at run time", value,
+                          f"{ctx.src('mpi')}; envkit/launch/run.py runtime_env (the same in envkit run and submit)"))
     flags = configure_flags(ctx)
     if flags:
         facts.append(Fact("MPI configure flags", flags, "rendered base layer (recipes/scripts/base.post.sh.j2)"))
@@ -157,8 +172,34 @@ def mpi(ctx: DocContext) -> DocSection:
         if env:
             facts.append(Fact("MPI and NCCL environment in the image", " ".join(env),
                               "rendered site layer (envkit/recipe/layers.py) and the profile's defaults.env"))
-    return DocSection("mpi", "MPI", facts=tuple(facts),
+    return DocSection("mpi", "MPI", facts=tuple(facts), commands=transport_checks(ctx),
                    intro="Multi-node runs use the host's launcher; the MPI inside the image must work with it.")
+
+
+def transport_checks(ctx: DocContext) -> tuple[DocCommand, ...]:
+    """How a user sees which network NCCL and libfabric use (a plugin that does not load falls back to sockets).
+
+    NCCL prints the network it picked with NCCL_DEBUG=INFO ('NET/OFI Selected Provider is cxi' from aws-ofi-nccl,
+    'NET/Socket' without it: NCCL environment variables, https://docs.nvidia.com/deeplearning/nccl/user-guide/
+    docs/env.html); fi_info lists a provider's interfaces (fi_info(1), https://ofiwg.github.io/libfabric/main/
+    man/fi_info.1.html).
+    """
+    p = ctx.profile
+    net = p.interconnect
+    out: list[DocCommand] = []
+    if net.provider:
+        out.append(DocCommand(f"libfabric's {net.provider} provider on a compute node", f"fi_info -p {net.provider}",
+                              f"{ctx.src('interconnect')}; fi_info(1) https://ofiwg.github.io/libfabric/main/man/"
+                              "fi_info.1.html"))
+    prefix = {"apptainer": "APPTAINERENV_", "singularity": "SINGULARITYENV_"}.get(p.container.engine, "")
+    if net.nccl_plugin and p.gpu.vendor == "nvidia":
+        out.append(DocCommand("Which network NCCL uses: set this before the launch line, then look for 'NET/OFI' (the "
+                              "plugin) rather than 'NET/Socket' in the job's log (the image sets "
+                              "NCCL_DEBUG=WARN, which the engine's prefix overrides)",
+                              f"export {prefix}NCCL_DEBUG=INFO",
+                              f"{ctx.src('interconnect')}; NCCL_DEBUG, https://docs.nvidia.com/deeplearning/nccl/"
+                              "user-guide/docs/env.html"))
+    return tuple(out)
 
 
 def container(ctx: DocContext) -> DocSection:

@@ -24,7 +24,7 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 
-from envkit.launch.hosts import allocation_first_host, rendezvous_port
+from envkit.launch.hosts import NodeListError, allocation_first_host, rendezvous_port
 
 PMI_SHIM_MODULE = "envkit.launch.pmi_env"
 """How a rank starts this wrapper: `python3 -m envkit.launch.pmi_env COMMAND...`."""
@@ -96,7 +96,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     if not command:
         sys.stderr.write("error: usage: python -m envkit.launch.pmi_env COMMAND [ARGS...]\n")
         sys.exit(2)
-    os.environ.update(torch_env(os.environ, command))
+    try:
+        os.environ.update(torch_env(os.environ, command))
+    except NodeListError as exc:   # e.g. PBS_NODEFILE in the host's spool, not bound into the container
+        sys.stderr.write(f"error: {exc.message}; set ENVKIT_MASTER_ADDR to the first host before the launcher "
+                         "starts the ranks (envkit submit and envkit run do)\n")
+        sys.exit(1)
     workdir = os.environ.get("ENVKIT_WORKDIR")
     try:
         if workdir:

@@ -155,7 +155,8 @@ def compose(profile: Profile, req: RunRequest, container: ImageRef | None = None
         binds = run_binds(container, req.results)
         options = container.engine.container_options(container.image, binds=binds, gpu=container.gpu)
         wrapper = [] if options is not None else \
-            container.engine.exec_argv(container.image, [], binds=binds, gpu=container.gpu, host_env=True)
+            container.engine.exec_argv(container.image, [], binds=binds, env=runtime_env(profile),
+                                        gpu=container.gpu, host_env=True)
         manifest_hash = container.manifest_hash
     else:
         results_arg, engine_name, wrapper, options, manifest_hash = results, "none", [], None, ""
@@ -173,11 +174,51 @@ def compose(profile: Profile, req: RunRequest, container: ImageRef | None = None
         env = (*env, *project_env(req, world))
     else:
         command = runner_command(profile, req, world, engine_name, results_arg, manifest_hash, python)
+    master = _master_addr(profile, req, in_job_script) if nodes > 1 else None
+    if master:
+        env = (*env, ("ENVKIT_MASTER_ADDR", master))
     plan = LaunchPlan(nodes=nodes, tasks_per_node=per_node, command=tuple(command),
                       gpus_per_task=1 if profile.gpu.vendor == "nvidia" else 0,
                       wrapper=tuple(wrapper), container_options=tuple(options or ()), env=env,
                       rendezvous=_rendezvous(in_job_script, req.run_id) if nodes > 1 else None)
     return launch_argv(profile, plan, req.launcher)
+
+
+def runtime_env(profile: Profile) -> list[tuple[str, str]]:
+    """What the container's environment needs at run time for the host parts bound into it (the bind model):
+    LD_LIBRARY_PATH with the host MPI's folders first (mpi.library_path), then the host's libfabric and NCCL
+    plugin, then the image's own MPI; empty when nothing of the host's is bound. One home for run, submit and docs.
+
+    >>> from envkit.profile import load_profile
+    >>> runtime_env(load_profile("local"))
+    []
+    >>> runtime_env(load_profile("polaris"))[0][1].split(":")[0]
+    '/opt/cray/pe/mpich/8.1.28/ofi/gnu/12.3/lib-abi-mpich'
+    """
+    from envkit.recipe.layers import mpi_prefix
+
+    net = profile.interconnect
+    host = [*profile.mpi.library_path, *([net.host_libfabric] if net.host_libfabric else []),
+            *([net.nccl_plugin.host_path] if net.nccl_plugin else [])]
+    if not host:
+        return []
+    image = [] if mpi_prefix(profile) == "/usr" else [f"{mpi_prefix(profile)}/lib"]
+    return [("LD_LIBRARY_PATH", ":".join(dict.fromkeys([*host, *image])))]
+
+
+def _master_addr(profile: Profile, req: RunRequest, in_job_script: bool) -> str | None:
+    """The first host, read on the host side, for launchers whose ranks cannot read the node list themselves:
+    in a job script the stand-in the script fills from the scheduler when the job runs, else this job's."""
+    from envkit.launchers.base import get_launcher
+
+    if not get_launcher(req.launcher or profile.launcher.kind).needs_master_addr:
+        return None
+    if in_job_script:
+        from envkit.launch.shown import RENDEZVOUS_HOST
+
+        return RENDEZVOUS_HOST
+    address = rendezvous()
+    return address.rsplit(":", 1)[0] if address else None
 
 
 def run_binds(container: ImageRef, results: Path) -> tuple[str, ...]:
@@ -226,7 +267,7 @@ def container_for(profile: Profile, workload: str, engine: str | None = None, st
         manifest_hash = hashlib.sha256(LayerPaths(root, tag).manifest.read_bytes()).hexdigest()[:16]
     except OSError:
         manifest_hash = ""
-    binds = tuple(dict.fromkeys([*profile.container.binds, *profile.mpi.bind_paths]))
+    binds = tuple(profile.binds)
     return ImageRef(engine=eng, image=str(eng.image_path(root, tag)), binds=binds, gpu=gpu_kind(profile),
                     manifest_hash=manifest_hash)
 

@@ -107,6 +107,9 @@ class Launcher(ABC):
     rendezvous: ClassVar[bool] = False
     #: Can it put ranks in a container through options of its own (LaunchPlan.container_options)?
     container_options: ClassVar[bool] = False
+    #: Its ranks learn the first host from ENVKIT_MASTER_ADDR (envkit.launch.pmi_env), not from the scheduler's
+    #: node list, which is not readable inside the container (PBS_NODEFILE lies in the host's spool).
+    needs_master_addr: ClassVar[bool] = False
 
     @abstractmethod
     def argv(self, facts: LaunchFacts, plan: LaunchPlan) -> list[str]:

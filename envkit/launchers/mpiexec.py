@@ -23,6 +23,7 @@ class MpiexecHydra(Launcher):
     display_name = "MPICH Hydra mpiexec"
     speaks = ("mpich",)
     pmi = ("pmi",)
+    needs_master_addr = True
 
     def argv(self, facts: LaunchFacts, plan: LaunchPlan) -> list[str]:
         out = [facts.program or "mpiexec", "-n", str(plan.world_size), "-ppn", str(plan.tasks_per_node)]

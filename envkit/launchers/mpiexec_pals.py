@@ -23,6 +23,7 @@ class MpiexecPals(Launcher):
     display_name = "HPE Cray PALS mpiexec"
     speaks = ("mpich",)
     pmi = ("pmi",)
+    needs_master_addr = True
     needs_scheduler = "pbs"
 
     def argv(self, facts: LaunchFacts, plan: LaunchPlan) -> list[str]:

@@ -102,6 +102,10 @@ def site_inputs(profile: Profile) -> list[LayerInputs]:
     reqs += [*base.python_packages, *base.extra.pip, "mpi4py", *BUILD_TOOLS]
     if base.horovod:
         reqs.append(f"horovod=={base.horovod.version}")
+    if profile.mpi.install == "wheel":   # the image's MPI itself, from PyPI (envkit.profile.mpi.image_mpi)
+        from envkit.profile.mpi import image_mpi
+
+        reqs.append("==".join(image_mpi(profile)))
     common = {"python_version": version, "python_platform": tag or profile.cpu.arch, "image": platform.image,
               "resolvable": not why, "why": why}
     conda = tuple(stack.torch) if stack.torch_from == "conda" else ()

@@ -156,7 +156,7 @@ def check_mpi(profile: Profile, host: HostFacts, image: dict[str, Any]) -> list[
                         "load the site's MPI module for multi-node runs")]
     host_vendor, host_version = mpi_vendor(host.mpi), mpi_version(host.mpi)
     if model == "bind":
-        return [Finding("mpi", "ok", f"bind model: host {host_vendor} {host_version} is bound into the image")]
+        return check_bind(profile, host, host_vendor, host_version, img_vendor, img_version)
     if host_vendor == "spectrum":
         if img_vendor != "spectrum" or version_tuple(img_version or "0") < version_tuple(SPECTRUM_MIN):
             return [Finding("mpi", "fail", f"host Spectrum MPI {host_version} needs Spectrum MPI >= {SPECTRUM_MIN} "
@@ -164,16 +164,48 @@ def check_mpi(profile: Profile, host: HostFacts, image: dict[str, Any]) -> list[
                             "bind the host's Spectrum MPI over the image's (mpi.install: host)")]
         return [Finding("mpi", "ok", f"Spectrum MPI {host_version} on the host, {img_version} in the image")]
     if host_vendor and img_vendor and family(host_vendor) == family(img_vendor) == "mpich":
-        # The MPICH ABI (libmpi.so.12) is shared by MPICH >= 3.1, Cray MPICH, Intel MPI and MVAPICH2: the host's
-        # is bound over the image's at run time (https://www.mpich.org/abi/).
+        # The MPICH ABI (libmpi.so.12) is shared by MPICH >= 3.1, Cray MPICH, Intel MPI and MVAPICH2
+        # (https://www.mpich.org/abi/). The hybrid model binds nothing: the image's own library runs the ranks.
         return [Finding("mpi", "ok", f"host {host_vendor} {host_version} and image {img_vendor} {img_version} "
-                        "share the MPICH ABI")]
+                        "share the MPICH ABI; the image's library runs the ranks (hybrid model: nothing of the "
+                        "host's MPI is bound)")]
     if img_vendor != host_vendor or not img_version or not host_version \
             or major_minor(img_version) != major_minor(host_version):
         return [Finding("mpi", "fail", f"hybrid model needs compatible MPIs: host {host_vendor} {host_version}, "
                         f"image {img_vendor} {img_version}",
                         f"set mpi.vendor/mpi.version to {host_vendor} {host_version} in the profile and rebuild")]
     return [Finding("mpi", "ok", f"{host_vendor} {host_version} on the host, {img_version} in the image")]
+
+
+def check_bind(profile: Profile, host: HostFacts, host_vendor: str | None, host_version: str | None,
+               img_vendor: str | None, img_version: str | None) -> list[Finding]:
+    """The bind model, from what this host can show: the host MPI's family and version against the image's
+    (envkit.profile.mpi.abi_problem, one home for the rules) and the library folders the run puts first on the
+    container's library path (each must exist and one must hold the family's libmpi soname)."""
+    from envkit.profile.mpi import SONAME, abi_problem
+
+    mpi = profile.mpi
+    want = SONAME[family(mpi.vendor)]
+    if host_vendor and family(host_vendor) != family(mpi.vendor):
+        return [Finding("mpi", "fail", f"bind model: this host's MPI is {host_vendor} {host_version} "
+                        f"({SONAME[family(host_vendor)]}), the profile binds {mpi.vendor} ({want})",
+                        f"load the site's {mpi.host_module or mpi.vendor} module, or fix mpi.vendor in the profile")]
+    if img_vendor and img_version and host_vendor and host_version:
+        problem = abi_problem(host_vendor, mpi.abi_version or host_version, img_vendor, img_version)
+        if problem:
+            return [Finding("mpi", "fail", f"bind model: {problem}",
+                            "rebuild the image with an older mpi.image_version")]
+    missing = [d for d in mpi.library_path if not host.path_exists(d)]
+    if missing:
+        return [Finding("mpi", "fail", f"bind model: library_path folder(s) missing on this host: "
+                        f"{', '.join(missing)}", f"load {mpi.host_module or 'the MPI module'} and set "
+                        "mpi.library_path to its folders (module show)")]
+    if not any(host.path_exists(f"{d}/{want}") for d in mpi.library_path):
+        return [Finding("mpi", "fail", f"bind model: no {want} in {', '.join(mpi.library_path)}",
+                        "set mpi.library_path to the folder holding the host's ABI library")]
+    return [Finding("mpi", "ok", f"bind model: host {host_vendor} {host_version} ({want} in "
+                    f"{mpi.library_path[0]}) goes first on the container's library path at run time, over image "
+                    f"{img_vendor} {img_version}")]
 
 
 def check_gpus_visible(profile: Profile, host: HostFacts, count_in_image: Callable[[], int] | None) -> list[Finding]:

@@ -40,10 +40,18 @@ TEXT_PATTERN = r"^[^\x00-\x1f\x7f`$\\\"]*$"
 Text = Annotated[str, StringConstraints(pattern=TEXT_PATTERN, min_length=1, max_length=500)]
 # An environment variable name and value.
 EnvName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)]
-EnvValue = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._/:=,+@%^-]*$", max_length=512)]
+# Words may be separated by single spaces (NCCL_NET="AWS Libfabric"); every renderer quotes the value whole.
+ENV_VALUE_PATTERN = r"^[A-Za-z0-9._/:=,+@%^-]*( [A-Za-z0-9._/:=,+@%^-]+)*$"
+EnvValue = Annotated[str, StringConstraints(pattern=ENV_VALUE_PATTERN, max_length=512)]
 # A URL template for upstream source releases, e.g. https://example.org/openmpi-{version}.tar.bz2
 UrlTemplate = Annotated[str, StringConstraints(pattern=r"^https://[A-Za-z0-9.-]+/[A-Za-z0-9._/{}+-]*$",
                                                 max_length=512)]
+# One `module` command of a profile's `modules:` list: a bare name is `module load NAME`; a verb may lead
+# (`use /soft/modulefiles`, `unload darshan`, `swap PrgEnv-cray PrgEnv-gnu`, `purge`, `reset`); each word is
+# shell-quoted where the job script writes it (envkit.profile.modules).
+MODULE_PATTERN = (r"^((load|unload|use|swap|switch) )?[A-Za-z0-9/][A-Za-z0-9._+@/-]*( [A-Za-z0-9/][A-Za-z0-9._+@/-]*)?$"
+                  r"|^(purge|reset)$")
+ModuleCommand = Annotated[str, StringConstraints(pattern=MODULE_PATTERN, max_length=256)]
 # A wall-clock limit: HH:MM:SS or D-HH:MM:SS (Slurm) or minutes.
 Walltime = Annotated[str, StringConstraints(pattern=r"^([0-9]+-)?[0-9]{1,3}:[0-5][0-9](:[0-5][0-9])?$|^[0-9]+$",
                                              max_length=16)]
@@ -56,8 +64,11 @@ PATTERN_RULES: dict[str, str] = {
     r"^/[A-Za-z0-9._/+@-]*$": "an absolute path of letters, digits and . _ / + @ -",
     r"^[A-Za-z0-9._/:=,+@%-]+$": "one launcher argument of letters, digits and . _ / : = , + @ % -",
     r"^[A-Za-z_][A-Za-z0-9_]*$": "a variable name: letters, digits and _ (not starting with a digit)",
-    r"^[A-Za-z0-9._/:=,+@%^-]*$": "a value of letters, digits and . _ / : = , + @ % ^ - (no spaces or quotes)",
+    ENV_VALUE_PATTERN: "a value of letters, digits and . _ / : = , + @ % ^ - and single spaces between words "
+                       "(no quotes)",
     r"^/[A-Za-z0-9._/+@-]*(:/[A-Za-z0-9._/+@-]*(:(ro|rw))?)?$": "a bind /src, /src:/dst or /src:/dst:ro|rw",
     r"^([0-9]+-)?[0-9]{1,3}:[0-5][0-9](:[0-5][0-9])?$|^[0-9]+$": "a wall time such as 02:00:00, 1-00:00:00 or 90",
+    MODULE_PATTERN: "a module name, or a module verb and its words: load|unload|use|swap|switch NAME [NAME], "
+                    "purge, reset",
     REQUIREMENT_PATTERN: "a package such as numpy, h5py==3.11.0 or horovod[pytorch]==0.28.1",
 }

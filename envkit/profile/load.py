@@ -96,6 +96,23 @@ def _merge(parent: Any, child: Any) -> Any:
     return child
 
 
+def _parent_path(child: Path, parent: str) -> Path:
+    """Where `extends: parent` of the profile file `child` points: a path is relative to the child's file (not
+    the folder one runs in); a name is looked up in the child's own folder first, then on the search path, so a
+    profile validates the same wherever the user stands.
+
+    >>> _parent_path(Path("site-profiles/local-mpich.yaml"), "local").name
+    'local.yaml'
+    """
+    if parent.endswith((".yaml", ".yml")) or "/" in parent:
+        return find_profile(str(child.parent / parent))
+    if SITE_NAME.fullmatch(parent):
+        sibling = child.parent / f"{parent}.yaml"
+        if _exists(sibling) and sibling.resolve() != child.resolve():
+            return sibling
+    return find_profile(parent)
+
+
 def _resolve(path: Path, chain: tuple[str, ...]) -> YamlDoc:
     doc = load_yaml_file(path)
     if not isinstance(doc.data, dict):
@@ -110,13 +127,13 @@ def _resolve(path: Path, chain: tuple[str, ...]) -> YamlDoc:
         cycle = " -> ".join((*chain, parent_name))
         raise EnvkitError(f"extends forms a cycle or is too deep ({cycle})", file=file, key="extends", line=line)
     try:
-        parent_path = find_profile(parent_name)
+        parent_path = _parent_path(path, parent_name)
     except EnvkitError as exc:
         raise EnvkitError(exc.message, file=file, key="extends", line=line) from None
     parent = _resolve(parent_path, (*chain, parent_name))
     merged = _merge(parent.data, doc.data)
     merged.pop("extends", None)
-    merged["extends"] = parent_name
+    merged["extends"] = parent_path.stem   # the parent's name, also when `extends:` gave its path
     return YamlDoc(data=merged, lines={**parent.lines, **doc.lines}, file=doc.file)
 
 
@@ -129,7 +146,26 @@ def load_profile_doc(site: str) -> tuple[Profile, YamlDoc]:
         file, line = doc.locate(("name",))
         raise EnvkitError(f"name {profile.name!r} must match the file name {path.stem!r}",
                           file=file, key="name", line=line)
+    _check_base(profile, doc)
     return profile, doc
+
+
+def _check_base(profile: Profile, doc: YamlDoc) -> None:
+    """The check render, run, submit and docs make first: the profile's base exists and has an image for its arch
+    and CUDA release that its driver runs (envkit.recipe.bases.choose_platform). Made here, so that a profile that
+    validates renders; reported at the profile's key (a broken base file keeps its own file and line)."""
+    from envkit.recipe.bases import load_base
+
+    cuda = profile.cuda
+    try:
+        load_base(profile.base).choose_platform(profile.cpu.arch, cuda.toolkit if cuda else None,
+                                                cuda.driver if cuda else None)
+    except EnvkitError as exc:
+        if exc.file and not exc.message.startswith("unknown base"):
+            raise
+        key = ("base",) if exc.message.startswith("unknown base") else ("cuda", "toolkit") if cuda else ("cpu", "arch")
+        file, line = doc.locate(key)
+        raise EnvkitError(exc.message, file=file, key=".".join(key), line=line) from None
 
 
 def load_profile(site: str) -> Profile:

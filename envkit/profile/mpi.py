@@ -6,9 +6,9 @@ here ask the registry (envkit.registry).
 
 Two families matter for containers: Open MPI (Open MPI, IBM Spectrum MPI) and the MPICH ABI family
 (MPICH, Cray MPICH, Intel MPI, MVAPICH2: all ship ``libmpi.so.12``). Inside one family the host's MPI can be
-bound over the image's at run time (the hybrid model Cray sites document, e.g. ARCHER2's containers notes
-and LUMI's MPI containers, arXiv:2407.19928); across families it cannot, so envkit refuses instead of
-translating.
+put in place of the image's at run time (the bind model Cray sites document: ALCF's Polaris container guide,
+OLCF's Containers on Frontier, LUMI's MPI containers, arXiv:2407.19928) when a profile says `model: bind` with
+its library_path; across families it cannot, so envkit refuses instead of translating.
 
 Example:
     >>> family("cray-mpich"), family("spectrum")
@@ -44,6 +44,18 @@ DISTRO_PACKAGES: dict[str, list[str]] = {
     "mpich": ["libmpich-dev", "mpich"],
 }
 
+# The ABI rules, in one place. Each family's library soname: the MPICH ABI Compatibility Initiative's
+# libmpi.so.12 (MPICH >= 3.1, Intel MPI >= 5.0, Cray MPT >= 7.0, MVAPICH2 >= 2.0: https://www.mpich.org/abi/)
+# and Open MPI's libmpi.so.40 (Open MPI 3.0 to 5.x: https://docs.open-mpi.org/en/v5.0.x/version-numbering.html).
+SONAME: dict[Family, str] = {"mpich": "libmpi.so.12", "openmpi": "libmpi.so.40"}
+ABI_FLOOR: dict[Family, str] = {"mpich": "3.1", "openmpi": "3.0"}
+# The open MPI envkit builds into an image of each family when the host's own cannot be built (the bind model).
+IMAGE_VENDOR: dict[Family, str] = {"mpich": "mpich", "openmpi": "openmpi"}
+VERSION_RULE = ("the image's MPI must not be newer than the MPICH release the host's library is based on "
+                "(OLCF, Containers on Frontier: 'MPICH 3.4.2 is ABI compatible with the cray-mpich-abi module even "
+                "though cray-mpich is based on MPICH 3.4a2', https://docs.olcf.ornl.gov/software/"
+                "containers_on_frontier.html; compared by major.minor)")
+
 # vendor -> (the command that names the host's MPI and its version, where that is documented). Each family has
 # its own: Cray MPICH ships no mpirun, and MPICH's `mpirun --version` prints Hydra's build, not the library.
 HOST_VERSION_COMMAND: dict[str, tuple[str, str]] = {
@@ -62,6 +74,9 @@ HOST_VERSION_COMMAND: dict[str, tuple[str, str]] = {
                    "module, https://cpe.ext.hpe.com/docs/latest/mpt/mpich/intro_mpi.html]"),
 }
 
+INTEL_GPU_UNSUPPORTED = ("Intel GPUs are not supported: envkit's bases carry no oneAPI Level Zero runtime, no "
+                         "intel-extension-for-pytorch or torch XPU build and no oneCCL, and Apptainer needs the "
+                         "host's /dev/dri bound; use vendor: none for the CPUs")
 ROCM_UNSUPPORTED = ("AMD/ROCm GPUs are not supported yet (torch ROCm wheels are not on PyPI and envkit's bases "
                     "carry CUDA only); use vendor: nvidia or vendor: none")
 
@@ -93,6 +108,16 @@ def check_profile(profile: Profile) -> list[tuple[str, tuple[str, ...]]]:
     gpu, mpi, launcher, sched = profile.gpu, profile.mpi, profile.launcher, profile.scheduler
     if gpu.vendor == "amd":
         problems.append((ROCM_UNSUPPORTED, ("gpu", "vendor")))
+    if gpu.vendor == "intel":
+        problems.append((INTEL_GPU_UNSUPPORTED, ("gpu", "vendor")))
+    if mpi.model == "bind":
+        problem = abi_problem(mpi.vendor, mpi.abi_version or mpi.version, image_mpi(profile)[0], image_mpi(profile)[1])
+        if problem:
+            problems.append((problem, ("mpi", "image_version" if mpi.image_version else "version")))
+    net = profile.interconnect
+    if net.fabric == "slingshot" and gpu.vendor == "nvidia" and net.nccl_plugin is None:
+        problems.append(("a Slingshot site with NVIDIA GPUs needs interconnect.nccl_plugin (aws-ofi-nccl: without "
+                         "it NCCL falls back to TCP sockets)", ("interconnect", "nccl_plugin")))
     if gpu.vendor == "none" and gpu.model:
         problems.append((f"gpu.vendor is 'none' but gpu.model is {gpu.model!r} (set the vendor, or remove the "
                          "model for a CPU-only site)", ("gpu", "model")))
@@ -121,3 +146,42 @@ def check_profile(profile: Profile) -> list[tuple[str, tuple[str, ...]]]:
         problems.append((f"container.nvccli is an Apptainer/SingularityCE option; {engine.name} sets GPUs up its "
                          "own way (remove nvccli)", ("container", "nvccli")))
     return problems
+
+
+def image_mpi(profile: Profile) -> tuple[str, str]:
+    """(vendor, version) of the MPI built into the image: the profile's own, or with the bind model and an
+    image_version, the family's open MPI at that version.
+
+    >>> from envkit.profile import load_profile
+    >>> image_mpi(load_profile("polaris"))
+    ('mpich', '3.4.3')
+    """
+    mpi = profile.mpi
+    if mpi.image_version:
+        return IMAGE_VENDOR[family(mpi.vendor)], mpi.image_version
+    return mpi.vendor, mpi.version
+
+
+def abi_problem(host_vendor: str, host_version: str, image_vendor: str, image_version: str) -> str | None:
+    """Why an image MPI cannot be replaced by the host's at run time, or None when it can (one home for the rules).
+
+    >>> abi_problem("cray-mpich", "3.4", "mpich", "3.4.3") is None
+    True
+    >>> print(abi_problem("cray-mpich", "3.4", "mpich", "4.1.2").split(" (")[0])
+    image mpich 4.1.2 is newer than the host cray-mpich's MPICH base 3.4
+    >>> print(abi_problem("cray-mpich", "3.4", "openmpi", "4.1.5").split(";")[0])
+    host cray-mpich (libmpi.so.12) and image openmpi (libmpi.so.40) are different ABIs
+    """
+    from envkit.profile.cuda import major_minor, version_tuple
+
+    host_family, image_family = family(host_vendor), family(image_vendor)
+    if host_family != image_family:
+        return (f"host {host_vendor} ({SONAME[host_family]}) and image {image_vendor} ({SONAME[image_family]}) are "
+                "different ABIs; envkit does not translate between them (use an image MPI of the host's family)")
+    floor = ABI_FLOOR[image_family]
+    if version_tuple(image_version) < version_tuple(floor):
+        return f"image {image_vendor} {image_version} predates the {SONAME[image_family]} ABI (>= {floor})"
+    if host_family == "mpich" and version_tuple(major_minor(image_version)) > version_tuple(major_minor(host_version)):
+        return (f"image {image_vendor} {image_version} is newer than the host {host_vendor}'s MPICH base "
+                f"{host_version} ({VERSION_RULE})")
+    return None

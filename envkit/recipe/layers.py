@@ -22,6 +22,7 @@ from envkit.lock.context import recipe_context
 from envkit.paths import IMAGE_ROOT, SRC, VENV, WORKLOADS
 from envkit.profile.load import profile_hash
 from envkit.profile.model import Profile
+from envkit.profile.mpi import image_mpi
 from envkit.recipe.bases import Base, Platform, load_base
 from envkit.recipe.model import LAYER_KINDS, InstallFacts, Layer, LayerKind
 from envkit.recipe.packages import os_packages
@@ -56,13 +57,15 @@ def mpi_prefix(profile: Profile) -> str:
         return "/usr"
     if profile.mpi.install == "host":
         return profile.mpi.root or "/opt/mpi"
+    if profile.mpi.install == "wheel":   # the wheel's bin/ and lib/ land in the venv
+        return VENV
     return "/opt/mpi"
 
 
 def _mpi_configure(profile: Profile) -> list[str]:
     flags = [f"--prefix={mpi_prefix(profile)}", "--disable-static"]
     transport = profile.interconnect.transport
-    if profile.mpi.vendor == "openmpi":
+    if image_mpi(profile)[0] == "openmpi":
         flags += {"ucx": ["--with-ucx=/usr"], "verbs": ["--with-verbs"], "psm2": ["--with-psm2"],
                   "ofi": ["--with-ofi"], "tcp": []}[transport]
         if profile.scheduler.kind in SCHEDULERS:   # the scheduler's module names its integration flags
@@ -75,11 +78,12 @@ def _mpi_configure(profile: Profile) -> list[str]:
 def _mpi_url(profile: Profile, base: Base) -> str | None:
     if profile.mpi.install != "source":
         return None
-    template = base.sources.get(profile.mpi.vendor)
+    vendor, version = image_mpi(profile)   # the bind model builds the family's open MPI (envkit.profile.mpi)
+    template = base.sources.get(vendor)
     if template is None:
         return None
-    series = ".".join(profile.mpi.version.split(".")[:2])
-    return template.format(version=profile.mpi.version, series=series)
+    series = ".".join(version.split(".")[:2])
+    return template.format(version=version, series=series)
 
 
 def _labels(profile: Profile, kind: str, extra: dict[str, str] | None = None) -> tuple[tuple[str, str], ...]:
@@ -88,13 +92,21 @@ def _labels(profile: Profile, kind: str, extra: dict[str, str] | None = None) ->
         **({} if kind == "base" else {"org.envkit.site": profile.name}),  # a base is shared by sites
         "org.envkit.base": profile.base,
         "org.envkit.arch": profile.cpu.arch,
-        "org.envkit.cuda": profile.cuda.toolkit if profile.cuda else "none",
-        "org.envkit.mpi": f"{profile.mpi.vendor}-{profile.mpi.version}",
+        "org.envkit.cuda": _image_cuda(profile),   # the base platform's release, which the image carries
+        "org.envkit.mpi": "-".join(image_mpi(profile)),
     }
     if kind != "base":  # the base depends on a few facts (arch, CUDA, MPI, labelled here), not the whole profile:
         labels["org.envkit.profile-hash"] = profile_hash(profile)  # an env or bind change must not rebuild it
     labels.update(extra or {})
     return tuple(labels.items())
+
+
+def _image_cuda(profile: Profile) -> str:
+    """The CUDA release the image carries: its base platform's (envkit.recipe.bases.choose_platform), "none" on a
+    CPU site."""
+    if profile.cuda is None:
+        return "none"
+    return load_base(profile.base).platform_for(profile.cpu.arch, profile.cuda.toolkit).cuda or profile.cuda.toolkit
 
 
 def _horovod_env(profile: Profile) -> list[str]:
@@ -152,7 +164,7 @@ def base_layer(profile: Profile) -> Layer:
         ),
     )
     return replace(layer, tag=f"{profile.base}-{profile.cpu.arch}-"
-                              f"{'cuda' + profile.cuda.toolkit if profile.cuda else 'cpu'}-{_content_digest(layer)}")
+                              f"{'cuda' + _image_cuda(profile) if profile.cuda else 'cpu'}-{_content_digest(layer)}")
 
 
 def _content_digest(layer: Layer) -> str:
@@ -165,7 +177,7 @@ def _content_digest(layer: Layer) -> str:
 def _search_path(profile: Profile) -> str:
     """PATH inside the image: the venv, then the image's MPI unless it is already in /usr/bin."""
     prefix = mpi_prefix(profile)
-    return f"{VENV}/bin:$PATH" if prefix == "/usr" else f"{VENV}/bin:{prefix}/bin:$PATH"
+    return f"{VENV}/bin:$PATH" if prefix in ("/usr", VENV) else f"{VENV}/bin:{prefix}/bin:$PATH"
 
 
 def _site_environment(profile: Profile) -> tuple[tuple[str, str], ...]:
@@ -180,8 +192,11 @@ def _site_environment(profile: Profile) -> tuple[tuple[str, str], ...]:
     })
     transport = profile.interconnect.transport
     if profile.mpi.vendor in ("openmpi", "spectrum"):
+        # UCX moves GPU buffers only with its cuda_copy and cuda_ipc transports (UCX FAQ, "Does UCX support
+        # GPU memory?": https://openucx.readthedocs.io/en/master/faq.html), so a CUDA-aware MPI lists them.
+        ucx_tls = "rc,sm,self,cuda_copy,cuda_ipc" if profile.mpi.cuda_aware and profile.cuda else "rc,sm,self"
         env.update({
-            "ucx": {"OMPI_MCA_pml": "ucx", "UCX_TLS": "rc,sm,self"},
+            "ucx": {"OMPI_MCA_pml": "ucx", "UCX_TLS": ucx_tls},
             "verbs": {"OMPI_MCA_btl": "self,vader,openib"},
             "psm2": {"OMPI_MCA_pml": "cm", "OMPI_MCA_mtl": "psm2"},
             "ofi": {"OMPI_MCA_pml": "cm", "OMPI_MCA_mtl": "ofi"},
@@ -189,8 +204,13 @@ def _site_environment(profile: Profile) -> tuple[tuple[str, str], ...]:
         }[transport])
     if profile.gpu.vendor == "nvidia":
         env["NCCL_DEBUG"] = "WARN"
-        if profile.interconnect.fabric != "infiniband":
+        # No InfiniBand verbs to use: NCCL is told so, except on Slingshot, where the aws-ofi-nccl plugin carries
+        # the traffic over libfabric (interconnect.nccl_plugin; without it NCCL would fall back to sockets).
+        if profile.interconnect.fabric not in ("infiniband", "slingshot"):
             env["NCCL_IB_DISABLE"] = "1"
+        plugin = profile.interconnect.nccl_plugin
+        if plugin:
+            env.update(plugin.env)
     env.update(profile.defaults.env)
     return tuple(env.items())
 

@@ -49,6 +49,8 @@ class JobSpec:
     account: str | None = None
     queue: str | None = None
     extra: tuple[str, ...] = ()
+    select: tuple[str, ...] = ()       # PBS select-chunk resources from the profile (system=polaris)
+    required: tuple[str, ...] = ()     # what the centre requires of every job (scheduler.required)
     modules: tuple[str, ...] = ()
     argv: tuple[str, ...] = ()
     workdir: str = "."

@@ -31,9 +31,11 @@ class Pbs(Scheduler):
     step_launcher = "mpiexec-pals"
 
     def directives(self, job: JobSpec) -> list[str]:
-        select = f"select={job.nodes}:ncpus={job.cores_per_node}"
+        select = ":".join([f"select={job.nodes}", *job.select, f"ncpus={job.cores_per_node}"])
         if job.gpus_per_node:
             select += f":ngpus={job.gpus_per_node}"
+        if "mpiprocs" in job.required:   # ranks per node, as NCAR's Derecho and ALCF's examples ask
+            select += f":mpiprocs={job.tasks_per_node}"
         return [f"-N {job.name}", f"-l {select}", *self.optional_directives(job), f"-o {job.log}", "-j oe",
                 *job.extra]
 

@@ -61,7 +61,7 @@ class Slurm(Scheduler):
         if job.gpus_per_node and job.gpu_request == "gres":
             kind = f"gpu:{job.gres_type}" if job.gres_type else "gpu"
             out.append(f"--gres={kind}:{job.gpus_per_node}")
-        elif job.gpus_per_node:
+        elif job.gpus_per_node and job.gpu_request != "none":   # none (the profile's own): the partition gives them
             out.append(f"--gpus-per-node={job.gpus_per_node}")
         return [*out, *self.optional_directives(job), f"--output={job.log}", *job.extra]
 

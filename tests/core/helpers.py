@@ -12,7 +12,9 @@ HERE = Path(__file__).resolve().parent
 BAD_PROFILES = HERE / "bad_profiles"
 DATA = HERE / "data"
 
-SHIPPED_SITES = ("hal", "bridges-ai", "summit", "local", "delta", "bridges-2", "local-slurm", "local-mpich")
+SHIPPED_SITES = ("hal", "bridges-ai", "summit", "local", "delta", "bridges-2", "local-slurm", "local-mpich",
+                 "perlmutter", "polaris", "frontier", "alps", "derecho", "lumi", "aurora", "deltaai", "lonestar6",
+                 "vista", "frontera", "local-bind")
 PPC64LE_SITES = ("hal", "summit")
 
 

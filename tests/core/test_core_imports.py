@@ -76,7 +76,7 @@ def test_a_cycle_is_found_when_there_is_one() -> None:
 def test_registries_load_their_builtins_and_refuse_a_second_name() -> None:
     assert ENGINES.names() == ["apptainer", "charliecloud", "cscs-ce", "enroot", "podman", "podman-hpc", "shifter",
                               "singularity"]
-    assert LAUNCHERS.names() == ["jsrun", "mpiexec", "mpiexec-pals", "mpirun", "srun", "torchrun"]
+    assert LAUNCHERS.names() == ["ibrun", "jsrun", "mpiexec", "mpiexec-pals", "mpirun", "srun", "torchrun"]
     assert isinstance(get_engine("apptainer"), Apptainer)
 
     class Other(Apptainer):

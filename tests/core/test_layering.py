@@ -27,6 +27,8 @@ KNOWN_DEBTS = {
     ("lock", "engines"): "lock.resolve reads the machine's apt sources from engines.dockerfile.debootstrap",
     ("lock", "store"): "lock's cache helpers use the store's file lock and image manifest",
     ("engines", "export"): "Charliecloud runs an exported .sif/.sqsh through export.mount",
+    ("profile", "recipe"): "profile.load checks the base has an image for the profile's arch/CUDA/driver "
+                           "(recipe.bases.choose_platform), so a profile that validates renders (one validation)",
 }
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from envkit.docs import site_page, write_all
+from envkit.errors import EnvkitError
 
 
 def test_regenerates_identically(tmp_path: Path) -> None:
@@ -59,11 +62,11 @@ def test_html_is_self_contained() -> None:
         assert needle not in html, needle
 
 
-def test_missing_base_platform_still_renders(profile_dir: Path) -> None:
+def test_missing_base_platform_is_refused_like_render(profile_dir: Path) -> None:
     # 11.8 now gets the 11.7 platform (chosen by driver compatibility); no ppc64le base has any CUDA 12
     (profile_dir / "hal-cuda122.yaml").write_text(
         "name: hal-cuda122\nextends: hal\ncuda:\n  toolkit: \"12.2\"\n  driver: \"535.54.03\"\n"
     )
-    text = site_page("hal-cuda122", "md")
-    assert "Warning:" in text and "no image for ppc64le with CUDA 12.2" in text
-    assert "--gres=gpu:v100:" in text
+    # one validation (issue #21): what render refuses, docs and `site validate` refuse too, at the profile's key
+    with pytest.raises(EnvkitError, match=r"hal-cuda122.yaml:4: cuda.toolkit: .*no image for ppc64le with CUDA 12.2"):
+        site_page("hal-cuda122", "md")

@@ -24,10 +24,11 @@ PROFILES = Path(__file__).parent / "profiles"
 # Directive options as the schedulers document them (sbatch(1); bsub; qsub): anything else is a typo.
 DOCUMENTED = {
     "#SBATCH": re.compile(r"^--(job-name|nodes|ntasks-per-node|cpus-per-task|gres|gpus-per-node|time|account|"
-                          r"partition|output)=\S+$"),
+                          r"partition|output|constraint|qos)=\S+$"),
     "#BSUB": re.compile(r"^-(J|nnodes|W|P|q|o) \S+$"),
-    "#PBS": re.compile(r"^(-N \S+|-l (select=\d+:ncpus=\d+(:ngpus=\d+)?|walltime=[\d:]+|filesystems=\S+|"
-                       r"place=\S+)|-A \S+|-q \S+|-o \S+|-j oe)$"),
+    # select chunk: N, site resources (system=polaris), ncpus, ngpus, mpiprocs (ALCF, NCAR); gpu_type (NCAR)
+    "#PBS": re.compile(r"^(-N \S+|-l (select=\d+(:[a-z_]+=\w+)*:ncpus=\d+(:ngpus=\d+)?(:mpiprocs=\d+)?|"
+                       r"walltime=[\d:]+|filesystems=\S+|place=\S+|gpu_type=\w+)|-A \S+|-q \S+|-o \S+|-j oe)$"),
 }
 
 
@@ -102,8 +103,11 @@ def test_pbs_script_for_a_cray_mpich_site() -> None:
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert "#PBS -l select=2:ncpus=32:ngpus=4" in lines and "#PBS -l filesystems=home:eagle" in lines
-    (launch,) = [line for line in lines if line.startswith("mpiexec ")]
-    assert launch.startswith("mpiexec -n 8 --ppn 4 --depth 8 --cpu-bind depth ")
+    (launch,) = [line.strip() for line in lines if line.strip().startswith("mpiexec ")]
+    # the first host is read on the host side and handed to the ranks (the PBS spool is not bound in the image)
+    assert launch.startswith("mpiexec -n 8 --ppn 4 --depth 8 --cpu-bind depth "
+                             '--env=ENVKIT_MASTER_ADDR="$ENVKIT_RDZV_HOST" ')
+    assert 'ENVKIT_RDZV_HOST=$(head -n 1 "$PBS_NODEFILE")' in lines
     assert " -x " not in launch and "mpirun" not in launch and "envkit.launch.pmi_env" in launch
 
 

@@ -1,7 +1,8 @@
-# envkit site layer for delta (profile hash 1587659521a2e60a)
+# envkit site layer for delta (profile hash ee7236a84863999d)
 set -eu
 mkdir -p /projects
 mkdir -p /scratch
+mkdir -p /sw/external/aws-ofi-nccl/lib
 mkdir -p /opt/envkit/manifest
 # The validated profile, as the image was built for it (a quoted here-document expands nothing).
 cat > /opt/envkit/manifest/site.yaml <<'ENVKIT_SITE_YAML'
@@ -13,14 +14,14 @@ container:
   - /scratch
   engine: apptainer
   fakeroot: true
-  source: '[check] Apptainer on Delta'
+  source: '[read] ''apptainer run --nv --bind /projects/bbXX'': https://docs.ncsa.illinois.edu/systems/delta/en/latest/user_guide/containers.html ; version [check]'
   version: '1.2'
 cpu:
   arch: x86_64
   cores_per_node: 64
   model: AMD EPYC 7763 (Milan)
   sockets_per_node: 1
-  source: '[check] Delta gpuA100x4 nodes: one 64-core AMD Milan'
+  source: '[read] ''Single socket, 4-way NVIDIA A100 GPU compute nodes'', ''Each socket of the A40 and A100 GPU nodes contains an AMD 7763 processor'', SMT off: https://docs.ncsa.illinois.edu/systems/delta/en/latest/user_guide/architecture.html'
   threads_per_core: 1
 cuda:
   cudnn: '9.1'
@@ -35,11 +36,19 @@ gpu:
   memory_gb: 40
   model: A100
   per_node: 4
-  source: '[paper names Delta, details check] 4 x A100 40 GB per gpuA100x4 node'
+  source: '[paper names Delta] 4 x A100 per gpuA100x4 node: https://docs.ncsa.illinois.edu/systems/delta/en/latest/user_guide/architecture.html ; 40 GB [check]'
   vendor: nvidia
 interconnect:
   fabric: slingshot
-  source: '[check] HPE Slingshot'
+  nccl_plugin:
+    env:
+      FI_CXI_DISABLE_HOST_REGISTER: '1'
+      FI_MR_CACHE_MONITOR: userfaultfd
+    host_path: /sw/external/aws-ofi-nccl/lib
+    kind: aws-ofi-nccl
+    source: '[check] the plugin''s folder on Delta (module show aws-ofi-nccl); the variables as NERSC''s and ALCF''s Slingshot 11 pages set them (https://docs.alcf.anl.gov/polaris/applications-and-libraries/libraries/nccl/)'
+  provider: cxi
+  source: '[read] ''A low latency and high bandwidth HPE/Cray Slingshot interconnect between compute nodes'': https://docs.ncsa.illinois.edu/systems/delta/en/latest/user_guide/architecture.html'
   speed: 200 Gb/s
   transport: ofi
 launcher:
@@ -62,7 +71,7 @@ name: delta
 nodes:
   count: 100
   memory_gb: 256
-  source: '[check] 100 four-way A100 nodes'
+  source: '[read] ''The CPU-only and 4-way GPU nodes have 256 GB of RAM per node'': https://docs.ncsa.illinois.edu/systems/delta/en/latest/user_guide/architecture.html ; 100 gpuA100x4 nodes [check]'
 os:
   name: rhel
   source: '[check]'
@@ -77,4 +86,4 @@ scheduler:
 status: active
 title: Delta, NCSA
 ENVKIT_SITE_YAML
-printf '%s\n' 1587659521a2e60a > /opt/envkit/manifest/profile-hash.txt
+printf '%s\n' ee7236a84863999d > /opt/envkit/manifest/profile-hash.txt

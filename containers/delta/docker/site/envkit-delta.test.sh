@@ -2,5 +2,5 @@
 set -eu
 python -c 'import torch, mpi4py, h5py, numpy; from mpi4py import MPI; print("torch", torch.__version__, "|", MPI.Get_library_version().splitlines()[0])'
 python -c 'import horovod.torch as hvd; print("horovod", hvd.__version__ if hasattr(hvd, "__version__") else "ok")'
-test "$(cat /opt/envkit/manifest/profile-hash.txt)" = 1587659521a2e60a
+test "$(cat /opt/envkit/manifest/profile-hash.txt)" = ee7236a84863999d
 python -c 'import torch; assert torch.cuda.is_available(), "no GPU visible: run with --nv"' || echo "warning: no GPU visible at build time (expected on a build node)"
