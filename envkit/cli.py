@@ -30,7 +30,8 @@ app = typer.Typer(
 
 # The command modules, in the order `envkit --help` lists them (each is cheap to import).
 COMMAND_MODULES = ("site_cmd", "base_cmd", "render_cmd", "docs_cmd", "explain_cmd", "build_cmd", "run_cmd",
-                   "export_cmd", "evaluate_cmd", "submit_cmd", "study_cmd", "lock_cmd", "data_cmd", "train_cmd")
+                   "export_cmd", "evaluate_cmd", "submit_cmd", "study_cmd", "lock_cmd", "data_cmd", "train_cmd",
+                   "project_cmd")
 
 def _version(value: bool) -> None:
     if value:

@@ -30,7 +30,7 @@ from pydantic import TypeAdapter, ValidationError
 from envkit.errors import EnvkitError, printable
 from envkit.fsutil import atomic_write_text, new_exec_mode
 from envkit.launch import shown
-from envkit.launch.run import RunRequest, ranks, workload_name
+from envkit.launch.run import RunRequest, ranks, run_label
 from envkit.profile.fields import Name, Walltime
 from envkit.profile.load import profile_hash
 from envkit.profile.model import Profile
@@ -75,7 +75,7 @@ def job_spec(profile: Profile, req: RunRequest, opts: JobOptions, argv: list[str
     run_dir = results / (req.run_id or "")
     default_queue = getattr(sched, get_scheduler(sched.kind).queue_key)   # partition (Slurm) or queue
     return JobSpec(
-        site=profile.name, workload=workload_name(req.workload), run_id=req.run_id or "", nodes=nodes,
+        site=profile.name, workload=run_label(req), run_id=req.run_id or "", nodes=nodes,
         tasks_per_node=per_node, log=str(run_dir / LOG),
         gpus_per_node=profile.gpu.per_node if profile.gpu.vendor == "nvidia" else 0,
         cores_per_node=profile.cpu.cores_per_node, cpus_per_task=profile.launcher.cpus_per_task,
@@ -138,8 +138,9 @@ class _Context:
         return getattr(self.spec, name)
 
 
-def submit(profile: Profile, req: RunRequest, script: str) -> dict[str, Any]:
-    """Write the script and record under RESULTS/RUN_ID, submit with the real scheduler, return the record."""
+def submit(profile: Profile, req: RunRequest, script: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Write the script and record under RESULTS/RUN_ID, submit with the real scheduler, return the record
+    (with `extra` facts: a project's image, hashes and command)."""
     scheduler = get_scheduler(profile.scheduler.kind)
     run_dir = req.results.resolve() / (req.run_id or "")
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -160,9 +161,9 @@ def submit(profile: Profile, req: RunRequest, script: str) -> dict[str, Any]:
         raise EnvkitError(f"{argv[0]} refused the job (exit {proc.returncode}): "
                           f"{' '.join(proc.stderr.split())[:300]}")
     record = {"job_id": scheduler.job_id(proc.stdout), "scheduler": scheduler.name, "site": profile.name,
-              "workload": workload_name(req.workload), "run_id": req.run_id, "script": str(path),
+              "workload": run_label(req), "run_id": req.run_id, "script": str(path),
               "log": str(run_dir / LOG), "results": str(run_dir), "nodes": req.nodes,
-              "submitted": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+              "submitted": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), **(extra or {})}
     atomic_write_text(run_dir / RECORD, json.dumps(record, indent=2, sort_keys=True) + "\n")
     return record
 
@@ -176,8 +177,9 @@ def run_state(run_dir: Path, record: Job | None = None, metrics: Metrics | None 
         code = int(read_bytes(run_dir / EXIT, 64).decode("ascii", "replace").strip())
     except (EnvkitError, ValueError):
         code = None
-    if code is not None:
-        return "COMPLETED" if code == 0 and metrics is not None else "FAILED"
+    reported = metrics is not None or bool(record is not None and (record.model_extra or {}).get("project"))
+    if code is not None:                      # a project's job reports no metrics of its own (envkit.project)
+        return "COMPLETED" if code == 0 and reported else "FAILED"
     if record is not None and record.job_id and record.scheduler:
         try:
             scheduler = get_scheduler(record.scheduler)
@@ -185,18 +187,25 @@ def run_state(run_dir: Path, record: Job | None = None, metrics: Metrics | None 
             return "UNKNOWN"
         state = scheduler.state(record.job_id)
         if state == "COMPLETED":  # done, yet no exit file: the script did not reach its end
-            return "COMPLETED" if metrics is not None else "FAILED"
+            return "COMPLETED" if reported else "FAILED"
         return state if state in (*FINAL_STATES, "PENDING", "RUNNING") else "UNKNOWN"
     if metrics is not None:  # an `envkit run`, no job
         return "COMPLETED" if metrics.finished else "FAILED"
+    if (run_dir / "run.json").is_file():  # a project's `envkit run` (envkit.project.record)
+        try:
+            status = json.loads(read_bytes(run_dir / "run.json", 1024 * 1024)).get("status")
+        except (EnvkitError, ValueError, AttributeError):
+            return "FAILED"
+        return {"finished": "COMPLETED", "failed": "FAILED"}.get(status, "UNKNOWN")
     return "UNKNOWN"
 
 
 def log_tail(run_dir: Path, lines: int = 15) -> list[str]:
-    """The last lines of the job's log (empty when there is none), with terminal escape sequences and other
-    control characters shown as text, never acted on (a log is the job's output, anyone's)."""
+    """The last lines of the job's log or a project run's run.log (empty when there is none), with terminal
+    escape sequences and other control characters shown as text, never acted on (a log is the job's output,
+    anyone's)."""
     try:
-        with open(run_dir / LOG, "rb") as fh:
+        with open(run_dir / (LOG if (run_dir / LOG).is_file() else "run.log"), "rb") as fh:
             fh.seek(0, 2)
             fh.seek(max(fh.tell() - 64 * 1024, 0))
             text = fh.read().decode("utf-8", errors="replace")
@@ -211,7 +220,8 @@ def list_runs(results: Path) -> list[Path]:
     if not results.is_dir():
         raise EnvkitError(f"--results {results}: no such folder")
     runs = [d for d in results.iterdir()
-            if d.is_dir() and ((d / RECORD).is_file() or (d / metrics_file.FILENAME).is_file())]
+            if d.is_dir() and ((d / RECORD).is_file() or (d / metrics_file.FILENAME).is_file()
+                                  or (d / "run.json").is_file())]
     return sorted(runs, key=lambda d: d.name)
 
 

@@ -29,6 +29,9 @@ def _out(text: str) -> None:
 
 def build_cmd(
     site: SiteOpt,
+    project: Annotated[Path | None, typer.Argument(help="Your project's folder: its layer on the site's "
+                                                        "(from its lock, `envkit lock --site SITE PROJECT`).")]
+    = None,
     layer: Annotated[str | None, typer.Option(help="Build up to this layer: base, site, horovod or workload.")]
     = None,
     workload: WorkloadOpt = None,
@@ -48,9 +51,10 @@ def build_cmd(
     """
     from envkit.pipeline.build import dry_run_lines, plan_build, run_build
     from envkit.pipeline.progress import reporter_for
+    from envkit.project.spec import checked_project
 
     opts = build_options(site, engine, store, workload, layer=layer, rebuild=rebuild, dry_run=dry_run, jobs=jobs,
-                         horovod=horovod)
+                         horovod=horovod, project=checked_project(project, workload, layer))
     if dry_run:
         plan = plan_build(opts)
         if as_json:

@@ -22,10 +22,20 @@ def docs_cmd(
     all_sites: Annotated[bool, typer.Option("--all", help="Every site, plus an index page linking them.")] = False,
     fmt: Annotated[str, typer.Option("--format", help="md or html.")] = "md",
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write DIR/<site>.<format> here.")] = None,
+    project: Annotated[bool, typer.Option("--project", help="The page 'Your project on SITE' (Markdown, on "
+                                                            "stdout) instead.")] = False,
 ) -> None:
     """Render a site's help-desk page. Example: envkit docs --site summit --format html -o docs-out"""
     from envkit.docs import DOC_FORMATS, index_page, site_page, write_all, write_site
     from envkit.errors import EnvkitError
+
+    if project:
+        if site is None or all_sites or output is not None or fmt != "md":
+            raise EnvkitError("--project takes --site SITE only (Markdown on stdout)")
+        from envkit.docs.project_page import project_page
+
+        sys.stdout.write(project_page(site))
+        return
 
     if fmt not in DOC_FORMATS:
         raise EnvkitError(f"--format must be one of {', '.join(DOC_FORMATS)}, got {fmt!r}")

@@ -21,6 +21,8 @@ import typer
 from envkit.commands.options import EngineOpt, JsonOpt, SiteOpt, StoreOpt, WorkloadOpt, build_options
 
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="sif, oci, docker-archive, sqfs or tar.")]
+ProjectOpt = Annotated[Path | None, typer.Option("--project", help="Your project's folder: its image (base, site "
+                                                                   "and project layer) instead of the site's.")]
 PlainOpt = Annotated[bool | None, typer.Option("--plain-http/--tls", help="Plain HTTP to the registry (default: "
                                                                           "only for a loopback registry).")]
 
@@ -35,6 +37,7 @@ def export_cmd(
     fmt: FormatOpt = "sif",
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write here (default: ./TAG.EXT).")] = None,
     workload: WorkloadOpt = None,
+    project: ProjectOpt = None,
     engine: EngineOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but the path and errors.")] = False,
     as_json: JsonOpt = False,
@@ -55,7 +58,8 @@ def export_cmd(
     if output is not None:
         check_output(output, "-o")
     try:
-        result = export_site(build_options(site, engine, store, workload), fmt, output, reporter_for(True, False)
+        opts = build_options(site, engine, store, workload, project=_project(project, workload))
+        result = export_site(opts, fmt, output, reporter_for(True, False)
                              if quiet or as_json else reporter_for(False, False), compression,
                              progress=not (quiet or as_json))
     except OSError as exc:
@@ -71,12 +75,22 @@ def export_cmd(
                              f"{result.seconds:.1f} s); SBOM {result.sbom}\n")
 
 
+def _project(project: Path | None, workload: str | None) -> Path | None:
+    """--project, checked (a project folder; not together with --workload)."""
+    if project is None:
+        return None
+    from envkit.project.spec import checked_project
+
+    return checked_project(project, workload, None)
+
+
 def push_cmd(
     ref: Annotated[str, typer.Argument(help="HOST[:PORT]/REPO[:TAG]")],
     file: Annotated[Path | None, typer.Option("--file", help="Push this exported file (.sif or OCI archive).")] = None,
     site: Annotated[str | None, typer.Option("--site", "-s", help="Export this site's image, then push it.")] = None,
     fmt: FormatOpt = "sif",
     workload: WorkloadOpt = None,
+    project: ProjectOpt = None,
     engine: EngineOpt = None,
     plain_http: PlainOpt = None,
     store: StoreOpt = None,
@@ -102,7 +116,7 @@ def push_cmd(
             from envkit.export.artifact import default_name, export_site
             from envkit.pipeline.progress import reporter_for
 
-            opts = build_options(site, engine, store, workload)
+            opts = build_options(site, engine, store, workload, project=_project(project, workload))
             file = export_site(opts, fmt, Path(work) / default_name("image", fmt), reporter_for(True, False)).path
         assert file is not None
         if not file.is_file():

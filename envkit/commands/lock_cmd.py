@@ -21,6 +21,8 @@ from envkit.commands.options import SiteOpt
 
 def lock_cmd(
     site: SiteOpt,
+    project: Annotated[Path | None, typer.Argument(help="Your project's folder: writes its "
+                                                        "pylock.<site>.toml beside it.")] = None,
     upgrade: Annotated[list[str] | None, typer.Option(
         "--upgrade", help="Move these packages (and what they need) forward; `--upgrade ''` moves all.")] = None,
     check: Annotated[bool, typer.Option("--check", help="Only say whether the lock is stale (exit 1 if so).")] = False,
@@ -37,6 +39,8 @@ def lock_cmd(
     from envkit.profile import load_profile
 
     profile = load_profile(site)
+    if project is not None:
+        return _lock_project(profile, project, upgrade, check)
     if check:
         from envkit.lock.check import hash_mismatches
         from envkit.lock.files import load_site_lock
@@ -69,6 +73,34 @@ def lock_cmd(
     for change in changes:
         sys.stdout.write(f"{change}\n")
     sys.stdout.write(f"{lock_dir(profile.name)}: {summary_line(changes)}\n")
+
+
+def _lock_project(profile, folder: Path, upgrade: list[str] | None, check: bool) -> None:
+    """`envkit lock --site SITE PROJECT [--check] [--upgrade NAME]`."""
+    from envkit.errors import EnvkitError
+    from envkit.project.lock import load_project_lock, write_project_lock
+    from envkit.project.spec import is_project, load_project
+
+    if not is_project(str(folder)):
+        raise EnvkitError(f"{folder}: not a project folder (it needs requirements.txt, pyproject.toml or "
+                          "environment.yml)")
+    project = load_project(str(folder))
+    if check:
+        try:
+            lock = load_project_lock(profile, project)
+        except EnvkitError as exc:
+            sys.stderr.write(f"error: {exc}\n")
+            raise typer.Exit(1) from None
+        sys.stdout.write(f"{lock.path}: up to date\n")
+        return
+    names = None if upgrade is None else [u for u in upgrade if u.strip()]
+    path, pins = write_project_lock(profile, project, names)
+    for name, version in sorted(pins.items()):
+        sys.stdout.write(f"{name}=={version}\n")
+    if project.not_locked:
+        sys.stderr.write(f"warning: not locked (conda packages; conda channels cannot be reached here, list them "
+                         f"under pip: to install them): {' '.join(project.not_locked)}\n")
+    sys.stdout.write(f"{path}: {len(pins)} packages for {profile.name} (the rest come from its base)\n")
 
 
 def diff_cmd(

@@ -33,7 +33,8 @@ def _err(text: str) -> None:
 
 def run_cmd(
     ctx: typer.Context,
-    workload: Annotated[str, typer.Argument(help="Workload name or folder: aigw, workloads/resnet50, ...")],
+    workload: Annotated[str, typer.Argument(help="Workload name or folder (aigw, workloads/resnet50), or your "
+                                                 "project's folder (its requirements; COMMAND after `--`).")],
     site: SiteOpt = "local",
     np_: Annotated[int | None, typer.Option("--np", "-n", help="Ranks in total (default: the profile's ranks "
                                                                "per node x --nodes).")] = None,
@@ -68,6 +69,18 @@ def run_cmd(
     results, runner_args = lift_runner_option(runner_args, "--results", results, Path("results"), Path)
     run_id, runner_args = lift_runner_option(runner_args, "--run-id", run_id, None, str)
     check_run_args(np_, nodes, results, run_id)
+    from envkit.project.spec import is_project
+
+    if is_project(workload):
+        if native:
+            from envkit.errors import EnvkitError
+
+            raise EnvkitError("a project runs inside its image (drop --native)")
+        from envkit.commands.project_cmd import run_project
+
+        check_nodes(profile.nodes.count, nodes)
+        return run_project(site, workload, list(ctx.args), np_=np_, nodes=nodes, engine=engine, launcher=launcher,
+                           results=results, run_id=run_id, store=store, dry_run=dry_run, as_json=as_json)
     name = workload_name(workload)
     req = RunRequest(site=site, workload=name, np=np_, nodes=nodes, native=native, engine=engine,
                      launcher=launcher, results=results, run_id=run_id or new_run_id(name), args=runner_args)

@@ -30,7 +30,8 @@ CONTEXT = {"allow_extra_args": True, "ignore_unknown_options": False}
 
 def submit_cmd(
     ctx: typer.Context,
-    workload: Annotated[str, typer.Argument(help="Workload name or folder: aigw, workloads/resnet50, ...")],
+    workload: Annotated[str, typer.Argument(help="Workload name or folder (aigw, workloads/resnet50), or your "
+                                                 "project's folder (its requirements; COMMAND after `--`).")],
     site: SiteOpt = "local",
     nodes: Annotated[int, typer.Option("--nodes", "-N", help="Nodes to ask for.")] = 1,
     np_: Annotated[int | None, typer.Option("--np", "-n", help="Ranks in total (default: the profile's ranks "
@@ -77,20 +78,42 @@ def submit_cmd(
     if not dry_run and shutil.which(scheduler.program) is None:
         raise EnvkitError(f"{scheduler.program} not found on PATH: submit from a login node of the site "
                           f"({scheduler.name}), or use --dry-run to see the script")
-    name = workload_name(workload)
-    req = RunRequest(site=site, workload=name, np=np_, nodes=nodes, engine=engine, launcher=launcher,
-                     results=results, run_id=run_id or new_run_id(name), args=list(ctx.args))
-    ranks(profile, req)
-    container, stale = prepare_container(site, name, engine, store, dry_run, results, wants_horovod(req.args))
+    from envkit.project.spec import is_project
+
+    extra: dict[str, Any] = {}
+    if is_project(workload):  # your own project: its image, its command after `--` (envkit.project)
+        from envkit.launch.project_image import project_image
+        from envkit.project.lock import load_project_lock
+        from envkit.project.spec import load_project
+
+        project = load_project(workload)
+        name = project.name
+        req = RunRequest(site=site, workload=name, np=np_, nodes=nodes, engine=engine, launcher=launcher,
+                         results=results, run_id=run_id or new_run_id(name),
+                         args=list(ctx.args) or list(project.config.command), project=project.folder)
+        world = ranks(profile, req)
+        container, stale, _plan = project_image(site, project.folder, engine, store, dry_run)
+        build_hint = f"{project.folder}"
+        if not dry_run:
+            extra = {"project": str(project.folder), "engine": container.engine.name, "image": container.image,
+                     "manifest_hash": container.manifest_hash, "command": req.args, "world_size": world[0] * world[1],
+                     "lock_hash": load_project_lock(profile, project, fresh=False).digest()}
+    else:
+        name = workload_name(workload)
+        req = RunRequest(site=site, workload=name, np=np_, nodes=nodes, engine=engine, launcher=launcher,
+                         results=results, run_id=run_id or new_run_id(name), args=list(ctx.args))
+        ranks(profile, req)
+        container, stale = prepare_container(site, name, engine, store, dry_run, results, wants_horovod(req.args))
+        build_hint = f"--workload {name}"
     script = job_script(profile, req, JobOptions(walltime, account, queue),
                         compose(profile, req, container, in_job_script=True))
     if dry_run:
         if stale:
             sys.stderr.write(f"# the image is not up to date; a real submit builds it first (envkit build --site "
-                             f"{site} --workload {name})\n")
+                             f"{site} {build_hint})\n")
         sys.stdout.write(script)
         return
-    record = submit(profile, req, script)
+    record = submit(profile, req, script, extra)
     sys.stderr.write(f"submitted job {record['job_id']} ({record['scheduler']}); results in {record['results']}\n")
     if wait:
         record = _wait(Path(record["results"]))

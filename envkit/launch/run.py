@@ -47,6 +47,7 @@ class RunRequest:
     results: Path = Path("results")
     run_id: str | None = None
     args: list[str] = field(default_factory=list)
+    project: Path | None = None       # a project folder: args are the command each rank runs (envkit.project)
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,11 @@ class ImageRef:
     binds: tuple[str, ...] = ()
     gpu: GpuKind = False
     manifest_hash: str = ""
+
+
+def run_label(req: RunRequest) -> str:
+    """What a run is of: the bundled workload's name, or the project's name (req.workload holds it)."""
+    return req.workload if req.project is not None else workload_name(req.workload)
 
 
 def workload_name(text: str) -> str:
@@ -154,8 +160,20 @@ def compose(profile: Profile, req: RunRequest, container: ImageRef | None = None
         manifest_hash = container.manifest_hash
     else:
         results_arg, engine_name, wrapper, options, manifest_hash = results, "none", [], None, ""
-    command = runner_command(profile, req, world, engine_name, results_arg, manifest_hash, python)
     env = tuple(sorted(profile.defaults.env.items()))
+    if req.project is not None:
+        from envkit.launch.project import project_binds, project_command, project_env
+
+        if container is None:
+            raise EnvkitError("a project runs inside its image (drop --native)")
+        binds = (*binds, *project_binds(req))
+        options = container.engine.container_options(container.image, binds=binds, gpu=container.gpu)
+        wrapper = [] if options is not None else \
+            container.engine.exec_argv(container.image, [], binds=binds, gpu=container.gpu, host_env=True)
+        command = project_command(req.args)
+        env = (*env, *project_env(req, world))
+    else:
+        command = runner_command(profile, req, world, engine_name, results_arg, manifest_hash, python)
     master = _master_addr(profile, req, in_job_script) if nodes > 1 else None
     if master:
         env = (*env, ("ENVKIT_MASTER_ADDR", master))

@@ -35,6 +35,7 @@ class BuildOptions:
     jobs: int | None = None
     store: Path | None = None
     horovod: bool = False              # the workload on top of the Horovod layer (runs with --dist horovod)
+    project: Path | None = None        # a project folder: its layer goes on the site layer (envkit.project)
 
 
 @dataclass
@@ -76,11 +77,18 @@ class BuildPlan:
 
 
 def _wanted(opts: BuildOptions) -> list[LayerKind]:
+    if opts.project is not None:
+        return ["base", "site", "project"]
     last = opts.layer or ("workload" if opts.workload else "horovod" if opts.horovod else "site")
     return kinds_upto(last, opts.workload, opts.horovod)
 
 
-def _layers(profile: Profile, kinds: list[LayerKind], workload: str | None, horovod: bool) -> list[Layer]:
+def _layers(profile: Profile, kinds: list[LayerKind], workload: str | None, horovod: bool,
+            project: Path | None = None, fresh_lock: bool = True) -> list[Layer]:
+    if project is not None:
+        from envkit.project.layer import layer_for
+
+        return [layer_of(profile, "base"), layer_of(profile, "site"), layer_for(profile, project, fresh_lock)]
     return [layer_of(profile, kind, workload, horovod) for kind in kinds]
 
 
@@ -118,7 +126,7 @@ def plan_build(opts: BuildOptions) -> BuildPlan:
     plan = BuildPlan(profile=profile, engine=engine, root=root, engine_version=version)
     parent_key = ""
     parent_rebuilt = False
-    for layer in _layers(profile, kinds, opts.workload, opts.horovod):
+    for layer in _layers(profile, kinds, opts.workload, opts.horovod, opts.project, fresh_lock=not opts.dry_run):
         files = render_layer(layer, engine.fmt, profile.name)
         tree, host = _copied(layer)
         key = layer_key(engine.key_files(layer, files), parent_key=parent_key, engine=f"{engine.name} {version}",

@@ -17,10 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-LayerKind = Literal["base", "site", "horovod", "workload"]
+LayerKind = Literal["base", "site", "horovod", "workload", "project"]
 LAYER_KINDS: tuple[LayerKind, ...] = ("base", "site", "horovod", "workload")
-"""Every layer kind, in build order: each one starts from the one before. The Horovod layer is optional: only
-the images of runs that ask for `--dist horovod` have it (between site and workload)."""
+"""The layer kinds `--layer` names, in build order: each one starts from the one before. The Horovod layer is
+optional: only the images of runs that ask for `--dist horovod` have it (between site and workload). A project
+layer (envkit.recipe.project_layer) starts from the site layer, in a workload's place."""
 
 
 @dataclass(frozen=True)

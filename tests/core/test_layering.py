@@ -13,7 +13,7 @@ LAYERS: list[set[str]] = [
     {"envkit", "errors", "paths", "resources", "fsutil", "registry"},  # core: no envkit package below
     {"profile", "records", "knownissues"},                             # site facts, state files read back, known errors
     {"schedulers", "launchers"},                                       # backends that read only profiles
-    {"recipe", "lock"},                                                # what an image contains
+    {"recipe", "lock", "project"},                                     # what an image contains (project: yours)
     {"store"},                                                         # where images live
     {"engines"},                                                       # container engines (build, run)
     {"pipeline", "export"},                                            # builds and exports
