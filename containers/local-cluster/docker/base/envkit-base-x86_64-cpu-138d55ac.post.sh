@@ -5,15 +5,25 @@ export DEBIAN_FRONTEND=noninteractive
 mkdir -p /opt/envkit/src /opt/envkit/manifest
 
 # 1. Operating system packages
+echo "envkit-step: 1/4 OS packages (apt)"
+# With ENVKIT_BUILD_CACHE (a Charliecloud build: the store's download cache) apt keeps its .deb files there,
+# one folder per starting image, so the next base downloads none again (apt checks each against its signed index).
+apt_cache=()
+if [ -n "${ENVKIT_BUILD_CACHE:-}" ]; then
+  mkdir -p "$ENVKIT_BUILD_CACHE/apt/"debian-bookworm"/partial"
+  apt_cache=(-o "Dir::Cache::Archives=$ENVKIT_BUILD_CACHE/apt/"debian-bookworm"/")
+fi
 apt-get update
-apt-get install -y --no-install-recommends build-essential=12.9 bzip2=1.0.8-5+b1 'ca-certificates=20250419~deb12u2' cmake=3.25.1-1 curl=7.88.1-10+deb12u15 git=1:2.39.5-0+deb12u3 libopenmpi-dev=4.1.4-3+b1 openmpi-bin=4.1.4-3+b1 pkg-config=1.8.1-1 procps=2:4.0.2-3 python3=3.11.2-1+b1 python3-dev=3.11.2-1+b1 python3-venv=3.11.2-1+b1
+apt-get install "${apt_cache[@]}" -y --no-install-recommends build-essential=12.9 bzip2=1.0.8-5+b1 'ca-certificates=20250419~deb12u2' cmake=3.25.1-1 curl=7.88.1-10+deb12u15 git=1:2.39.5-0+deb12u3 libopenmpi-dev=4.1.4-3+b1 openmpi-bin=4.1.4-3+b1 pkg-config=1.8.1-1 procps=2:4.0.2-3 python3=3.11.2-1+b1 python3-dev=3.11.2-1+b1 python3-venv=3.11.2-1+b1
 rm -rf /var/lib/apt/lists/*
 
 # 2. MPI: openmpi 4.1.4, hybrid model, installed from distro
+echo "envkit-step: 2/4 MPI (distro)"
 # The distribution's MPI package matches the host's (installed with the OS packages above).
 export PATH=/usr/bin:"$PATH"
 
 # 3. Python (the OS python3) and torch
+echo "envkit-step: 3/4 Python packages (torch and the rest, locked)"
 python3 -m venv /opt/envkit/venv
 # Every Python package comes from the site's lock pylock.base.toml: exact versions, each file checked against
 # its sha256 (--require-hashes), no dependency resolved at build time (--no-deps).
@@ -30,6 +40,7 @@ fsspec==2026.9.0 --hash=sha256:8dd6e646e99ea382bd85f97a45e6b526a442d79423a7dc673
 h5py==3.16.0 --hash=sha256:fb1720028d99040792bb2fb31facb8da44a6f29df7697e0b84f0d79aff2e9bd3 --hash=sha256:a0dbaad796840ccaa67a4c144a0d0c8080073c34c76d5a6941d6818678ef2738
 jinja2==3.1.6 --hash=sha256:85ece4451f492d0c13c5dd7c13a64681a86afae63a5f347908daf103ce6d2f67 --hash=sha256:0137fb05990d35f1275a587e9aee6d56da821fc83491a0fb838183be43f66d6d
 markupsafe==3.0.4 --hash=sha256:6da83a088f8ef93b2d483a8232a4dbf4d69d3d8496b568a03c56becac43e1808 --hash=sha256:2e9ad7dd851bf45fab9f75cbff4cb493fee9979e8d8c7c9c3ee119022518edd6
+mpi4py==4.1.2 --hash=sha256:2ef63b2e3083e6062fd90e4de8c4e3acbf81e0772406e0226eb8dde6a48cab8e --hash=sha256:de484475b80f9e1ffe98cb85e1b776eb9f42bb73ae4d79449d42953f80025bf4 --hash=sha256:56860286dc45f20e8821e93cb06669e30462348bf866f685553fa4b712d58d02
 mpmath==1.3.0 --hash=sha256:a0b2b9fe80bbcd81a6647ff13108738cfb482d481d826cc0e02f5b35e5c88d2c --hash=sha256:7a28eb2a9774d00c7bc92411c19a89209d5da7c4c9a9e227be8330a23a25b91f
 networkx==3.6.1 --hash=sha256:d47fbf302e7d9cbbb9e2555a0d267983d2aa476bac30e90dfbe5669bd57f3762 --hash=sha256:26b7c357accc0c8cde558ad486283728b65b6a95d85ee1cd66bafab4c8168509
 numpy==2.4.6 --hash=sha256:89cd468399cfd2504718f0ba50e410dca55a170b61a02ad92bb18c8a65186e93 --hash=sha256:f3a3570c4a2a16746ac2c31a7c7c7b0c186b95ce902e33db6f28094ed7387dda
@@ -63,38 +74,23 @@ triton==3.8.0 --hash=sha256:68988ac85d5e7086baeda0ddc175af9667db7529b3c5e11a5c06
 typing-extensions==4.16.0 --hash=sha256:481caa481374e813c1b176ada14e97f1f67a4539ce9cfeb3f350d78d6370c2e8 --hash=sha256:dc983d19a509c94dba722ee6abd33940f7c05a89e243c47e907eb4db6f1a43e5
 wheel==0.48.0 --hash=sha256:3217dcc807155e45db462d7ef2431f5ddda0d7273b700d05a67b271ceb1287ab --hash=sha256:94800765601e9171bf5d58d066e640662842bcedcbab982b2c90787a2c987322
 ENVKIT_LOCK
-cat > /opt/envkit/locks/mpi4py.txt <<'ENVKIT_LOCK'
-mpi4py==4.1.2 --hash=sha256:2ef63b2e3083e6062fd90e4de8c4e3acbf81e0772406e0226eb8dde6a48cab8e --hash=sha256:de484475b80f9e1ffe98cb85e1b776eb9f42bb73ae4d79449d42953f80025bf4 --hash=sha256:56860286dc45f20e8821e93cb06669e30462348bf866f685553fa4b712d58d02
-ENVKIT_LOCK
 cat > /opt/envkit/locks/horovod.txt <<'ENVKIT_LOCK'
 horovod==0.28.1 --hash=sha256:92a43f5a94c43907a56805bad15f19700c62ffc83b7ca483f9e104e229f67ef0
 ENVKIT_LOCK
-/opt/envkit/venv/bin/pip install --no-cache-dir --require-hashes --no-deps -r /opt/envkit/locks/base.txt
+# With ENVKIT_BUILD_CACHE pip keeps what it downloads in the store (3 GB of wheels for torch's CUDA build), every
+# file still checked against the lock's sha256; without it nothing is cached (nor left in the image).
+if [ -n "${ENVKIT_BUILD_CACHE:-}" ]; then pip_cache=(--cache-dir "$ENVKIT_BUILD_CACHE/pip"); else pip_cache=(--no-cache-dir); fi
+/opt/envkit/venv/bin/pip install "${pip_cache[@]}" --require-hashes --no-deps -r /opt/envkit/locks/base.txt
 
-# 4. mpi4py, compiled against the image's MPI (its locked sdist; the build tools are the locked ones)
-MPICC=/usr/bin/mpicc /opt/envkit/venv/bin/pip install --no-cache-dir --require-hashes --no-deps --no-build-isolation --no-binary=mpi4py -r /opt/envkit/locks/mpi4py.txt
+# 4. mpi4py: its locked wheel, installed above with the rest. mpi4py >= 4.1 publishes wheels that load MPICH or
+# Open MPI (and their ABI-compatible derivatives) at run time (https://mpi4py.readthedocs.io/en/4.1.1/install.html,
+# CHANGES.rst release 4.1.0), so the distribution's MPI needs no compile here (it took minutes on 2 cores).
 
 # The MPI the image carries, as its library names itself (no launcher is asked: not every MPI family ships one).
 /opt/envkit/venv/bin/python -c 'import mpi4py; mpi4py.rc.initialize = False; from mpi4py import MPI; print(MPI.Get_library_version().splitlines()[0].strip(" \t\0"))' > /opt/envkit/manifest/mpi-version.txt
 
-# 5. Horovod 0.28.1 with MPI and Gloo
-rm -rf /tmp/envkit-horovod
-mkdir -p /tmp/envkit-horovod
-/opt/envkit/venv/bin/pip download --no-cache-dir --require-hashes --no-deps --no-binary=:all: -d /tmp/envkit-horovod -r /opt/envkit/locks/horovod.txt
-tar -xzf /tmp/envkit-horovod/horovod-*.tar.gz -C /tmp/envkit-horovod --strip-components=1
-# torch >= 2 needs C++17 (torch 2.14: C++20, its headers say which); Horovod's CMake hard-codes C++14 in
-# both files (patching one fails at link).
-cxx_std=17
-grep -qs 'C++20 or later' "$(/opt/envkit/venv/bin/python -c 'import importlib.util, os; print(os.path.dirname(importlib.util.find_spec("torch").origin))')/include/torch/csrc/api/include/torch/all.h" && cxx_std=20
-sed -i "s/set(CMAKE_CXX_STANDARD 14)/set(CMAKE_CXX_STANDARD $cxx_std)/" /tmp/envkit-horovod/CMakeLists.txt /tmp/envkit-horovod/horovod/torch/CMakeLists.txt
-grep -q "CMAKE_CXX_STANDARD $cxx_std" /tmp/envkit-horovod/horovod/torch/CMakeLists.txt
-(cd /tmp/envkit-horovod && \
-  HOROVOD_WITH_PYTORCH=1 HOROVOD_WITHOUT_TENSORFLOW=1 HOROVOD_WITHOUT_MXNET=1 \
-  HOROVOD_WITH_MPI=1 HOROVOD_WITH_GLOO=1 \
-  /opt/envkit/venv/bin/pip install --no-cache-dir --no-build-isolation --no-deps .)
-rm -rf /tmp/envkit-horovod
-PATH=/opt/envkit/venv/bin:"$PATH" horovodrun --check-build > /opt/envkit/manifest/horovod-build.txt
+# Horovod is not built here: its own layer (horovod.post.sh) compiles it for the images that run --dist horovod.
 
 
-# 6. Provenance
+# 5. Provenance
 printf '%s\n' envkit-base > /opt/envkit/manifest/base-name.txt
