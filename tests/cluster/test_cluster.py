@@ -100,6 +100,7 @@ def test_ddp_srun_pmix_across_two_nodes(cluster: Cluster) -> None:
     assert full["loss_end"] < full["loss_start"]
 
 
+@pytest.mark.extended
 @pytest.mark.slow
 @pytest.mark.slurm
 @pytest.mark.cluster
@@ -121,6 +122,7 @@ def test_two_nodes_give_the_validation_metrics_of_one_node(cluster: Cluster) -> 
         assert m2["eval"][key] == pytest.approx(value, rel=1e-4, abs=1e-6), key
 
 
+@pytest.mark.extended
 @pytest.mark.slow
 @pytest.mark.slurm
 @pytest.mark.cluster
@@ -173,6 +175,7 @@ def weights(path: Path) -> dict:
     return torch.load(path, map_location="cpu", weights_only=True)
 
 
+@pytest.mark.extended
 @pytest.mark.slow
 @pytest.mark.slurm
 @pytest.mark.cluster
@@ -219,6 +222,7 @@ def test_a_lost_node_fails_the_job_names_the_node_and_resume_ends_equal(cluster:
         assert torch.allclose(ref[key].float(), again[key].float(), atol=1e-6, rtol=1e-5), key
 
 
+@pytest.mark.extended
 @pytest.mark.slow
 @pytest.mark.slurm
 @pytest.mark.cluster

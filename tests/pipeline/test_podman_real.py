@@ -25,6 +25,7 @@ STORE = Path(os.environ.get("ENVKIT_TEST_STORE", "/var/tmp/envkit-test-store"))
 ROOT = STORE / "podman"
 
 pytestmark = [
+    pytest.mark.extended,
     pytest.mark.slow, pytest.mark.container, pytest.mark.podman,
     pytest.mark.skipif(shutil.which("podman") is None or os.geteuid() != 0,
                        reason="needs root and podman (scripts/setup.sh installs podman and runc)"),
