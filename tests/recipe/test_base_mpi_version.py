@@ -20,7 +20,7 @@ from envkit.profile import load_profile
 from envkit.profile.model import Profile
 from envkit.profile.mpi import FAMILY, HOST_VERSION_COMMAND
 from envkit.recipe.goldens import shipped_sites
-from envkit.recipe.layers import base_layer
+from envkit.recipe.layers import base_layer, mpi4py_from_wheel
 
 POLARIS = Path(__file__).resolve().parents[1] / "run" / "profiles" / "pbs-polaris.yaml"
 
@@ -64,7 +64,10 @@ def test_every_shipped_base_records_its_mpi_from_the_library(site: str) -> None:
     record = [line for line in layer.post.splitlines() if line.startswith(f"{VENV}/bin/python -c 'import mpi4py;")]
     assert record and record[0].endswith("> /opt/envkit/manifest/mpi-version.txt" + (" \\" if
                                           load_profile(site).mpi.install == "host" else ""))
-    assert layer.post.index("--no-binary=mpi4py") < layer.post.index(record[0])  # mpi4py is built first
+    if mpi4py_from_wheel(load_profile(site)):   # its locked wheel, installed with the base's packages
+        assert layer.post.index("-r /opt/envkit/locks/base.txt") < layer.post.index(record[0])
+    else:
+        assert layer.post.index("--no-binary=mpi4py") < layer.post.index(record[0])  # mpi4py is built first
 
 
 def test_the_recorded_line_is_what_this_machines_mpi_says() -> None:

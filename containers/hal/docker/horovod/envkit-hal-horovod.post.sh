@@ -5,6 +5,7 @@ set -eu
 echo "envkit-step: 1/2 Horovod 0.28.1: download (locked sdist)"
 rm -rf /tmp/envkit-horovod
 mkdir -p /tmp/envkit-horovod
+# NOT LOCKED: Horovod's sdist is fetched by version, with no hash: this site's base has no lock (its base layer says why)
 /opt/envkit/venv/bin/pip download --no-deps --no-binary=:all: -d /tmp/envkit-horovod horovod==0.28.1
 tar -xzf /tmp/envkit-horovod/horovod-*.tar.gz -C /tmp/envkit-horovod --strip-components=1
 # torch >= 2 needs C++17 (torch 2.14: C++20, its headers say which); Horovod's CMake hard-codes C++14 in
