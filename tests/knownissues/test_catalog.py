@@ -50,9 +50,10 @@ def test_no_other_pattern_claims_its_messages(issue_id: str) -> None:
 
 
 def test_sources_are_public_urls_or_envkit_modules() -> None:
+    repo = Path(__file__).resolve().parents[2]
     for issue in CATALOG:
         assert issue.source.startswith("https://") or (
-            issue.category == "envkit" and (Path(__file__).resolve().parents[2] / issue.source.removeprefix("envkit:")).is_file()), issue.id
+            issue.category == "envkit" and (repo / issue.source.removeprefix("envkit:")).is_file()), issue.id
 
 
 def _write(tmp_path: Path, name: str, text: str) -> Path:
