@@ -187,7 +187,7 @@ def test_horovod_from_the_image_matches_a_single_process(tmp_path: Path) -> None
     from envkit.launchers.base import LaunchPlan, launch_argv
     from envkit.profile import load_profile
 
-    build = envkit("build", "--site", "local", "--workload", "aigw", "--store", str(STORE), "--json")
+    build = envkit("build", "--site", "local", "--workload", "aigw", "--horovod", "--store", str(STORE), "--json")
     assert build.returncode == 0, build.stderr[-3000:]
     image = json.loads(build.stdout)["layers"][-1]["image"]
     shutil.copytree(Path(__file__).resolve().parents[1] / "workloads" / "fixtures" / "tiny", tmp_path / "tiny")
