@@ -76,7 +76,7 @@ def test_run_ends_with_test_metrics_and_evaluate_repeats_them(tmp_path, tiny):
     assert (tmp_path / "r" / "curves.png").stat().st_size > 10_000 and len(m["epochs"]) == 3
     first = json.loads((tmp_path / "r" / "evaluation.json").read_text())
     (tmp_path / "r" / "evaluation.json").unlink()
-    out = run_inprocess(*["evaluate", "r", "--results", str(tmp_path)])
+    out = run_inprocess(*["evaluate", "r", "--results", str(tmp_path), "--workload", str(tiny)])  # not from its files
     assert out.code == 0, out.output
     again = json.loads((tmp_path / "r" / "evaluation.json").read_text())
     assert again["metrics"] == pytest.approx(first["metrics"], rel=1e-6) and "mae" in out.output
