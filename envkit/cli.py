@@ -78,6 +78,10 @@ def main() -> None:
     except Exception as exc:
         if debug():
             raise
+        if isinstance(exc, RuntimeError) and str(exc).startswith("Symlink loop from "):  # Path.resolve(), 3.11
+            sys.stderr.write(f"error: {str(exc).removeprefix('Symlink loop from ')}: a loop of symbolic links "
+                             "(expected a file or a link to one)\n")
+            sys.exit(EXIT_BAD_INPUT)
         sys.stderr.write(f"error: {internal_error_line(exc)}\n")
         sys.exit(EXIT_INTERNAL)
     sys.exit(code if isinstance(code, int) else 0)

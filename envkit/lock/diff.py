@@ -62,9 +62,10 @@ def package_sets(source: str, store: Path | None = None) -> PackageSets:
     """({python: version}, {apt: version} or None when the side lists no system packages, label, local names).
 
     Local names (envkit itself, installed from the image's source tree) are in no index: a lock lists them
-    as local, and a comparison with a lock leaves them out.
+    as local, and a comparison with a lock leaves them out. A lock stands for an image without the Horovod
+    layer: Horovod, locked with the base, is left out of it (an image with that layer shows it as added).
     """
-    from envkit.lock.files import load_site_lock, read_pylock
+    from envkit.lock.files import installed_pins, load_site_lock, read_pylock
 
     path = Path(source)
     if path.is_dir() and (path / "envkit-lock.json").is_file():
@@ -73,14 +74,15 @@ def package_sets(source: str, store: Path | None = None) -> PackageSets:
         py: dict[str, str] = {}
         local: set[str] = set()
         for layer in lock.layers.values():
-            py.update({_norm(n): v for n, v in layer.pins().items()})
+            py.update({_norm(n): v for n, v in installed_pins(layer.pins()).items()})
             local.update(_norm(n) for n in layer.local)
         return py, None, f"lock {path}", local
     if path.is_file() and path.name.endswith(".toml"):
         files = [path]   # a workload layer's lock holds what it adds: the image also holds its base's
         if path.name.startswith("pylock.workload-") and (path.parent / "pylock.base.toml").is_file():
             files.insert(0, path.parent / "pylock.base.toml")
-        py = {_norm(n): p.version for f in files for n, p in read_pylock(f).items()}
+        pins = {n: p.version for f in files for n, p in read_pylock(f).items()}
+        py = {_norm(n): v for n, v in installed_pins(pins).items()}
         return py, None, f"lock {' + '.join(f.name for f in files)}", {"envkit"}
     manifest = _manifest_of(path, store)
     return ({_norm(n): v for n, v in (manifest.get("pip") or {}).items()}, manifest.get("dpkg") or {},

@@ -175,6 +175,23 @@ def require_fresh(profile, layers: tuple[str, ...]) -> None:
                           f"`envkit lock --site {profile.name}` fixes it")
 
 
+#: Locked with the base layer (one resolve keeps Horovod consistent with torch) but installed only by the Horovod
+#: layer (envkit/recipe/layers.py: horovod_layer): an image without that layer lacks them, and is right to.
+HOROVOD_LAYER_ONLY = frozenset({"horovod"})
+
+
+def installed_pins(pins: dict[str, str], horovod: bool = False) -> dict[str, str]:
+    """The locked {name: version} an image holds: without its Horovod layer, Horovod's locked sdist is not in it.
+
+    Example:
+        >>> installed_pins({"torch": "2.14.1", "horovod": "0.28.1"})
+        {'torch': '2.14.1'}
+        >>> installed_pins({"torch": "2.14.1", "horovod": "0.28.1"}, horovod=True)
+        {'torch': '2.14.1', 'horovod': '0.28.1'}
+    """
+    return dict(pins) if horovod else {n: v for n, v in pins.items() if n.lower() not in HOROVOD_LAYER_ONLY}
+
+
 ASKED_ABOUT = ("torch", "torchvision", "mpi4py", "horovod", "numpy", "h5py")
 ASKED_PREFIXES = ("nvidia-cudnn", "nvidia-nccl", "nvidia-cuda-runtime", "nvidia-cublas", "openmpi", "libopenmpi",
                   "mpich", "libmpich", "cuda-toolkit")

@@ -108,7 +108,7 @@ def _parent_path(child: Path, parent: str) -> Path:
         return find_profile(str(child.parent / parent))
     if SITE_NAME.fullmatch(parent):
         sibling = child.parent / f"{parent}.yaml"
-        if _exists(sibling) and sibling.resolve() != child.resolve():
+        if _exists(sibling) and os.path.realpath(sibling) != os.path.realpath(child):   # no raise on a link loop
             return sibling
     return find_profile(parent)
 

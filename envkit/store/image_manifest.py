@@ -206,14 +206,15 @@ def drift(recorded: dict[str, Any], current: dict[str, Any]) -> list[str]:
 
 
 def lock_drift_lines(site: str, layers: list[str], pip: dict[str, str]) -> list[str]:
-    """Locked Python packages (of these lock layers) the manifest lacks or holds at another version.
+    """Locked Python packages (of these lock layers) the manifest lacks or holds at another version; Horovod,
+    locked with the base, is expected only where `layers` names the Horovod layer ("horovod").
 
     Example:
         >>> lock_drift_lines("local", ["base"], {})[0].startswith("lock: ")
         True
     """
     from envkit.lock.check import lock_drift
-    from envkit.lock.files import load_site_lock
+    from envkit.lock.files import installed_pins, load_site_lock
 
     lock = load_site_lock(site)
     if lock is None:
@@ -223,4 +224,4 @@ def lock_drift_lines(site: str, layers: list[str], pip: dict[str, str]) -> list[
         layer = lock.layers.get(name)
         if layer is not None and layer.resolved:
             locked.update(layer.pins())
-    return [f"lock: {line}" for line in lock_drift(locked, pip)]
+    return [f"lock: {line}" for line in lock_drift(installed_pins(locked, horovod="horovod" in layers), pip)]

@@ -37,7 +37,7 @@ def _envkit(plugin: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def _site(tmp_path: Path) -> Path:
     site = tmp_path / "delta-ibrun.yaml"
-    site.write_text("name: delta-ibrun\nextends: delta\nlauncher:\n  kind: ibrun\n"
+    site.write_text("name: delta-ibrun\nextends: delta\nlauncher:\n  kind: ibrunlike\n"
                     "  source: '[check] an ibrun-style launcher from a plugin'\n")
     return site
 
@@ -47,7 +47,7 @@ def test_a_plugin_launcher_shows_in_validation_run_submit_and_docs(plugin_path: 
     site = str(_site(tmp_path))
     store = str(tmp_path / "store")
     without = envkit_process("site", "validate", site, env={"PYTHONPATH": str(REPO)})
-    assert without.returncode == 2 and "launcher.kind" in without.stderr and "'ibrun'" in without.stderr
+    assert without.returncode == 2 and "launcher.kind" in without.stderr and "'ibrunlike'" in without.stderr
     valid = _envkit(plugin_path, "site", "validate", site)
     assert valid.returncode == 0, valid.stderr
     run = _envkit(plugin_path, "run", "--site", site, "workloads/aigw", "--nodes", "2", "--dry-run", "--store", store)
@@ -62,7 +62,7 @@ def test_a_plugin_launcher_shows_in_validation_run_submit_and_docs(plugin_path: 
     bad = tmp_path / "bad.yaml"
     bad.write_text(_site(tmp_path).read_text().replace("extends: delta", "extends: summit"))   # LSF, not Slurm
     refused = _envkit(plugin_path, "site", "validate", str(bad))
-    assert refused.returncode == 2 and "launcher.kind ibrun needs scheduler.kind: slurm" in refused.stderr
+    assert refused.returncode == 2 and "launcher.kind ibrunlike needs scheduler.kind: slurm" in refused.stderr
 
 
 def _registry_with(monkeypatch: pytest.MonkeyPatch, *entries: importlib.metadata.EntryPoint) -> Registry[object]:

@@ -28,10 +28,12 @@ tampered with them.
 
 
 def _image_manifest(layer: str) -> dict:
-    """What a correct build of the local workload layer holds: the base's and the layer's locks, and envkit."""
+    """What a correct build of the local workload layer holds: the base's and the layer's locks, and envkit; not
+    Horovod, locked with the base but installed by the Horovod layer only."""
     lock = load_site_lock("local")
     assert lock is not None
-    pip = {**lock.layers["base"].pins(), **lock.layers[layer].pins(), "envkit": "0.1.0"}
+    base = {n: v for n, v in lock.layers["base"].pins().items() if n != "horovod"}
+    pip = {**base, **lock.layers[layer].pins(), "envkit": "0.1.0"}
     return {"tag": f"envkit-local-{layer.removeprefix('workload-')}", "cache_key": "k" * 64, "pip": pip,
             "dpkg": {"bash": "5.2.15-2+b7"}}
 
@@ -80,6 +82,14 @@ def test_diff_finds_a_runs_image_by_the_manifest_hash_in_its_metrics(tmp_path: P
                                                   "manifest_hash": hashlib.sha256(text.encode()).hexdigest()[:16]}))
     changes, _, label = diff_sources(str(LOCKS / "pylock.workload-resnet50.toml"), str(run), store=tmp_path / "store")
     assert changes == [] and "envkit-local-resnet50" in label
+
+
+def test_a_lock_stands_for_an_image_without_the_horovod_layer(tmp_path: Path) -> None:
+    with_horovod = _image_manifest("workload-aigw")
+    with_horovod["pip"]["horovod"] = load_site_lock("local").layers["base"].pins()["horovod"]  # type: ignore[union-attr]
+    (tmp_path / "h.json").write_text(json.dumps(with_horovod))
+    changes, _, _ = diff_sources(str(LOCKS / "pylock.workload-aigw.toml"), str(tmp_path / "h.json"))
+    assert [(c.name, c.old) for c in changes] == [("horovod", None)]
 
 
 def test_verify_names_a_package_that_differs_from_the_lock() -> None:

@@ -289,3 +289,13 @@ def test_build_dry_run_hashes_a_hostile_mpi_root_without_following_it(tmp_path: 
     site.write_text(text)
     result = run_inprocess("build", "--site", str(site), "--dry-run", "--store", str(tmp_path / "store"))
     assert result.code == 0 and "Traceback" not in result.err, result.err
+
+
+def test_extends_of_a_sibling_in_a_link_loop_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "loop-a.yaml").symlink_to(tmp_path / "loop-b.yaml")
+    (tmp_path / "loop-b.yaml").symlink_to(tmp_path / "loop-a.yaml")
+    child = tmp_path / "child.yaml"
+    child.write_text("name: child\nextends: loop-a\n")
+    monkeypatch.setenv("ENVKIT_PROFILE_PATH", str(tmp_path))
+    for args in (("site", "validate", str(child)), ("docs", "--all")):
+        _refused(args, "loop-a.yaml")

@@ -28,11 +28,13 @@ def test_seed0_inside_its_bands(name, tmp_path):
 
 @pytest.mark.slow
 def test_peak_normalisation_leaves_the_bands(tmp_path):
-    """The deliberate change: each waveform scaled to peak 1 (envkit before issue #25). Measured
-    2026-12-04: seed 0 gives overlap_flat 0.802 and overlap_psd 0.800, above their bands (0.793, 0.737),
-    and mae_q 0.53, inside its band (3 seeds of 60 CPU steps spread q's error from 0.32 to 1.25). The
-    bands flag a change in either direction; they do not say which data set is right (the amplitude
-    test in test_science.py does)."""
+    """The deliberate change: each waveform scaled to peak 1 (envkit before issue #25). Measured 2026-12-04
+    on seed 0: overlap_flat 0.802 and overlap_psd 0.800 sat just above their bands (0.793, 0.737) here, but
+    a CI run on another machine put them inside: 60 CPU steps are too noisy for the training metrics to
+    catch it on their own. The data set's peak-amplitude spread does, whatever the training's noise: 0.139
+    dex for the published r h22 / M, 0 for peak-scaled waveforms. The bands flag a change in either
+    direction; they do not say which data set is right (the amplitude test in test_science.py does)."""
     got = reference.run("aigw", 0, tmp_path, amplitude="peak")
     print("aigw peak-normalised", got)
-    assert reference.outside(got, BANDS["aigw"]["bands"]) != []
+    out = reference.outside(got, BANDS["aigw"]["bands"])
+    assert any(line.startswith("peak_amplitude_spread 0 outside") for line in out), out

@@ -1,5 +1,5 @@
-"""An ibrun-style launcher for envkit (TACC's ibrun starts the tasks Slurm allocated to the job;
-https://docs.tacc.utexas.edu/hpc/stampede3/#running-mpi [check])."""
+"""An ibrun-style launcher for envkit, under its own name (envkit ships TACC's ibrun built in, so a plugin may not
+take that name; ibrun starts the tasks Slurm allocated to the job: https://docs.tacc.utexas.edu/hpc/stampede3/#running-mpi)."""
 
 from envkit.launchers.base import Launcher, LaunchFacts, LaunchPlan
 
@@ -7,7 +7,7 @@ from envkit.launchers.base import Launcher, LaunchFacts, LaunchPlan
 class Ibrun(Launcher):
     """ibrun -n N -o 0: N tasks from offset 0 of the job's allocation; variables passed with env."""
 
-    name = "ibrun"                # the entry point's name, what profiles write as launcher.kind
+    name = "ibrunlike"            # the entry point's name, what profiles write as launcher.kind
     display_name = "TACC ibrun"
     speaks = None                 # any MPI family (ibrun wraps the site's MPI launch)
     needs_scheduler = "slurm"
