@@ -32,6 +32,8 @@ Example:
 
 from __future__ import annotations
 
+import copy
+import functools
 import os
 import re
 import stat
@@ -200,7 +202,26 @@ def _check_text(text: str, file: str) -> None:
 
 
 def parse_yaml_text(text: str, file: str) -> YamlDoc:
-    """Parse YAML text into a YamlDoc; every failure (syntax or limit) becomes a one-line EnvkitError."""
+    """Parse YAML text into a YamlDoc; every failure (syntax or limit) becomes a one-line EnvkitError.
+
+    The same text of the same file is parsed once per process (`envkit docs --all` reads each base and
+    workload file once per site): a cache keyed by the file's name and its whole text, so an edited file is
+    parsed again; each caller gets its own copy of the data.
+
+    Example:
+        >>> parse_yaml_text("a: [1, 2]\\n", "x.yaml").data
+        {'a': [1, 2]}
+        >>> doc = parse_yaml_text("a: [1, 2]\\n", "x.yaml"); doc.data["a"].append(3)
+        >>> parse_yaml_text("a: [1, 2]\\n", "x.yaml").data
+        {'a': [1, 2]}
+    """
+    doc = _parse_cached(text, file)
+    return YamlDoc(data=copy.deepcopy(doc.data), lines=dict(doc.lines), file=doc.file)
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_cached(text: str, file: str) -> YamlDoc:
+    """parse_yaml_text's work; errors are not cached (lru_cache keeps only returned values)."""
     if len(text) > MAX_FILE_BYTES:
         raise EnvkitError(f"file is larger than {MAX_FILE_BYTES // 1024} KiB (a profile is a few KiB)", file=file)
     _check_text(text, file)

@@ -20,11 +20,14 @@ Example:
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 import math
 import os
 import stat
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -124,11 +127,17 @@ def read_toml(path: str | os.PathLike[str], limit: int = DEFAULT_LIMIT) -> dict[
             raise EnvkitError("reading TOML needs Python >= 3.11 or `pip install tomli`", file=str(path)) from None
     data = read_bytes(path, limit)
     try:
-        return tomllib.loads(data.decode("utf-8"))
+        return copy.deepcopy(_parse_toml(data, tomllib.loads))   # the caller's own copy of a cached parse
     except UnicodeDecodeError as exc:
         raise EnvkitError(f"not UTF-8 (byte {exc.start})", file=str(path)) from None
     except (ValueError, RecursionError) as exc:   # TOMLDecodeError is a ValueError
         raise EnvkitError(f"not TOML ({' '.join(str(exc).split())[:120]})", file=str(path)) from None
+
+
+@functools.lru_cache(maxsize=128)
+def _parse_toml(data: bytes, loads: Callable[[str], dict[str, Any]]) -> dict[str, Any]:
+    """TOML parsed once per process for the same bytes (a site's docs read its pylock files once per layer)."""
+    return loads(data.decode("utf-8"))
 
 
 def field_error(exc: ValidationError) -> tuple[str, str]:
