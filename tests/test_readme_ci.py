@@ -65,7 +65,7 @@ def test_the_test_hook_writes_each_tests_time_and_markers(tmp_path: Path) -> Non
     import sys
 
     times = tmp_path / "times.jsonl"
-    env = {**os.environ, "ENVKIT_CI_TIMES": str(times)}
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")}, "ENVKIT_CI_TIMES": str(times)}
     subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                     "tests/test_readme_ci.py::test_readme_opens_with_run_and_test_commands"],
                    cwd=REPO, env=env, check=True, capture_output=True)
