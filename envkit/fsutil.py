@@ -20,9 +20,13 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+
+from envkit.errors import EnvkitError
 
 
 def current_umask() -> int:
@@ -138,10 +142,6 @@ def check_output(path: str | os.PathLike[str], option: str = "output") -> None:
     >>> check_output(tempfile.gettempdir() + "/envkit-new-file.png") is None
     True
     """
-    import stat
-
-    from envkit.errors import EnvkitError
-
     p = Path(path)
     try:
         st = p.stat()
@@ -182,3 +182,102 @@ def disk_full(text: str, path: str | os.PathLike[str], needed: int | None = None
         room = "free space unknown"
     need = f", about {needed / 2**20:.0f} MiB needed" if needed else ""
     return f"no space left on the device holding {folder} ({room}{need}); free some space or write elsewhere"
+
+
+def file_kind(mode: int) -> str:
+    """What a file that is not a regular file is, in words (`mode` as os.stat gives it).
+
+    >>> file_kind(os.stat("/").st_mode), file_kind(os.stat("/dev/null").st_mode)
+    ('a folder', 'a device')
+    """
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a plain file"
+
+
+@dataclass(frozen=True)
+class ReadRefusals:
+    """The words `read_bounded` refuses a file with: each reader keeps its own (a profile, a state file).
+
+    Each is a format string that may use {reason} (the OS's words), {kind} (`kind` of the file's mode),
+    {size} and {limit} (bytes) and {limit_kib}. `folder` is said where opening fails because the path is a
+    folder and `nul_name` where the name holds a NUL byte; None: the first is `unreadable`, the second a
+    ValueError as `os.open` raises it.
+    """
+
+    missing: str = "no such file"
+    unreadable: str = "cannot be read ({reason})"
+    not_regular: str = "is {kind}, expected a file"
+    too_large: str = "is {size} bytes, more than {limit}"
+    grew: str = "grew past {limit} bytes"
+    folder: str | None = None
+    nul_name: str | None = None
+    kind: Callable[[int], str] = file_kind
+
+
+def read_bounded(path: str | os.PathLike[str], limit: int, refusals: ReadRefusals = ReadRefusals()) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes, else one EnvkitError naming the file.
+
+    Never a FIFO, device or folder: no hang, no endless read, no memory error. O_NONBLOCK keeps `open` from
+    waiting for a FIFO's writer; fstat on the opened descriptor (not the name, which could be swapped)
+    decides; a file that grows past `limit` while it is read is refused too.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> d = pathlib.Path(tempfile.mkdtemp())
+        >>> _ = (d / "a.txt").write_text("hello")
+        >>> read_bounded(d / "a.txt", 16)
+        b'hello'
+        >>> read_bounded(d / "a.txt", 4, ReadRefusals(too_large="is {size} bytes, more than a note's {limit}"))
+        Traceback (most recent call last):
+        ...
+        envkit.errors.EnvkitError: .../a.txt: is 5 bytes, more than a note's 4
+        >>> read_bounded(d, 16)
+        Traceback (most recent call last):
+        ...
+        envkit.errors.EnvkitError: ...: is a folder, expected a file
+    """
+    name, words = str(path), refusals
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise EnvkitError(words.missing, file=name) from None
+    except IsADirectoryError as exc:
+        text = words.folder if words.folder is not None else words.unreadable
+        raise EnvkitError(text.format(reason=_reason(exc)), file=name) from None
+    except ValueError:  # an embedded NUL in the name
+        if words.nul_name is None:
+            raise
+        raise EnvkitError(words.nul_name, file=name.replace("\x00", "\\0")) from None
+    except OSError as exc:
+        raise EnvkitError(words.unreadable.format(reason=_reason(exc)), file=name) from None
+    try:
+        info = os.fstat(fd)
+        sizes = {"limit": limit, "limit_kib": limit // 1024}
+        if not stat.S_ISREG(info.st_mode):
+            raise EnvkitError(words.not_regular.format(kind=words.kind(info.st_mode)), file=name)
+        if info.st_size > limit:
+            raise EnvkitError(words.too_large.format(size=info.st_size, **sizes), file=name)
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:
+            raise EnvkitError(words.grew.format(size=size, **sizes), file=name)
+        return b"".join(chunks)
+    except OSError as exc:
+        raise EnvkitError(words.unreadable.format(reason=_reason(exc)), file=name) from None
+    finally:
+        os.close(fd)
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or exc.__class__.__name__

@@ -24,6 +24,8 @@ StoreOpt = Annotated[Path | None, typer.Option("--store", help="Image store (def
 WorkloadOpt = Annotated[str | None, typer.Option("--workload", help="Also the workload layer for this workload.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 ResultsOpt = Annotated[Path, typer.Option("--results", help="Folder of run results on this host.")]
+ProjectArg = Annotated[str | None, typer.Argument(help="A project folder (default: the site's image).")]
+DryRunCommandOpt = Annotated[bool, typer.Option("--dry-run", help="Print the exact command; run nothing.")]
 
 
 def build_options(site: str, engine: str | None, store: Path | None, workload: str | None,

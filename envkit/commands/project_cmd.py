@@ -13,11 +13,10 @@ from __future__ import annotations
 import shlex
 import sys
 from pathlib import Path
-from typing import Annotated
 
 import typer
 
-from envkit.commands.options import EngineOpt, SiteOpt, StoreOpt
+from envkit.commands.options import DryRunCommandOpt, EngineOpt, ProjectArg, SiteOpt, StoreOpt
 
 CONTEXT = {"allow_extra_args": True, "ignore_unknown_options": False}
 
@@ -120,11 +119,11 @@ def _image_and_command(site: str, project: str | None, command: list[str], engin
 
 def exec_cmd(
     ctx: typer.Context,
-    project: Annotated[str | None, typer.Argument(help="A project folder (default: the site's image).")] = None,
+    project: ProjectArg = None,
     site: SiteOpt = "local",
     engine: EngineOpt = None,
     store: StoreOpt = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the exact command; run nothing.")] = False,
+    dry_run: DryRunCommandOpt = False,
 ) -> None:
     """Run one command in the project's image (or the site's), without a launcher: one process, here.
 
@@ -148,11 +147,11 @@ def exec_cmd(
 
 
 def shell_cmd(
-    project: Annotated[str | None, typer.Argument(help="A project folder (default: the site's image).")] = None,
+    project: ProjectArg = None,
     site: SiteOpt = "local",
     engine: EngineOpt = None,
     store: StoreOpt = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the exact command; run nothing.")] = False,
+    dry_run: DryRunCommandOpt = False,
 ) -> None:
     """Open an interactive shell in the project's image (or the site's), in the project's bound folder.
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -229,6 +229,46 @@ class Engine(ABC):
             tail = " ".join((proc.stderr or proc.stdout).split()[-30:])
             raise EnvkitError(f"could not read the manifest from inside {image} (exit {proc.returncode}: {tail})")
         return facts
+
+
+class RunOnlyEngine(Engine):
+    """An engine that only runs images: `builder` builds them, and a build here is refused with one line.
+
+    A subclass names its `builder` and `import_line` and says how it runs (`exec_argv`, and
+    `container_options` for one that runs through its launcher).
+
+    Example:
+        >>> get_engine("shifter").build(None)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        envkit.errors.EnvkitError: the shifter engine only runs images: build them with `envkit build ...`...
+    """
+
+    def build_commands(self, req: BuildRequest) -> list[Command]:
+        raise self.refuse_build()
+
+    def build(self, req: BuildRequest, on_line: LineSink | None = None) -> None:
+        raise self.refuse_build()
+
+
+def bind_spec(bind: str) -> str:
+    """A bind as engines write it, SRC:DST[:FLAGS]: a lone path is bound at the same place inside.
+
+    Example:
+        >>> bind_spec("/scratch"), bind_spec("/r:/results:ro")
+        ('/scratch:/scratch', '/r:/results:ro')
+    """
+    return bind if ":" in bind else f"{bind}:{bind}"
+
+
+def repeat_flag(flag: str, values: Iterable[str]) -> list[str]:
+    """`flag` before each value, as engines take repeated options.
+
+    Example:
+        >>> repeat_flag("-v", ["/a:/a", "/b:/b"])
+        ['-v', '/a:/a', '-v', '/b:/b']
+    """
+    return [word for value in values for word in (flag, value)]
 
 
 def _env_with_user() -> dict[str, str]:

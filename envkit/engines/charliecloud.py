@@ -90,17 +90,11 @@ class Charliecloud(Engine):
     # -- the base image -----------------------------------------------------------------------------------------
     def base_commands(self, req: BuildRequest) -> list[Command]:
         """debootstrap + import for a `FROM debian:SUITE` base missing from the storage (else nothing)."""
-        from envkit.engines.dockerfile.debootstrap import debian_suite, rootfs_commands
+        from envkit.engines.dockerfile.debootstrap import base_commands
 
-        image = req.layer.docker_from
-        if req.layer.parent is not None or self.image_exists(req.root, image):
-            return []
-        suite = debian_suite(image)
-        if suite is None:
-            return []   # ch-image pulls it from its registry
-        tarball = req.root / "rootfs" / f"{suite}.tar"
-        return [*rootfs_commands(suite, req.root / "rootfs" / suite, tarball,
-                                 Command(self._chi(req.root, "import", str(tarball), image), label="ch-image import"))]
+        return base_commands(req.layer, req.root, exists=lambda image: self.image_exists(req.root, image),
+                             import_argv=lambda tar, image: self._chi(req.root, "import", str(tar), image),
+                             label="ch-image import")
 
     # -- build --------------------------------------------------------------------------------------------------
     def context_dir(self, req: BuildRequest) -> Path:

@@ -25,8 +25,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from envkit.engines.base import BuildRequest, Engine, GpuKind, LineSink, register_engine
-from envkit.engines.proc import Command
+from envkit.engines.base import GpuKind, RunOnlyEngine, bind_spec, register_engine
 
 
 def _toml_string(value: str) -> str:
@@ -35,7 +34,7 @@ def _toml_string(value: str) -> str:
 
 
 @register_engine
-class CscsCe(Engine):
+class CscsCe(RunOnlyEngine):
     """CSCS Container Engine: `srun --environment=EDF.toml`; images squashfs files imported from Podman."""
 
     name = "cscs-ce"
@@ -57,7 +56,7 @@ class CscsCe(Engine):
     def edf(self, image: str, *, binds: Sequence[str] = (), env: Sequence[tuple[str, str]] = (),
             gpu: GpuKind = False) -> str:
         """The EDF's text: image, mounts, environment, and the NCCL hook on GPU sites."""
-        mounts = ", ".join(_toml_string(b if ":" in b else f"{b}:{b}") for b in binds)
+        mounts = ", ".join(_toml_string(bind_spec(b)) for b in binds)
         lines = ["# Written by envkit from the site profile (envkit.engines.cscs_ce).",
                  f"image = {_toml_string(image)}", f"mounts = [{mounts}]"]
         if env:
@@ -65,12 +64,6 @@ class CscsCe(Engine):
         if gpu and gpu != "amd":
             lines += ["", "[annotations]", 'com.hooks.aws_ofi_nccl.enabled = "true"']
         return "\n".join(lines) + "\n"
-
-    def build_commands(self, req: BuildRequest) -> list[Command]:
-        raise self.refuse_build()
-
-    def build(self, req: BuildRequest, on_line: LineSink | None = None) -> None:
-        raise self.refuse_build()
 
     def container_options(self, image: str, *, binds: Sequence[str] = (), env: Sequence[tuple[str, str]] = (),
                           gpu: GpuKind = False) -> list[str] | None:

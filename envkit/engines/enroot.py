@@ -18,17 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from envkit.engines.base import BuildRequest, Engine, GpuKind, LineSink, register_engine
-from envkit.engines.proc import Command
-
-
-def _mount(bind: str) -> str:
-    """A bind as pyxis writes it: SRC:DST[:FLAGS] (`/a` -> `/a:/a`)."""
-    return bind if ":" in bind else f"{bind}:{bind}"
+from envkit.engines.base import GpuKind, RunOnlyEngine, bind_spec, register_engine, repeat_flag
 
 
 @register_engine
-class Enroot(Engine):
+class Enroot(RunOnlyEngine):
     """enroot + pyxis: `srun --container-image=IMAGE.sqsh --container-mounts=...`; images built by Podman."""
 
     name = "enroot"
@@ -42,24 +36,14 @@ class Enroot(Engine):
     needs_launcher = "srun"
     import_line = "enroot import -o {image} podman://{tag}"
 
-    def build_commands(self, req: BuildRequest) -> list[Command]:
-        raise self.refuse_build()
-
-    def build(self, req: BuildRequest, on_line: LineSink | None = None) -> None:
-        raise self.refuse_build()
-
     def container_options(self, image: str, *, binds: Sequence[str] = (), env: Sequence[tuple[str, str]] = (),
                           gpu: GpuKind = False) -> list[str] | None:
         out = [f"--container-image={image}"]
         if binds:
-            out.append("--container-mounts=" + ",".join(_mount(b) for b in binds))
+            out.append("--container-mounts=" + ",".join(bind_spec(b) for b in binds))
         return [*out, "--no-container-mount-home"]
 
     def exec_argv(self, image: str, command: Sequence[str], *, binds: Sequence[str] = (),
                   env: Sequence[tuple[str, str]] = (), gpu: GpuKind = False, host_env: bool = False) -> list[str]:
-        argv = [self.binary, "start"]
-        for bind in binds:
-            argv += ["--mount", _mount(bind)]
-        for key, value in env:
-            argv += ["--env", f"{key}={value}"]
-        return [*argv, image, *command]
+        return [self.binary, "start", *repeat_flag("--mount", map(bind_spec, binds)),
+                *repeat_flag("--env", (f"{key}={value}" for key, value in env)), image, *command]

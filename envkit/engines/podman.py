@@ -32,7 +32,7 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
-from envkit.engines.base import BuildRequest, Engine, GpuKind, LineSink, register_engine
+from envkit.engines.base import BuildRequest, Engine, GpuKind, LineSink, bind_spec, register_engine, repeat_flag
 from envkit.engines.proc import Command, run_capture, run_logged
 from envkit.errors import EnvkitError
 from envkit.paths import RECIPES
@@ -108,17 +108,11 @@ class Podman(Engine):
 
     def base_commands(self, req: BuildRequest) -> list[Command]:
         """debootstrap + `podman import` for a `FROM debian:SUITE` base missing from the storage (else nothing)."""
-        from envkit.engines.dockerfile.debootstrap import debian_suite, rootfs_commands
+        from envkit.engines.dockerfile.debootstrap import base_commands
 
-        image = req.layer.docker_from
-        if req.layer.parent is not None or self.image_exists(req.root, image):
-            return []
-        suite = debian_suite(image)
-        if suite is None:
-            return []   # podman pulls it from its registry
-        tarball = req.root / "rootfs" / f"{suite}.tar"
-        imp = Command([*self.podman(req.root), "import", str(tarball), image], label="podman import")
-        return [*rootfs_commands(suite, req.root / "rootfs" / suite, tarball, imp)]
+        return base_commands(req.layer, req.root, exists=lambda image: self.image_exists(req.root, image),
+                             import_argv=lambda tar, image: [*self.podman(req.root), "import", str(tar), image],
+                             label="podman import")
 
     def build_commands(self, req: BuildRequest, args: dict[str, str] | None = None,
                        binds: Sequence[str] = ()) -> list[Command]:
@@ -198,8 +192,6 @@ class Podman(Engine):
         if host_env:
             binds = ["/tmp:/tmp", *binds]
             argv += [f"--env={prefix}*" for prefix in RANK_ENV_PREFIXES]
-        for bind in binds:
-            argv += ["-v", bind if ":" in bind else f"{bind}:{bind}"]
-        for key, value in env:
-            argv += ["--env", f"{key}={value}"]
+        argv += repeat_flag("-v", map(bind_spec, binds))
+        argv += repeat_flag("--env", (f"{key}={value}" for key, value in env))
         return [*argv, "--network", "host", self.ref(image), *command]

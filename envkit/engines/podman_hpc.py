@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from envkit.engines.base import BuildRequest, GpuKind, register_engine
+from envkit.engines.base import BuildRequest, GpuKind, bind_spec, register_engine, repeat_flag
 from envkit.engines.podman import Podman
 from envkit.engines.proc import Command
 
@@ -49,9 +49,5 @@ class PodmanHpc(Podman):
 
     def exec_argv(self, image: str, command: Sequence[str], *, binds: Sequence[str] = (),
                   env: Sequence[tuple[str, str]] = (), gpu: GpuKind = False, host_env: bool = False) -> list[str]:
-        argv = [self.binary, "run", "--rm", "--mpi", *self.gpu_flags(gpu)]
-        for bind in binds:
-            argv += ["-v", bind if ":" in bind else f"{bind}:{bind}"]
-        for key, value in env:
-            argv += ["-e", f"{key}={value}"]
-        return [*argv, self.ref(image), *command]
+        return [self.binary, "run", "--rm", "--mpi", *self.gpu_flags(gpu), *repeat_flag("-v", map(bind_spec, binds)),
+                *repeat_flag("-e", (f"{key}={value}" for key, value in env)), self.ref(image), *command]

@@ -18,12 +18,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from envkit.engines.base import BuildRequest, Engine, GpuKind, LineSink, register_engine
-from envkit.engines.proc import Command
+from envkit.engines.base import GpuKind, RunOnlyEngine, bind_spec, register_engine
 
 
 @register_engine
-class Shifter(Engine):
+class Shifter(RunOnlyEngine):
     """Shifter: `shifter --image=docker:...`, GPUs by `--module=gpu`; images built by Podman."""
 
     name = "shifter"
@@ -42,18 +41,12 @@ class Shifter(Engine):
     def image_exists(self, root: Path, name: str) -> bool:
         return False   # Shifter's images live in its gateway, not in envkit's store
 
-    def build_commands(self, req: BuildRequest) -> list[Command]:
-        raise self.refuse_build()
-
-    def build(self, req: BuildRequest, on_line: LineSink | None = None) -> None:
-        raise self.refuse_build()
-
     def gpu_flags(self, gpu: GpuKind) -> list[str]:
         return ["--module=gpu"] if gpu and gpu != "amd" else []
 
     def exec_argv(self, image: str, command: Sequence[str], *, binds: Sequence[str] = (),
                   env: Sequence[tuple[str, str]] = (), gpu: GpuKind = False, host_env: bool = False) -> list[str]:
         argv = [self.binary, f"--image={image}", *self.gpu_flags(gpu)]
-        argv += [f"--volume={bind if ':' in bind else f'{bind}:{bind}'}" for bind in binds]
+        argv += [f"--volume={bind_spec(bind)}" for bind in binds]
         inside = ["env", *(f"{k}={v}" for k, v in env)] if env else []
         return [*argv, *inside, *command]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ import torch
 from envkit.data.atomic import write_json
 from envkit.evaluate import curves
 from envkit.records.metrics import Metrics
+from envkit.train.hparams import DEFAULT_BATCH, runner_params
 from envkit.train.metrics import json_finite
 
 FILENAME = "evaluation.json"
@@ -76,7 +77,7 @@ def collect(model: torch.nn.Module, module: Any, src: Any, ctx: Any,
     return total, n, pred, target
 
 
-def finish(module: Any, hp: dict[str, Any], gathered: tuple[dict[str, float], int, Any, Any], out_dir: Path,
+def finish(module: Any, hp: Mapping[str, Any], gathered: tuple[dict[str, float], int, Any, Any], out_dir: Path,
            record: Metrics, source: str) -> dict[str, Any]:
     """The evaluation dict (also written to out_dir/evaluation.json) and the figures, on rank 0."""
     sums, n, pred, target = gathered
@@ -156,7 +157,7 @@ def evaluate_run(run: str | os.PathLike[str], data: str | None = None, device: s
     model = wl.module.build_model(hp)
     weights.load_into(model, weights.read(wpath), source=str(wpath))
     model = model.to(ctx.device)
-    size = int(batch or record.batch_per_device or hp.get("batch", 32))
+    size = int(batch or record.batch_per_device or runner_params(hp).batch or DEFAULT_BATCH)
     src, source = sources.test_source(data, wl.module, hp, size, 0, 1, record.seed, ctx.device)
     if src is None:
         raise EvaluateError(f"{data}: no test split (test.h5, or test/ or val/ image folders); pass --data DIR")

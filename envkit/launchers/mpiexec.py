@@ -12,6 +12,8 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from envkit.launchers.base import Launcher, LaunchFacts, LaunchPlan, register_launcher, with_pmi_shim
 
 
@@ -26,7 +28,13 @@ class MpiexecHydra(Launcher):
     needs_master_addr = True
 
     def argv(self, facts: LaunchFacts, plan: LaunchPlan) -> list[str]:
-        out = [facts.program or "mpiexec", "-n", str(plan.world_size), "-ppn", str(plan.tasks_per_node)]
-        for key, value in plan.env:
-            out += ["-genv", key, value]
-        return [*out, *facts.args, *plan.wrapper, *with_pmi_shim(plan.command)]
+        return [facts.program or "mpiexec", "-n", str(plan.world_size), *self.placement(facts, plan.tasks_per_node),
+                *self.env_options(plan.env), *facts.args, *plan.wrapper, *with_pmi_shim(plan.command)]
+
+    def placement(self, facts: LaunchFacts, per_node: int) -> list[str]:
+        """The options that place `per_node` ranks on each node."""
+        return ["-ppn", str(per_node)]
+
+    def env_options(self, env: Sequence[tuple[str, str]]) -> list[str]:
+        """The options that set each variable in every rank."""
+        return [word for key, value in env for word in ("-genv", key, value)]

@@ -12,29 +12,28 @@ Example:
 
 from __future__ import annotations
 
-from envkit.launchers.base import Launcher, LaunchFacts, LaunchPlan, register_launcher, with_pmi_shim
+from collections.abc import Sequence
+
+from envkit.launchers.base import LaunchFacts, LaunchPlan, register_launcher
+from envkit.launchers.mpiexec import MpiexecHydra
 
 
 @register_launcher
-class MpiexecPals(Launcher):
+class MpiexecPals(MpiexecHydra):
     """HPE Cray PALS mpiexec on PBS (Cray MPICH): -n, --ppn, --depth with --cpu-bind depth, --env VAR=val."""
 
     name = "mpiexec-pals"
     display_name = "HPE Cray PALS mpiexec"
-    speaks = ("mpich",)
-    pmi = ("pmi",)
-    needs_master_addr = True
     needs_scheduler = "pbs"
 
-    def argv(self, facts: LaunchFacts, plan: LaunchPlan) -> list[str]:
-        out = [facts.program or "mpiexec", "-n", str(plan.world_size), "--ppn", str(plan.tasks_per_node)]
-        if facts.cpus_per_task:
-            out += ["--depth", str(facts.cpus_per_task), "--cpu-bind", "depth"]
-        out += [f"--env={key}={value}" for key, value in plan.env]
-        return [*out, *facts.args, *plan.wrapper, *with_pmi_shim(plan.command)]
+    def placement(self, facts: LaunchFacts, per_node: int) -> list[str]:
+        """`--ppn K`, and `--depth D --cpu-bind depth` where the site gives cpus per task."""
+        cpus = facts.cpus_per_task
+        return ["--ppn", str(per_node), *(["--depth", str(cpus), "--cpu-bind", "depth"] if cpus else [])]
+
+    def env_options(self, env: Sequence[tuple[str, str]]) -> list[str]:
+        return [f"--env={key}={value}" for key, value in env]
 
     def per_node_argv(self, facts: LaunchFacts, plan: LaunchPlan) -> list[str]:
         """One process per node, as ALCF's Polaris docs start one per node (no PMI shim: torchrun forks)."""
-        cpus = facts.cpus_per_task
-        depth = ["--depth", str(cpus), "--cpu-bind", "depth"] if cpus else []
-        return ["mpiexec", "-n", str(plan.nodes), "--ppn", "1", *depth, *plan.command]
+        return ["mpiexec", "-n", str(plan.nodes), *self.placement(facts, 1), *plan.command]

@@ -36,7 +36,6 @@ import copy
 import functools
 import os
 import re
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +43,7 @@ from typing import Any
 import yaml
 
 from envkit.errors import EnvkitError
+from envkit.fsutil import ReadRefusals, read_bounded
 
 KeyPath = tuple[str | int, ...]
 
@@ -261,6 +261,16 @@ def _deepest_at(lines: dict[KeyPath, tuple[str, int]], line: int | None) -> KeyP
     return best
 
 
+PROFILE_FILE = ReadRefusals(
+    missing="file not found",
+    unreadable="cannot read file: {reason}",
+    nul_name="file name holds a NUL byte",
+    not_regular="not a regular file ({kind}); a profile is a plain YAML file",
+    too_large="file is {size} bytes, larger than {limit_kib} KiB (a profile is a few KiB)",
+    grew="file is larger than {limit_kib} KiB (a profile is a few KiB)",
+)
+
+
 def read_regular_file(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
     """Read at most `limit` bytes of a regular file, never blocking on a FIFO or streaming a device.
 
@@ -276,38 +286,7 @@ def read_regular_file(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
                                                and not real.startswith("/dev/shm/")):
         raise EnvkitError("not a regular file (a profile is a plain file, not a /proc, /sys or /dev entry)",
                           file=name)
-    try:
-        fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except FileNotFoundError:
-        raise EnvkitError("file not found", file=name) from None
-    except ValueError:  # an embedded NUL in the name
-        raise EnvkitError("file name holds a NUL byte", file=name.replace("\x00", "\\0")) from None
-    except OSError as exc:
-        raise EnvkitError(f"cannot read file: {exc.strerror or exc.__class__.__name__}", file=name) from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            kind = "a folder" if stat.S_ISDIR(info.st_mode) else "a FIFO" if stat.S_ISFIFO(info.st_mode) \
-                else "a device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode) else "not a plain file"
-            raise EnvkitError(f"not a regular file ({kind}); a profile is a plain YAML file", file=name)
-        if info.st_size > limit:
-            raise EnvkitError(f"file is {info.st_size} bytes, larger than {limit // 1024} KiB "
-                              "(a profile is a few KiB)", file=name)
-        chunks: list[bytes] = []
-        size = 0
-        while size <= limit:
-            chunk = os.read(fd, min(65536, limit + 1 - size))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-        if size > limit:
-            raise EnvkitError(f"file is larger than {limit // 1024} KiB (a profile is a few KiB)", file=name)
-        return b"".join(chunks)
-    except OSError as exc:
-        raise EnvkitError(f"cannot read file: {exc.strerror or exc.__class__.__name__}", file=name) from None
-    finally:
-        os.close(fd)
+    return read_bounded(name, limit, PROFILE_FILE)
 
 
 def load_yaml_file(path: Path) -> YamlDoc:

@@ -34,6 +34,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from envkit.errors import EnvkitError
+from envkit.fsutil import ReadRefusals, read_bounded
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -41,39 +42,20 @@ DEFAULT_LIMIT = 16 * 1024 * 1024   # metrics.json of a 1000-epoch run is well un
 MAX_DEPTH = 64
 
 
+STATE_FILE = ReadRefusals(
+    unreadable="cannot be read ({reason})",
+    folder="is a folder, expected a file",
+    not_regular="is {kind}, expected a file",
+    too_large="is {size} bytes, more than the {limit} a state file may have",
+    grew="grew past the {limit} bytes a state file may have",
+    kind=lambda mode: "a folder" if stat.S_ISDIR(mode) else "not a regular file (a device, FIFO or socket)",
+)
+
+
 def read_bytes(path: str | os.PathLike[str], limit: int = DEFAULT_LIMIT) -> bytes:
     """The bytes of a regular file of at most `limit` bytes (never a FIFO, device or folder: no hang, no
     memory error), else EnvkitError."""
-    name = str(path)
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except FileNotFoundError:
-        raise EnvkitError("no such file", file=name) from None
-    except IsADirectoryError:
-        raise EnvkitError("is a folder, expected a file", file=name) from None
-    except OSError as exc:
-        raise EnvkitError(f"cannot be read ({exc.strerror})", file=name) from None
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            kind = "a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file (a device, FIFO or socket)"
-            raise EnvkitError(f"is {kind}, expected a file", file=name)
-        if st.st_size > limit:
-            raise EnvkitError(f"is {st.st_size} bytes, more than the {limit} a state file may have", file=name)
-        chunks, size = [], 0
-        while True:
-            chunk = os.read(fd, 1 << 20)
-            if not chunk:
-                break
-            size += len(chunk)
-            if size > limit:
-                raise EnvkitError(f"grew past the {limit} bytes a state file may have", file=name)
-            chunks.append(chunk)
-        return b"".join(chunks)
-    except OSError as exc:
-        raise EnvkitError(f"cannot be read ({exc.strerror})", file=name) from None
-    finally:
-        os.close(fd)
+    return read_bounded(path, limit, STATE_FILE)
 
 
 def _no_constant(token: str) -> float:

@@ -19,6 +19,7 @@ from typing import Any
 import torch
 
 from envkit.train import metrics, record
+from envkit.train.hparams import runner_params
 from envkit.train.setup import TrainState
 from envkit.train.step import train_step
 from envkit.train.validate import evaluate, mean_over_ranks
@@ -72,9 +73,9 @@ class Loop:
 
     def __init__(self, state: TrainState) -> None:
         self.s = state
-        hp = state.hp
-        self.intervals = Intervals(int(hp.get("warmup_iters", min(10, max(1, state.total // 4)))), state.device,
-                                   state.batch)
+        warmup = runner_params(state.hp).warmup_iters
+        self.intervals = Intervals(int(warmup if warmup is not None else min(10, max(1, state.total // 4))),
+                                   state.device, state.batch)
         dev = state.device
         self.loss_acc = torch.zeros((), device=dev)  # since the last log point
         self.epoch_loss = torch.zeros((), device=dev)
@@ -101,7 +102,7 @@ class Loop:
                     break
             if self.stop:
                 s.log.message(f"early stopping after epoch {epoch} (no better {s.monitor} in "
-                              f"{s.hp.get('early_stop_patience')} epochs)")
+                              f"{runner_params(s.hp).early_stop_patience} epochs)")
         s.log.close()
         if self.final_eval is None:
             self._final_evaluation()

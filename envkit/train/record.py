@@ -19,6 +19,7 @@ from typing import Any
 import torch
 
 from envkit.train import checkpoint, metrics, sources
+from envkit.train.hparams import runner_params
 from envkit.train.setup import TrainState
 from envkit.train.validate import recalibrate_batchnorm
 
@@ -64,7 +65,7 @@ def build(state: TrainState, thr: metrics.Throughput, last_loss: float, ev: dict
         "resumed_from": state.resumed_from, "resumed_optimizer_steps": state.resumed_optimizer_steps,
         "data": cfg.data or "synthetic", "seed": cfg.seed, "input_shape": list(state.input_shape),
         "workload_path": str(state.wl.path),
-        "hyperparameters": state.hp,
+        "hyperparameters": dict(state.hp),
         "throughput": {"unit": "samples/s", "per_device": per,
                        "total": {"mean": _rounded(total_mean), "ci95": round(per["ci95"] * ctx.world_size, 3)}},
         "time_per_epoch_s": [h["time_s"] for h in state.history], "measured": measured(state),
@@ -111,7 +112,7 @@ def test_split(state: TrainState, record: dict[str, Any]) -> dict[str, Any] | No
     """The held-out test split after training (a collective); the evaluation dict on rank 0."""
     from envkit.evaluate import run as evaluation
 
-    if state.hp.get("test_at_end", True) is False:
+    if not runner_params(state.hp).test_at_end:
         return None
     cfg, ctx = state.cfg, state.ctx
     src, source = sources.test_source(cfg.data, state.wl.module, state.hp, state.batch, ctx.rank,

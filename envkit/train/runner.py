@@ -26,6 +26,7 @@ from envkit.train import checkpoint, sources, weights
 from envkit.train import dist as distmod
 from envkit.train import workload as wlmod
 from envkit.train.config import RunConfig, parse_args
+from envkit.train.hparams import Hparams
 from envkit.train.loop import Loop
 from envkit.train.setup import RunError, TrainState
 from envkit.train.stages import StageError
@@ -36,7 +37,7 @@ USER_ERRORS = (wlmod.WorkloadError, sources.SourceError, distmod.DistError, weig
                checkpoint.CheckpointError)
 
 
-def _fit(cfg: RunConfig, wl: wlmod.Workload, hp: dict[str, Any], ctx: distmod.Context) -> dict[str, Any]:
+def _fit(cfg: RunConfig, wl: wlmod.Workload, hp: Hparams, ctx: distmod.Context) -> dict[str, Any]:
     """Set up and run; the state (and DDP's wrapper) is gone when this returns, before the shutdown."""
     return Loop(TrainState(cfg, wl, hp, ctx)).run()
 

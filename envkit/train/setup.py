@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, cast
 
@@ -27,6 +27,7 @@ from envkit.train import checkpoint, sources, weights
 from envkit.train import dist as distmod
 from envkit.train import workload as wlmod
 from envkit.train.config import RunConfig
+from envkit.train.hparams import DEFAULT_BATCH, Hparams, runner_params
 from envkit.train.progress import Progress
 from envkit.train.schedule import Schedule, scaled_lr
 from envkit.train.stages import Stages
@@ -48,7 +49,7 @@ def configure_backends(device: torch.device, local_size: int) -> None:
         torch.set_num_threads(max(1, (os.cpu_count() or 1) // max(1, local_size)))
 
 
-def make_optimizer(model: torch.nn.Module, hp: dict[str, Any], lr: float,
+def make_optimizer(model: torch.nn.Module, hp: Mapping[str, Any], lr: float,
                    device: torch.device) -> torch.optim.Optimizer:
     """SGD (momentum, weight decay, nesterov) or Adam/AdamW from the preset; fused on CUDA.
 
@@ -56,15 +57,15 @@ def make_optimizer(model: torch.nn.Module, hp: dict[str, Any], lr: float,
     0.1
     """
     params = [p for p in model.parameters() if p.requires_grad]
-    name = str(hp.get("optimizer", "sgd")).lower()
-    wd = float(hp.get("weight_decay", 0.0))
+    rp = runner_params(hp)
+    name = str(rp.optimizer).lower()
+    wd = float(rp.weight_decay)
     if name == "sgd":
         cls: Any = torch.optim.SGD
-        kw: dict[str, Any] = {"momentum": float(hp.get("momentum", 0.9)), "weight_decay": wd,
-                              "nesterov": bool(hp.get("nesterov", False))}
+        kw: dict[str, Any] = {"momentum": float(rp.momentum), "weight_decay": wd, "nesterov": bool(rp.nesterov)}
     elif name in ("adam", "adamw"):
         cls = torch.optim.Adam if name == "adam" else torch.optim.AdamW
-        kw = {"weight_decay": wd, "betas": tuple(hp.get("betas", (0.9, 0.999))), "eps": float(hp.get("eps", 1e-8))}
+        kw = {"weight_decay": wd, "betas": tuple(rp.betas), "eps": float(rp.eps)}
     else:
         raise RunError(f"unknown optimizer {name!r} in the preset (sgd, adam, adamw)")
     if device.type == "cuda":
@@ -75,7 +76,7 @@ def make_optimizer(model: torch.nn.Module, hp: dict[str, Any], lr: float,
     return cls(params, lr=lr, **kw)
 
 
-def batch_per_device(batch: int | None, hp: dict[str, Any], world_size: int) -> int:
+def batch_per_device(batch: int | None, hp: Mapping[str, Any], world_size: int) -> int:
     """--batch, else the preset's `global_batch` shared over the ranks (a published global batch, the
     same on any rank count), else its per-device `batch`.
 
@@ -84,16 +85,17 @@ def batch_per_device(batch: int | None, hp: dict[str, Any], world_size: int) -> 
     """
     if batch:
         return batch
-    if hp.get("global_batch"):
-        g = int(hp["global_batch"])
+    rp = runner_params(hp)
+    if rp.global_batch:
+        g = int(rp.global_batch)
         if g % world_size:
-            raise RunError(f"preset {hp.get('preset')}: global_batch {g} does not divide over {world_size} "
+            raise RunError(f"preset {rp.preset}: global_batch {g} does not divide over {world_size} "
                            "ranks; pass --batch (per device) to choose another global batch")
         return g // world_size
-    return int(hp.get("batch", 32))
+    return int(rp.batch or DEFAULT_BATCH)
 
 
-def total_steps(cfg: RunConfig, hp: dict[str, Any], steps_per_epoch: int) -> int:
+def total_steps(cfg: RunConfig, hp: Mapping[str, Any], steps_per_epoch: int) -> int:
     """--steps, else --epochs x steps per epoch, else the preset's steps or epochs.
 
     >>> from envkit.train.config import parse_args
@@ -104,9 +106,10 @@ def total_steps(cfg: RunConfig, hp: dict[str, Any], steps_per_epoch: int) -> int
         return cfg.steps
     if cfg.epochs:
         return cfg.epochs * steps_per_epoch
-    if hp.get("steps"):
-        return int(hp["steps"])
-    return int(hp.get("epochs", 1)) * steps_per_epoch
+    rp = runner_params(hp)
+    if rp.steps:
+        return int(rp.steps)
+    return int(rp.epochs or 1) * steps_per_epoch
 
 
 def micro_batch_norm(model: torch.nn.Module, micro_batches: int, batch: int) -> int | None:
@@ -171,7 +174,7 @@ class TrainState:
 
     opt: Any  # the optimizer, then (Horovod) its DistributedOptimizer
 
-    def __init__(self, cfg: RunConfig, wl: wlmod.Workload, hp: dict[str, Any], ctx: distmod.Context) -> None:
+    def __init__(self, cfg: RunConfig, wl: wlmod.Workload, hp: Hparams, ctx: distmod.Context) -> None:
         self.cfg, self.wl, self.hp, self.ctx = cfg, wl, hp, ctx
         self.device = ctx.device
         self.log = Progress(0, enabled=ctx.is_root)
@@ -188,9 +191,9 @@ class TrainState:
             self.channels_last, cfg.workers)
         self.spe = self.train_src.steps_per_epoch
         self.input_shape = sources.sample_shape(self.train_src)  # the real size, whatever the preset says
-        self.stages = Stages(list(hp["stages"]), self.raw) if hp.get("stages") else None
-        if self.stages is not None and not hp.get("epochs"):
-            hp["epochs"] = self.stages.total_epochs
+        self.stages = Stages(list(hp["stages"]), self.raw) if hp.runner.stages else None
+        if self.stages is not None and not hp.runner.epochs:
+            self.hp = hp = hp.replace(epochs=self.stages.total_epochs)
         self.total = total_steps(cfg, hp, self.spe)
         self._optimizer_and_schedule()
         self.scaler = torch.amp.GradScaler(self.device.type) if cfg.precision == "fp16" else None
@@ -209,7 +212,7 @@ class TrainState:
             self._resume_optimizer(ck)
         self.model = ctx.wrap_model(self.raw)
         self.forward_model, self.compiled, self.compile_ok = self._compiled()
-        self.log_every = int(cfg.log_every or hp.get("log_every") or max(1, min(50, self.total // 10 or 1)))
+        self.log_every = int(cfg.log_every or hp.runner.log_every or max(1, min(50, self.total // 10 or 1)))
         self.log = Progress(self.total, enabled=ctx.is_root, every=self.log_every)
 
     # ------------------------------------------------------------------ parts, in the order they are built
@@ -246,22 +249,21 @@ class TrainState:
     def _optimizer_and_schedule(self) -> None:
         """The learning rate (scaled by global batch / ref_batch unless scale_lr is false), the optimizer,
         and the schedule (warm-up, milestones, plateau, early stopping) in steps."""
-        hp, spe = self.hp, self.spe
-        base = float(hp.get("lr", 0.01))
-        scale = hp.get("scale_lr", True)
+        hp, spe = self.hp.runner, self.spe
+        base = float(hp.lr)
+        scale = hp.scale_lr
         if scale == "workers":  # DL_DES: Adam(lr=0.0001*hvd.size())
             self.lr = base * self.ctx.world_size
         else:
-            self.lr = scaled_lr(base, self.global_batch, hp.get("ref_batch")) if scale else base
-        self.opt = make_optimizer(self.raw, hp, self.lr, self.device)
-        warm = int(hp["warmup_steps"]) if hp.get("warmup_steps") else round(float(hp.get("warmup_epochs", 0)) * spe)
+            self.lr = scaled_lr(base, self.global_batch, hp.ref_batch) if scale else base
+        self.opt = make_optimizer(self.raw, self.hp, self.lr, self.device)
+        warm = int(hp.warmup_steps) if hp.warmup_steps else round(float(hp.warmup_epochs) * spe)
         metric = self.wl.metric
-        self.sched = Schedule(self.lr, warm, [round(float(m) * spe) for m in hp.get("milestones", [])],
-                              float(hp.get("gamma", 0.1)), hp.get("plateau_factor"),
-                              int(hp.get("plateau_patience", 3)), hp.get("early_stop_patience"),
-                              self.wl.metric_mode if hp.get("monitor", metric) == metric else "min",
-                              float(hp.get("min_lr") or 0.0))
-        self.monitor = str(hp.get("monitor", metric))
+        monitor = hp.monitor if hp.monitor is not None else metric
+        self.sched = Schedule(self.lr, warm, [round(float(m) * spe) for m in hp.milestones],
+                              float(hp.gamma), hp.plateau_factor, int(hp.plateau_patience), hp.early_stop_patience,
+                              self.wl.metric_mode if monitor == metric else "min", float(hp.min_lr))
+        self.monitor = str(monitor)
 
     def _restore_or_seed(self) -> dict[str, Any] | None:
         """Model, schedule, scaler, history and RNG from the checkpoint when resuming (the optimizer state
@@ -291,7 +293,7 @@ class TrainState:
         return ck
 
     def _micro_batches(self) -> None:
-        self.micro_batches = int(self.hp.get("micro_batches") or 1)
+        self.micro_batches = int(self.hp.runner.micro_batches)
         if self.micro_batches < 1 or self.batch % self.micro_batches:
             raise wlmod.WorkloadError(f"micro_batches ({self.micro_batches}) must divide the batch per device "
                                       f"({self.batch})")
@@ -312,8 +314,8 @@ class TrainState:
         if not self.cfg.compile:
             return self.model, False, False
         try:
-            mode = self.hp.get("compile_mode")  # e.g. max-autotune
-            compiled = torch.compile(self.model, **({"mode": mode} if mode else {}))
+            mode = self.hp.runner.compile_mode  # e.g. max-autotune
+            compiled = torch.compile(self.model, mode=mode or None)
             return cast(torch.nn.Module, compiled), True, False
         except Exception as exc:  # noqa: BLE001 - any compile failure means eager
             self.log.message(f"warning: torch.compile failed ({short(exc)}); running eager")

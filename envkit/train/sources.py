@@ -17,13 +17,14 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, cast
 
 import torch
 
 from envkit.data.loaders import ShardedBatchSampler, h5_loader
+from envkit.train.hparams import runner_params
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 
@@ -141,25 +142,26 @@ def _val_sampler(n: int, batch: int, rank: int, world: int, seed: int = 0,
     return ShardedBatchSampler(n, batch, rank, world, seed, shuffle=False, drop_last=False, subset=subset)
 
 
-def eval_subset(hp: dict[str, Any], batch: int) -> int | None:
+def eval_subset(hp: Mapping[str, Any], batch: int) -> int | None:
     """Validation samples in all when the preset caps them (`eval_batches` x the per-device batch, the
     same seeded subset on any rank count), else None: the whole validation set."""
-    limit = hp.get("eval_batches")
+    limit = runner_params(hp).eval_batches
     return int(limit) * batch if limit else None
 
 
-def synthetic(module: Any, hp: dict[str, Any], batch: int, rank: int, world: int, seed: int,
+def synthetic(module: Any, hp: Mapping[str, Any], batch: int, rank: int, world: int, seed: int,
               device: torch.device, channels_last: bool) -> tuple[DeviceSource, DeviceSource]:
     """Train and validation pools from the workload's `synthetic(hp, n, generator)`, on the device.
 
     The pool is `synthetic_pool` samples on every rank whatever the rank count (an epoch's indices are
     taken modulo the pool), so data memory per device does not grow with the number of devices.
     """
-    pool = int(hp.get("synthetic_pool", 256))
+    rp = runner_params(hp)
+    pool = int(rp.synthetic_pool)
     gen = torch.Generator().manual_seed(seed)
     x, y = module.synthetic(hp, pool, gen)
-    vx, vy = module.synthetic(hp, int(hp.get("val_samples", 64)), torch.Generator().manual_seed(seed + 1))
-    epoch_samples = int(hp.get("epoch_samples") or max(pool, batch * world))
+    vx, vy = module.synthetic(hp, int(rp.val_samples), torch.Generator().manual_seed(seed + 1))
+    epoch_samples = int(rp.epoch_samples or max(pool, batch * world))
     train = DeviceSource(x.to(device), y.to(device), batch, rank, world, seed,
                          epoch_samples=epoch_samples, channels_last=channels_last)
     val = DeviceSource(vx.to(device), vy.to(device), batch, rank, world, seed, shuffle=False,
@@ -167,9 +169,10 @@ def synthetic(module: Any, hp: dict[str, Any], batch: int, rank: int, world: int
     return train, val
 
 
-def test_set(module: Any, hp: dict[str, Any], seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+def test_set(module: Any, hp: Mapping[str, Any], seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     """The synthetic held-out test set (seed + 2; train is seed, validation seed + 1)."""
-    n = int(hp.get("test_samples", hp.get("val_samples", 64)))
+    rp = runner_params(hp)
+    n = int(rp.test_samples if rp.test_samples is not None else rp.val_samples)
     return module.synthetic(hp, n, torch.Generator().manual_seed(seed + 2))
 
 
@@ -202,7 +205,7 @@ class _ClassIndex:
         return self.table[index]
 
 
-def image_folder(module: Any, hp: dict[str, Any], folder: Path, train: bool) -> Any:
+def image_folder(module: Any, hp: Mapping[str, Any], folder: Path, train: bool) -> Any:
     """torchvision's ImageFolder over `folder` with the workload's transforms, its labels the
     workload's class indices by folder name (ImageFolder numbers the sorted folder names)."""
     from torchvision.datasets import ImageFolder
@@ -212,7 +215,7 @@ def image_folder(module: Any, hp: dict[str, Any], folder: Path, train: bool) -> 
     return ds
 
 
-def check_h5(module: Any, hp: dict[str, Any], path: Path) -> None:
+def check_h5(module: Any, hp: Mapping[str, Any], path: Path) -> None:
     """SourceError (one line) when an HDF5 file does not fit the run: classes (attribute `classes`)
     numbered otherwise than the workload's CLASSES (a file written before classes followed folder-name
     order), or images (N, H, W) of another size than the preset's `image_size` (the model would train
@@ -234,7 +237,7 @@ def check_h5(module: Any, hp: dict[str, Any], path: Path) -> None:
                           f"regenerate with `envkit data aides --size {size}` or pass --set image_size={shape[-1]}")
 
 
-def _image_folder(module: Any, hp: dict[str, Any], root: Path, batch: int, rank: int, world: int,
+def _image_folder(module: Any, hp: Mapping[str, Any], root: Path, batch: int, rank: int, world: int,
                   seed: int, device: torch.device, channels_last: bool,
                   workers: int) -> tuple[LoaderSource, LoaderSource | None]:
     from torch.utils.data import DataLoader
@@ -256,7 +259,7 @@ def _image_folder(module: Any, hp: dict[str, Any], root: Path, batch: int, rank:
     return make(train_root, True), (make(val_root, False) if val_root else None)
 
 
-def build(data: str | None, module: Any, hp: dict[str, Any], batch: int, rank: int, world: int, seed: int,
+def build(data: str | None, module: Any, hp: Mapping[str, Any], batch: int, rank: int, world: int, seed: int,
           device: torch.device, channels_last: bool = False,
           workers: int | None = None) -> tuple[Any, Any | None]:
     """(train source, validation source or None) for `--data` (see the module docstring)."""
@@ -266,7 +269,7 @@ def build(data: str | None, module: Any, hp: dict[str, Any], batch: int, rank: i
         except ValueError as exc:
             raise SourceError(f"synthetic data: {exc}") from None
     root = Path(data)
-    workers = int(hp.get("loader_workers", 2) if workers is None else workers)
+    workers = int(runner_params(hp).loader_workers if workers is None else workers)
     pin = device.type == "cuda"
     if root.is_file() and root.suffix in (".h5", ".hdf5"):
         train_file, val_file = root, None
@@ -283,7 +286,7 @@ def build(data: str | None, module: Any, hp: dict[str, Any], batch: int, rank: i
             check_h5(module, hp, path)
     try:
         train = h5_loader(train_file, batch, rank, world, seed, shuffle=True,
-                          block=int(hp.get("read_block", 16)), workers=workers, pin_memory=pin)
+                          block=int(runner_params(hp).read_block), workers=workers, pin_memory=pin)
     except ValueError as exc:
         raise SourceError(f"{train_file}: {exc}") from None
     val = None
@@ -352,7 +355,7 @@ def limit(batches: Iterator[Batch], n: int | None) -> Iterator[Batch]:
 
 
 
-def test_source(data: str | None, module: Any, hp: dict[str, Any], batch: int, rank: int, world: int, seed: int,
+def test_source(data: str | None, module: Any, hp: Mapping[str, Any], batch: int, rank: int, world: int, seed: int,
                 device: torch.device, workers: int = 0) -> tuple[Any | None, str]:
     """(the held-out test split, what it is) for `--data`: synthetic (seed + 2), DIR/test.h5 (what
     `envkit data` writes), or an image tree's test/ folder, else its val/ folder (ImageNet's labelled

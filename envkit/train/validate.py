@@ -14,6 +14,7 @@ import torch
 
 from envkit.train import sources
 from envkit.train.dist import Context
+from envkit.train.hparams import runner_params
 from envkit.train.setup import TrainState
 
 
@@ -33,7 +34,7 @@ def recalibrate_batchnorm(state: TrainState) -> None:
     any rank count: sources.calibration_batches; no gradients) before evaluating: "precise BN" (Wu and
     Johnson 2021, arXiv:2105.07576). In a short run the exponential averages lag far behind weights
     that move fast, and an eval-mode model can score at chance while it fits its training batches."""
-    n = int(state.hp.get("bn_recalibrate") or 0)
+    n = int(runner_params(state.hp).bn_recalibrate)
     norms = _norms(state.raw)
     if not n or not norms:
         return
@@ -44,7 +45,7 @@ def recalibrate_batchnorm(state: TrainState) -> None:
     was = state.raw.training
     state.raw.train()
     with torch.no_grad(), state.amp():
-        size = int(state.hp.get("batch") or state.batch)
+        size = int(runner_params(state.hp).batch or state.batch)
         for x, _ in sources.calibration_batches(state.train_src, n, size):
             state.raw(x)
     state.raw.train(was)

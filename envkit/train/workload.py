@@ -27,9 +27,12 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from envkit.train.errors import WorkloadError  # noqa: F401  (raised here, and re-exported)
+
+if TYPE_CHECKING:
+    from envkit.train.hparams import Hparams
 
 REQUIRED = ("build_model", "loss", "evaluate", "summarize", "synthetic")
 
@@ -66,7 +69,7 @@ class Workload:
     def presets(self) -> list[str]:
         return list(self.spec.get("presets", {}))
 
-    def preset(self, name: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    def preset(self, name: str, overrides: dict[str, Any] | None = None) -> Hparams:
         """The preset's hyperparameters with `overrides` applied; keys neither the runner's nor in the
         workload's `model_keys` are errors (envkit.train.hparams)."""
         presets = self.spec.get("presets") or {}

@@ -15,11 +15,16 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from envkit.engines.proc import Command
 from envkit.errors import EnvkitError
+
+if TYPE_CHECKING:
+    from envkit.recipe.model import Layer
 
 APT_DIR = Path("/etc/apt")
 DEBIAN_RELEASES = {"10": "buster", "11": "bullseye", "12": "bookworm", "13": "trixie"}
@@ -127,6 +132,30 @@ def rootfs_commands(suite: str, work: Path, tarball: Path, import_cmd: Command) 
         import_cmd,
         Command(["rm", "-rf", str(work), str(tarball)], label="clean rootfs"),
     ]
+
+
+def base_commands(layer: Layer, root: Path, *, exists: Callable[[str], bool],
+                  import_argv: Callable[[Path, str], list[str]], label: str) -> list[Command]:
+    """The commands that make a layer's `FROM debian:SUITE` base locally (debootstrap, tar, the engine's import),
+    or none: a layer with a parent, a base the engine's storage has (`exists(image)`), or a base that is not
+    Debian (the engine pulls it from its registry). `import_argv(tarball, image)` is the engine's import line,
+    run under `label`; everything lives under `root / "rootfs"`.
+
+    Example:
+        >>> from types import SimpleNamespace
+        >>> layer = SimpleNamespace(parent=None, docker_from="ubuntu:22.04")
+        >>> base_commands(layer, Path("/s"), exists=lambda image: False,
+        ...               import_argv=lambda tar, image: ["import", str(tar), image], label="import")
+        []
+    """
+    image = layer.docker_from
+    if layer.parent is not None or exists(image):
+        return []
+    suite = debian_suite(image)
+    if suite is None:
+        return []
+    tarball = root / "rootfs" / f"{suite}.tar"
+    return rootfs_commands(suite, root / "rootfs" / suite, tarball, Command(import_argv(tarball, image), label=label))
 
 
 def tar_argv(root: Path, tarball: Path) -> list[str]:
