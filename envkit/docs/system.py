@@ -256,7 +256,8 @@ def gpu_rocm(ctx: DocContext) -> DocSection:
     image = ctx.image_file(workload_tag(p, "aigw"))
     cmds = []
     if p.modules:
-        cmds.append(DocCommand("Modules the job loads before the run", "\n".join(shlex.join(["module", *module_words(m)]) for m in p.modules),
+        loads = "\n".join(shlex.join(["module", *module_words(m)]) for m in p.modules)
+        cmds.append(DocCommand("Modules the job loads before the run", loads,
                                f"{ctx.site_file} modules; {ctx.src('rocm')}"))
     cmds += [
         DocCommand("The GPUs go into the container the Apptainer way: --rocm (not --nv)",

@@ -13,8 +13,8 @@ import shlex
 
 from envkit.docs.context import MPI_NAMES, TRANSPORT_NAMES, DocContext
 from envkit.docs.model import DocCommand, DocSection, Problem
-from envkit.engines.base import GpuKind
 from envkit.docs.system import CUDA_NOTES, driver_status
+from envkit.engines.base import GpuKind
 from envkit.paths import manifest_file
 from envkit.profile.cuda import MINOR_COMPAT_FLOOR, major_minor, min_driver
 from envkit.profile.model import SPECTRUM_MIN

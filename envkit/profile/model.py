@@ -378,11 +378,11 @@ class Profile(ProfileSection):
     def _cross_checks(self) -> Profile:
         if self.gpu.vendor == "nvidia" and self.cuda is None:
             raise AtKey("an NVIDIA GPU site needs a cuda section (toolkit, driver)", "cuda")
-        if self.gpu.vendor != "nvidia" and self.cuda is not None:
-            raise AtKey(f"cuda is set but gpu.vendor is {self.gpu.vendor!r} (cuda is for NVIDIA GPUs)", "cuda")
         if self.gpu.vendor == "amd" and self.rocm is None:
             raise AtKey("an AMD GPU site needs a rocm section (version: the ROCm release of the image's torch, "
                         "e.g. \"6.2\")", "rocm")
+        if self.gpu.vendor != "nvidia" and self.cuda is not None:
+            raise AtKey(f"cuda is set but gpu.vendor is {self.gpu.vendor!r} (cuda is for NVIDIA GPUs)", "cuda")
         if self.gpu.vendor != "amd" and self.rocm is not None:
             raise AtKey(f"rocm is set but gpu.vendor is {self.gpu.vendor!r} (rocm is for AMD GPUs)", "rocm")
         if self.mpi.vendor == "spectrum":
