@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from envkit.engines.base import Engine, GpuKind, get_engine
+from envkit.engines.base import Engine, GpuKind, get_engine, gpu_kind
 from envkit.errors import EnvkitError
 from envkit.profile.load import profile_hash
 from envkit.profile.model import Profile
@@ -78,8 +78,6 @@ class DocContext:
     def gpu(self) -> GpuKind:
         """The GPUs the site's containers get (envkit.launch.run.gpu_kind): "nvidia", "nvccli", "amd", or "" (none);
         true when the site has GPUs."""
-        from envkit.launch.run import gpu_kind
-
         return gpu_kind(self.profile)
 
     def image_file(self, tag: str) -> str:

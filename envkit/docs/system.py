@@ -229,9 +229,8 @@ def gpu_rocm(ctx: DocContext) -> DocSection:
 
     from envkit.launch import shown
     from envkit.launch.run import RunRequest, compose, container_for
-    from envkit.pipeline.plan import refuse_rocm_build
     from envkit.profile.modules import module_words
-    from envkit.recipe.layers import rocm_env
+    from envkit.recipe.layers import refuse_rocm_build, rocm_env
 
     p = ctx.profile
     assert p.rocm is not None
@@ -251,7 +250,7 @@ def gpu_rocm(ctx: DocContext) -> DocSection:
         facts.append(Fact("RCCL network plugin", f"{plugin.kind} from the host folder {plugin.host_path}, bound and "
                                                  "put on LD_LIBRARY_PATH (without it RCCL falls back to TCP sockets)",
                           plugin_src))
-    facts.append(Fact("envkit build here", str(refuse_rocm_build(p)), "envkit/pipeline/plan.py refuse_rocm_build"))
+    facts.append(Fact("envkit build here", str(refuse_rocm_build(p)), "envkit/recipe/layers.py refuse_rocm_build"))
     env_lines = "\n".join(f"export {k}={shlex.quote(v)}" for k, v in rocm_env(p))
     image = ctx.image_file(workload_tag(p, "aigw"))
     cmds = []

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from envkit.engines.base import Engine, GpuKind
+from envkit.engines.base import Engine, GpuKind, gpu_kind
 from envkit.errors import EnvkitError
 from envkit.launchers.base import LaunchPlan, launch_argv
 from envkit.paths import RESULTS as RESULTS_IN_IMAGE
@@ -286,19 +286,6 @@ def container_for(profile: Profile, workload: str, engine: str | None = None, st
     binds = tuple(profile.binds)
     return ImageRef(engine=eng, image=str(eng.image_path(root, tag)), binds=binds, gpu=gpu_kind(profile),
                     manifest_hash=manifest_hash)
-
-
-def gpu_kind(profile: Profile) -> GpuKind:
-    """Which GPUs the site's containers get (envkit.engines.base.GpuKind): "" none, "nvidia", "nvccli", "amd".
-
-    >>> from envkit.profile import load_profile
-    >>> gpu_kind(load_profile("hal")), gpu_kind(load_profile("local"))
-    ('nvidia', '')
-    """
-    vendor = profile.gpu.vendor
-    if vendor == "nvidia":
-        return "nvccli" if profile.container.nvccli else "nvidia"
-    return "amd" if vendor == "amd" else ""
 
 
 def prepare_container(site: str, workload: str, engine: str | None = None, store: Path | None = None,

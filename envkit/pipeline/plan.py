@@ -14,8 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from envkit.engines.base import BuildRequest, Engine, GpuKind, get_engine
-from envkit.errors import EnvkitError
+from envkit.engines.base import BuildRequest, Engine, GpuKind, get_engine, gpu_kind
 from envkit.profile.model import Profile
 from envkit.recipe.layers import kinds_upto, layer_of
 from envkit.recipe.model import Layer, LayerKind
@@ -75,8 +74,6 @@ class BuildPlan:
     @property
     def gpu(self) -> GpuKind:
         """The GPUs the engine passes into a run (envkit.launch.run.gpu_kind): "nvidia", "nvccli", "amd" or ""."""
-        from envkit.launch.run import gpu_kind
-
         return gpu_kind(self.profile)
 
 
@@ -121,6 +118,8 @@ def plan_build(opts: BuildOptions) -> BuildPlan:
         if engine.builder is not None:   # it only runs images: one line naming the engine that builds them
             raise engine.refuse_build()
         if profile.rocm is not None:
+            from envkit.recipe.layers import refuse_rocm_build
+
             raise refuse_rocm_build(profile)
         engine.require()
         from envkit.lock.files import require_fresh  # a missing or stale lock: one line naming `envkit lock`
@@ -143,25 +142,6 @@ def plan_build(opts: BuildOptions) -> BuildPlan:
                                      reason=reason, image=str(engine.image_path(root, layer.tag))))
         parent_key, parent_rebuilt = key, needs
     return plan
-
-
-def refuse_rocm_build(profile: Profile) -> EnvkitError:
-    """Why envkit does not build an AMD site's image: one line naming what is missing (never a fake success).
-
-    >>> from envkit.profile import load_profile
-    >>> print(str(refuse_rocm_build(load_profile("frontier"))).split(":")[0])
-    site frontier
-    """
-    from envkit.recipe.bases import load_base
-
-    platform = load_base(profile.base).platform_for(profile.cpu.arch, None, rocm=profile.rocm.version if profile.rocm
-                                                     else None)
-    torch = " ".join(platform.python.torch)
-    return EnvkitError(
-        f"site {profile.name}: envkit does not build ROCm images: its recipe (envkit render --site {profile.name}) "
-        f"installs {torch} from {platform.python.index_url}, which the lock cannot pin (it resolves PyPI only), and "
-        "no AMD GPU here can test the image; build the rendered definition on the site, or run the centre's ROCm "
-        "image (envkit docs --site " + profile.name + ": AMD GPUs)")
 
 
 def needs_build(engine: Engine, paths: LayerPaths, key: str, rebuild: bool, parent_rebuilt: bool) -> tuple[bool, str]:

@@ -399,3 +399,20 @@ def site_layers(profile: Profile, workload: str | None = None, horovod: bool = F
     """base -> site (-> horovod) (-> workload) for a profile."""
     last = "workload" if workload else "horovod" if horovod else "site"
     return [layer_of(profile, kind, workload, horovod) for kind in kinds_upto(last, workload, horovod)]
+
+
+def refuse_rocm_build(profile: Profile) -> EnvkitError:
+    """Why envkit does not build an AMD site's image: one line naming what is missing (never a fake success).
+
+    >>> from envkit.profile import load_profile
+    >>> print(str(refuse_rocm_build(load_profile("frontier"))).split(":")[0])
+    site frontier
+    """
+    platform = load_base(profile.base).platform_for(profile.cpu.arch, None, rocm=profile.rocm.version if profile.rocm
+                                                     else None)
+    torch = " ".join(platform.python.torch)
+    return EnvkitError(
+        f"site {profile.name}: envkit does not build ROCm images: its recipe (envkit render --site {profile.name}) "
+        f"installs {torch} from {platform.python.index_url}, which the lock cannot pin (it resolves PyPI only), and "
+        "no AMD GPU here can test the image; build the rendered definition on the site, or run the centre's ROCm "
+        "image (envkit docs --site " + profile.name + ": AMD GPUs)")
