@@ -77,7 +77,7 @@ def job_spec(profile: Profile, req: RunRequest, opts: JobOptions, argv: list[str
     return JobSpec(
         site=profile.name, workload=run_label(req), run_id=req.run_id or "", nodes=nodes,
         tasks_per_node=per_node, log=str(run_dir / LOG),
-        gpus_per_node=profile.gpu.per_node if profile.gpu.vendor == "nvidia" else 0,
+        gpus_per_node=profile.gpu.per_node if profile.gpu.vendor != "none" else 0,
         cores_per_node=profile.cpu.cores_per_node, cpus_per_task=profile.launcher.cpus_per_task,
         gpu_request=profile.launcher.gpu_request if not profile.launcher.header_gpus else "gpus-per-node",
         gres_type=profile.launcher.gres_type,

@@ -48,7 +48,8 @@ def site_show(site: str, as_json: JsonOpt = False) -> None:
         from envkit.recipe.bases import load_base
 
         platform, why = load_base(p.base).choose_platform(p.cpu.arch, p.cuda.toolkit if p.cuda else None,
-                                                          p.cuda.driver if p.cuda else None)
+                                                          p.cuda.driver if p.cuda else None,
+                                                          rocm=p.rocm.version if p.rocm else None)
         data["base_platform"] = {"image": platform.image, "torch": platform.python.torch, "why": why}
     except EnvkitError as exc:
         data["base_platform"] = {"error": str(exc)}

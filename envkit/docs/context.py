@@ -9,14 +9,14 @@ Example:
     >>> from envkit.profile import load_profile
     >>> ctx = doc_context(load_profile("summit"))
     >>> ctx.platform.arch, ctx.engine.name, ctx.gpu
-    ('ppc64le', 'apptainer', True)
+    ('ppc64le', 'apptainer', 'nvidia')
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from envkit.engines.base import Engine, get_engine
+from envkit.engines.base import Engine, GpuKind, get_engine, gpu_kind
 from envkit.errors import EnvkitError
 from envkit.profile.load import profile_hash
 from envkit.profile.model import Profile
@@ -75,9 +75,10 @@ class DocContext:
     profile_hash: str
 
     @property
-    def gpu(self) -> bool:
-        """Does the site have GPUs (and the image CUDA)?"""
-        return self.profile.gpu.vendor != "none"
+    def gpu(self) -> GpuKind:
+        """The GPUs the site's containers get (envkit.launch.run.gpu_kind): "nvidia", "nvccli", "amd", or "" (none);
+        true when the site has GPUs."""
+        return gpu_kind(self.profile)
 
     def image_file(self, tag: str) -> str:
         """The image a tag is stored as: the tag with the engine's suffix (`<tag>.sif` for Apptainer)."""
@@ -119,7 +120,8 @@ class DocContext:
         """The source note of the base platform the image starts from."""
         if self.base is None or self.platform is None:
             return f"base {self.profile.base}: no platform for this site"
-        return f"bases/{self.base.name}.yaml platform {self.platform.arch}/cuda-{self.platform.cuda or 'none'}: " \
+        accel = f"rocm-{self.platform.rocm}" if self.platform.rocm else f"cuda-{self.platform.cuda or 'none'}"
+        return f"bases/{self.base.name}.yaml platform {self.platform.arch}/{accel}: " \
                f"{self.platform.source}"
 
 
@@ -134,7 +136,8 @@ def doc_context(profile: Profile) -> DocContext:
     error: str | None = None
     try:
         base = load_base(profile.base)
-        platform = base.platform_for(profile.cpu.arch, profile.cuda.toolkit if profile.cuda else None)
+        platform = base.platform_for(profile.cpu.arch, profile.cuda.toolkit if profile.cuda else None,
+                              rocm=profile.rocm.version if profile.rocm else None)
         layers = (base_layer(profile), site_layer(profile))
     except EnvkitError as exc:
         error = str(exc)

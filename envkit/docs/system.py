@@ -36,7 +36,8 @@ def gpu_summary(ctx: DocContext) -> str:
     if gpu.vendor == "none":
         return "no GPU"
     link = f", {gpu.link}" if gpu.link else ""
-    return f"{gpu.per_node} x NVIDIA {gpu.model} {gpu.memory_gb} GB per node{link}"
+    vendor = {"nvidia": "NVIDIA", "amd": "AMD", "intel": "Intel"}[gpu.vendor]
+    return f"{gpu.per_node} x {vendor} {gpu.model} {gpu.memory_gb} GB per node{link}"
 
 
 def architecture(ctx: DocContext) -> DocSection:
@@ -94,6 +95,8 @@ def driver_status(toolkit: str, driver: str) -> str:
 def gpu_cuda(ctx: DocContext) -> DocSection:
     """GPU model, CUDA toolkit of the image, cuDNN, the host driver and whether it runs the image."""
     p = ctx.profile
+    if p.rocm is not None:
+        return gpu_rocm(ctx)
     if p.cuda is None:
         return DocSection("gpu", "GPUs, CUDA and driver", intro="This site has no GPUs; its image carries no CUDA.",
                        facts=(Fact("GPUs", "none", ctx.src("gpu")),))
@@ -215,3 +218,66 @@ def container(ctx: DocContext) -> DocSection:
              "envkit/recipe/layers.py"),
     ]
     return DocSection("container", "Container engine", facts=tuple(facts))
+
+
+APPTAINER_GPU = "https://apptainer.org/docs/user/latest/gpu.html"
+
+
+def gpu_rocm(ctx: DocContext) -> DocSection:
+    """An AMD site: how to run on its GPUs (ROCm), each line with the source it follows."""
+    import shlex
+
+    from envkit.launch import shown
+    from envkit.launch.run import RunRequest, compose, container_for
+    from envkit.profile.modules import module_words
+    from envkit.recipe.layers import refuse_rocm_build, rocm_env
+
+    p = ctx.profile
+    assert p.rocm is not None
+    plugin = p.interconnect.nccl_plugin
+    plugin_src = f"{ctx.site_file} interconnect.nccl_plugin: {plugin.source}" if plugin else ctx.src("interconnect")
+    facts = [
+        Fact("GPUs", f"{gpu_summary(ctx)}: each GCD is one GPU to Slurm, ROCm and torch", ctx.src("gpu")),
+        Fact("ROCm release the site names", p.rocm.version, ctx.src("rocm")),
+    ]
+    if ctx.platform is not None:
+        facts += [
+            Fact("torch in the image", f"{' '.join(ctx.platform.python.torch)} (ROCm {ctx.platform.rocm}) from "
+                                       f"{ctx.platform.python.index_url}: not on PyPI, so not locked", ctx.base_src()),
+            Fact("Image starts from", ctx.platform.image, ctx.base_src()),
+        ]
+    if plugin:
+        facts.append(Fact("RCCL network plugin", f"{plugin.kind} from the host folder {plugin.host_path}, bound and "
+                                                 "put on LD_LIBRARY_PATH (without it RCCL falls back to TCP sockets)",
+                          plugin_src))
+    facts.append(Fact("envkit build here", str(refuse_rocm_build(p)), "envkit/recipe/layers.py refuse_rocm_build"))
+    env_lines = "\n".join(f"export {k}={shlex.quote(v)}" for k, v in rocm_env(p))
+    image = ctx.image_file(workload_tag(p, "aigw"))
+    cmds = []
+    if p.modules:
+        loads = "\n".join(shlex.join(["module", *module_words(m)]) for m in p.modules)
+        cmds.append(DocCommand("Modules the job loads before the run", loads,
+                               f"{ctx.site_file} modules; {ctx.src('rocm')}"))
+    cmds += [
+        DocCommand("The GPUs go into the container the Apptainer way: --rocm (not --nv)",
+                   shlex.join(ctx.engine.exec_argv(image, ["python3", "-c", "import torch; "
+                                                   "print(torch.cuda.device_count(), torch.version.hip)"],
+                                                   gpu=ctx.gpu)),
+                   f"{APPTAINER_GPU}; {ctx.src('container')}",
+                   note="--rocm binds /dev/kfd, /dev/dri and the host's ROCm libraries; torch names the GCDs 'cuda'."),
+        DocCommand("What every rank gets (on the run line as --env, and in the site layer): RCCL over Slingshot and "
+                   "MIOpen's databases in a node-local folder", env_lines, f"{plugin_src}; {ctx.src('rocm')}"),
+    ]
+    container = container_for(p, "aigw", store=shown.STORE)
+    nodes = min(2, p.nodes.count)
+    line = compose(p, RunRequest(site=p.name, workload="aigw", nodes=nodes, results=shown.RESULTS), container)
+    cmds.append(DocCommand(f"aigw on {nodes} nodes x {p.tasks_per_node} GPUs (GCDs)", shown.shell_line(line),
+                           ctx.src("launcher")))
+    return DocSection(
+        "gpu", "AMD GPUs: how to run (ROCm)", facts=tuple(facts), commands=tuple(cmds),
+        intro=f"{p.title} has AMD GPUs: the image carries torch's ROCm build, the host the driver (amdgpu) and the "
+              "devices. Every line below follows the centre page quoted in its source.",
+        notes=("envkit has no AMD GPU to test on: these lines are rendered from the centre's documented ones "
+               "(tests/batch/test_centre_lines.py compares them), not run here.",
+               f"envkit renders the ROCm image's recipe (envkit render --site {p.name}) but does not build it; build "
+               "it where the site is, or use the centre's ROCm image with the same run line."))

@@ -14,14 +14,17 @@ import shlex
 from envkit.docs.context import MPI_NAMES, TRANSPORT_NAMES, DocContext
 from envkit.docs.model import DocCommand, DocSection, Problem
 from envkit.docs.system import CUDA_NOTES, driver_status
+from envkit.engines.base import GpuKind
 from envkit.paths import manifest_file
 from envkit.profile.cuda import MINOR_COMPAT_FLOOR, major_minor, min_driver
 from envkit.profile.model import SPECTRUM_MIN
 from envkit.profile.mpi import host_version_command
 from envkit.recipe.layers import mpi_prefix
 
+APPTAINER_GPU = "https://apptainer.org/docs/user/latest/gpu.html"
 
-def _in_image(ctx: DocContext, command: list[str], gpu: bool = False) -> str:
+
+def _in_image(ctx: DocContext, command: list[str], gpu: GpuKind = False) -> str:
     image = ctx.site_image
     return shlex.join(ctx.engine.exec_argv(image, command, gpu=gpu))
 
@@ -29,6 +32,20 @@ def _in_image(ctx: DocContext, command: list[str], gpu: bool = False) -> str:
 def driver(ctx: DocContext) -> Problem:
     """The host driver cannot run the image's CUDA (or the image is used without --nv)."""
     p = ctx.profile
+    if p.rocm is not None:
+        return Problem(
+            "No AMD GPU in the container, or the ROCm driver does not run the image's ROCm",
+            "torch.cuda.is_available() is False, `hipErrorNoDevice`, or `No HIP GPUs are available`.",
+            f"The image's torch is a ROCm {p.rocm.version} build; the container sees the GCDs only when started "
+            "with --rocm (Apptainer binds /dev/kfd, /dev/dri and the host's ROCm libraries) and inside a job step "
+            "that was given GPUs (srun --gpus-per-task or --gpus-per-node).",
+            "Keep --rocm on the exec line, run inside the job's srun, and load the ROCm module the centre names "
+            "(module load rocm) before it.",
+            f"{ctx.src('rocm')}; {APPTAINER_GPU}",
+            commands=(DocCommand("GPUs on a compute node", "rocm-smi", f"{ctx.src('rocm')} [check]"),
+                      DocCommand("What the image sees", _in_image(ctx, ["python3", "-c",
+                                 "import torch; print(torch.cuda.device_count(), torch.version.hip)"], gpu="amd"),
+                                 ctx.src("container"))))
     if p.cuda is None:
         return Problem("Driver too old for the image's CUDA", "CUDA errors or no GPU found.",
                        "This site has no GPUs, so its image carries no CUDA.",

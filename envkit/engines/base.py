@@ -23,13 +23,16 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from envkit.engines.proc import Command, run_capture, run_logged
 from envkit.errors import EnvkitError
 from envkit.recipe.formats import Format
 from envkit.recipe.model import Layer
 from envkit.registry import ENGINES
+
+if TYPE_CHECKING:
+    from envkit.profile.model import Profile
 
 LineSink = Callable[[str], None]
 
@@ -52,6 +55,20 @@ class BuildRequest:
 GpuKind = bool | str
 """Which GPUs a container gets: False/"" none, True/"nvidia" NVIDIA, "nvccli" NVIDIA through
 nvidia-container-cli (Apptainer --nvccli), "amd" AMD ROCm."""
+
+
+def gpu_kind(profile: Profile) -> GpuKind:
+    """Which GPUs the site's containers get (envkit.engines.base.GpuKind): "" none, "nvidia", "nvccli", "amd".
+
+    >>> from envkit.profile import load_profile
+    >>> gpu_kind(load_profile("hal")), gpu_kind(load_profile("local"))
+    ('nvidia', '')
+    """
+    vendor = profile.gpu.vendor
+    if vendor == "nvidia":
+        return "nvccli" if profile.container.nvccli else "nvidia"
+    return "amd" if vendor == "amd" else ""
+
 
 
 class Engine(ABC):

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from envkit.engines.base import Engine, GpuKind
+from envkit.engines.base import Engine, GpuKind, gpu_kind
 from envkit.errors import EnvkitError
 from envkit.launchers.base import LaunchPlan, launch_argv
 from envkit.paths import RESULTS as RESULTS_IN_IMAGE
@@ -178,7 +178,7 @@ def compose(profile: Profile, req: RunRequest, container: ImageRef | None = None
     if master:
         env = (*env, ("ENVKIT_MASTER_ADDR", master))
     plan = LaunchPlan(nodes=nodes, tasks_per_node=per_node, command=tuple(command),
-                      gpus_per_task=1 if profile.gpu.vendor == "nvidia" else 0,
+                      gpus_per_task=1 if profile.gpu.vendor != "none" else 0,
                       wrapper=tuple(wrapper), container_options=tuple(options or ()), env=env,
                       rendezvous=_rendezvous(in_job_script, req.run_id) if nodes > 1 else None)
     return launch_argv(profile, plan, req.launcher)
@@ -195,15 +195,18 @@ def runtime_env(profile: Profile) -> list[tuple[str, str]]:
     >>> runtime_env(load_profile("polaris"))[0][1].split(":")[0]
     '/opt/cray/pe/mpich/8.1.28/ofi/gnu/12.3/lib-abi-mpich'
     """
-    from envkit.recipe.layers import mpi_prefix
+    from envkit.recipe.layers import mpi_prefix, rocm_env
 
     net = profile.interconnect
     host = [*profile.mpi.library_path, *([net.host_libfabric] if net.host_libfabric else []),
             *([net.nccl_plugin.host_path] if net.nccl_plugin else [])]
+    # An AMD site's image may be the centre's or one built from envkit's rendered recipe elsewhere (envkit build
+    # refuses ROCm images here), so the RCCL and MIOpen variables the centres document travel on the run line.
+    rocm = rocm_env(profile)
     if not host:
-        return []
+        return rocm
     image = [] if mpi_prefix(profile) == "/usr" else [f"{mpi_prefix(profile)}/lib"]
-    return [("LD_LIBRARY_PATH", ":".join(dict.fromkeys([*host, *image])))]
+    return [("LD_LIBRARY_PATH", ":".join(dict.fromkeys([*host, *image]))), *rocm]
 
 
 def _master_addr(profile: Profile, req: RunRequest, in_job_script: bool) -> str | None:
@@ -283,19 +286,6 @@ def container_for(profile: Profile, workload: str, engine: str | None = None, st
     binds = tuple(profile.binds)
     return ImageRef(engine=eng, image=str(eng.image_path(root, tag)), binds=binds, gpu=gpu_kind(profile),
                     manifest_hash=manifest_hash)
-
-
-def gpu_kind(profile: Profile) -> GpuKind:
-    """Which GPUs the site's containers get (envkit.engines.base.GpuKind): "" none, "nvidia", "nvccli", "amd".
-
-    >>> from envkit.profile import load_profile
-    >>> gpu_kind(load_profile("hal")), gpu_kind(load_profile("local"))
-    ('nvidia', '')
-    """
-    vendor = profile.gpu.vendor
-    if vendor == "nvidia":
-        return "nvccli" if profile.container.nvccli else "nvidia"
-    return "amd" if vendor == "amd" else ""
 
 
 def prepare_container(site: str, workload: str, engine: str | None = None, store: Path | None = None,

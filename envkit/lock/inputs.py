@@ -86,12 +86,16 @@ def site_inputs(profile: Profile) -> list[LayerInputs]:
     from envkit.recipe.workload_spec import list_workloads, load_workload_spec
 
     base = load_base(profile.base)
-    platform = base.platform_for(profile.cpu.arch, profile.cuda.toolkit if profile.cuda else None)
+    platform = base.platform_for(profile.cpu.arch, profile.cuda.toolkit if profile.cuda else None,
+                              rocm=profile.rocm.version if profile.rocm else None)
     stack = platform.python
     version = stack.version or PYTHON_OF_OS.get(_os_key(platform.image), "")
     tag = python_platform(profile.cpu.arch, platform.image)
     why = ""
-    if stack.torch_from == "conda":
+    if stack.index_url:
+        why = (f"torch comes from {stack.index_url} (its ROCm builds are not on PyPI), which the lock (PyPI only) "
+               "does not resolve: the recipe installs it unpinned")
+    elif stack.torch_from == "conda":
         why = (f"torch comes from conda channel {stack.channel} for {profile.cpu.arch}, which this machine cannot "
                "reach; lock it where conda-forge is reachable (conda-lock) and commit the result")
     elif tag is None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from envkit.engines.base import BuildRequest, Engine, get_engine
+from envkit.engines.base import BuildRequest, Engine, GpuKind, get_engine, gpu_kind
 from envkit.profile.model import Profile
 from envkit.recipe.layers import kinds_upto, layer_of
 from envkit.recipe.model import Layer, LayerKind
@@ -72,8 +72,9 @@ class BuildPlan:
         return self.profile.binds
 
     @property
-    def gpu(self) -> bool:
-        return self.profile.gpu.vendor == "nvidia"
+    def gpu(self) -> GpuKind:
+        """The GPUs the engine passes into a run (envkit.launch.run.gpu_kind): "nvidia", "nvccli", "amd" or ""."""
+        return gpu_kind(self.profile)
 
 
 def _wanted(opts: BuildOptions) -> list[LayerKind]:
@@ -116,6 +117,10 @@ def plan_build(opts: BuildOptions) -> BuildPlan:
     if not opts.dry_run:
         if engine.builder is not None:   # it only runs images: one line naming the engine that builds them
             raise engine.refuse_build()
+        if profile.rocm is not None:
+            from envkit.recipe.layers import refuse_rocm_build
+
+            raise refuse_rocm_build(profile)
         engine.require()
         from envkit.lock.files import require_fresh  # a missing or stale lock: one line naming `envkit lock`
 

@@ -159,11 +159,13 @@ def _check_base(profile: Profile, doc: YamlDoc) -> None:
     cuda = profile.cuda
     try:
         load_base(profile.base).choose_platform(profile.cpu.arch, cuda.toolkit if cuda else None,
-                                                cuda.driver if cuda else None)
+                                                cuda.driver if cuda else None,
+                                                rocm=profile.rocm.version if profile.rocm else None)
     except EnvkitError as exc:
         if exc.file and not exc.message.startswith("unknown base"):
             raise
-        key = ("base",) if exc.message.startswith("unknown base") else ("cuda", "toolkit") if cuda else ("cpu", "arch")
+        key = ("base",) if exc.message.startswith("unknown base") else ("cuda", "toolkit") if cuda else \
+            ("rocm", "version") if profile.rocm else ("cpu", "arch")
         file, line = doc.locate(key)
         raise EnvkitError(exc.message, file=file, key=".".join(key), line=line) from None
 

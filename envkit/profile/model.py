@@ -118,7 +118,7 @@ class Nodes(ProfileSection):
 class Gpu(ProfileSection):
     """GPUs per node; `vendor: none` for CPU-only systems."""
 
-    vendor: Literal["nvidia", "amd", "intel", "none"]  # amd, intel: refused with one line (envkit.profile.mpi)
+    vendor: Literal["nvidia", "amd", "intel", "none"]  # intel: refused with one line (envkit.profile.mpi)
     model: Name | None = None
     memory_gb: int = Field(default=0, ge=0, le=1024)
     per_node: int = Field(default=0, ge=0, le=64)
@@ -154,6 +154,16 @@ class Cuda(ProfileSection):
             raise AtKey(f"CUDA toolkit {self.toolkit} needs driver >= {floor}, "
                         f"but the site's driver is {self.driver}", "driver")
         return self
+
+
+class Rocm(ProfileSection):
+    """AMD GPUs: the ROCm release the image's torch is built for (its wheels: download.pytorch.org/whl/rocmX.Y) and
+    the node-local folder MIOpen keeps its databases in (MIOPEN_USER_DB_PATH and MIOPEN_CUSTOM_CACHE_DIR: OLCF and
+    LUMI both point them at /tmp, since MIOpen's SQLite files fail on the shared file systems)."""
+
+    version: Version
+    miopen_user_db_path: AbsPath = "/tmp/envkit-miopen-cache"
+    source: Text
 
 
 class Mpi(ProfileSection):
@@ -355,6 +365,7 @@ class Profile(ProfileSection):
     nodes: Nodes
     gpu: Gpu
     cuda: Cuda | None = None
+    rocm: Rocm | None = Field(default=None, exclude_if=lambda v: v is None)
     mpi: Mpi
     interconnect: Interconnect
     scheduler: SchedulerSection
@@ -367,8 +378,13 @@ class Profile(ProfileSection):
     def _cross_checks(self) -> Profile:
         if self.gpu.vendor == "nvidia" and self.cuda is None:
             raise AtKey("an NVIDIA GPU site needs a cuda section (toolkit, driver)", "cuda")
-        if self.gpu.vendor == "none" and self.cuda is not None:
-            raise AtKey("cuda is set but gpu.vendor is 'none'", "cuda")
+        if self.gpu.vendor == "amd" and self.rocm is None:
+            raise AtKey("an AMD GPU site needs a rocm section (version: the ROCm release of the image's torch, "
+                        "e.g. \"6.2\")", "rocm")
+        if self.gpu.vendor != "nvidia" and self.cuda is not None:
+            raise AtKey(f"cuda is set but gpu.vendor is {self.gpu.vendor!r} (cuda is for NVIDIA GPUs)", "cuda")
+        if self.gpu.vendor != "amd" and self.rocm is not None:
+            raise AtKey(f"rocm is set but gpu.vendor is {self.gpu.vendor!r} (rocm is for AMD GPUs)", "rocm")
         if self.mpi.vendor == "spectrum":
             if self.cpu.arch != "ppc64le":
                 raise AtKey("Spectrum MPI profiles are POWER systems (expected cpu.arch: ppc64le)", "cpu", "arch")

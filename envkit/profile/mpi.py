@@ -77,8 +77,6 @@ HOST_VERSION_COMMAND: dict[str, tuple[str, str]] = {
 INTEL_GPU_UNSUPPORTED = ("Intel GPUs are not supported: envkit's bases carry no oneAPI Level Zero runtime, no "
                          "intel-extension-for-pytorch or torch XPU build and no oneCCL, and Apptainer needs the "
                          "host's /dev/dri bound; use vendor: none for the CPUs")
-ROCM_UNSUPPORTED = ("AMD/ROCm GPUs are not supported yet (torch ROCm wheels are not on PyPI and envkit's bases "
-                    "carry CUDA only); use vendor: nvidia or vendor: none")
 
 
 def family(vendor: str) -> Family:
@@ -106,8 +104,6 @@ def check_profile(profile: Profile) -> list[tuple[str, tuple[str, ...]]]:
     """Contradictions between GPU, MPI, launcher and scheduler: (message, key path) pairs, empty when coherent."""
     problems: list[tuple[str, tuple[str, ...]]] = []
     gpu, mpi, launcher, sched = profile.gpu, profile.mpi, profile.launcher, profile.scheduler
-    if gpu.vendor == "amd":
-        problems.append((ROCM_UNSUPPORTED, ("gpu", "vendor")))
     if gpu.vendor == "intel":
         problems.append((INTEL_GPU_UNSUPPORTED, ("gpu", "vendor")))
     if mpi.model == "bind":

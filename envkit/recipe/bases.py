@@ -36,7 +36,9 @@ class PythonStack(_Strict):
 
     installer: `venv` (the OS python3) or `conda` (Miniforge, any Python
     version on any arch); torch_from: `pip` (PyPI wheels) or `conda` (the
-    channel's builds, the only torch for ppc64le).
+    channel's builds, the only torch for ppc64le); index_url: the one index
+    torch comes from when it is not PyPI (torch's ROCm builds are only on
+    download.pytorch.org/whl/rocmX.Y), which the lock cannot resolve.
     """
 
     installer: Literal["venv", "conda"]
@@ -44,13 +46,15 @@ class PythonStack(_Strict):
     torch_from: Literal["pip", "conda"] = "pip"
     torch: list[Requirement]
     channel: Name | None = None
+    index_url: UrlTemplate | None = None
 
 
 class Platform(_Strict):
-    """One starting image: an arch, a CUDA release (None for CPU-only), an OS image."""
+    """One starting image: an arch, a CUDA release or a ROCm release (both None for CPU-only), an OS image."""
 
     arch: Arch
     cuda: Version | None
+    rocm: Version | None = None
     image: ImageRef
     os_family: Literal["debian"]  # Debian-family images only: the recipes install with apt-get
     python: PythonStack
@@ -85,11 +89,13 @@ class Base(_Strict):
     platforms: list[Platform] = Field(default_factory=list)
     extra: Extra = Field(default_factory=Extra)
 
-    def platform_for(self, arch: str, cuda: str | None, driver: str | None = None) -> Platform:
-        """The platform for a site's arch and CUDA toolkit, chosen by compatibility (see `choose_platform`)."""
-        return self.choose_platform(arch, cuda, driver)[0]
+    def platform_for(self, arch: str, cuda: str | None, driver: str | None = None, rocm: str | None = None) -> Platform:
+        """The platform for a site's arch and CUDA toolkit (or ROCm release), chosen by compatibility (see
+        `choose_platform`)."""
+        return self.choose_platform(arch, cuda, driver, rocm=rocm)[0]
 
-    def choose_platform(self, arch: str, cuda: str | None, driver: str | None = None) -> tuple[Platform, str]:
+    def choose_platform(self, arch: str, cuda: str | None, driver: str | None = None,
+                        rocm: str | None = None) -> tuple[Platform, str]:
         """(platform, why): the base image a site gets, from what its driver can run, not an exact match.
 
         Each platform is a CUDA release with the torch build published for it. In order: the site's own
@@ -106,6 +112,9 @@ class Base(_Strict):
         from envkit.profile.cuda import driver_ok, version_tuple
 
         same_arch = [p for p in self.platforms if p.arch == arch]
+        if rocm is not None:
+            return self._rocm_platform(arch, rocm, same_arch)
+        same_arch = [p for p in same_arch if p.rocm is None]
         if cuda is None:
             cpu = [p for p in same_arch if p.cuda is None]
             if cpu:
@@ -127,9 +136,32 @@ class Base(_Strict):
                 p = newer[0]  # a validated profile's driver is above its major's minor-version floor
                 return p, (f"CUDA {p.cuda} (oldest published torch build above the site's {cuda}): the driver "
                            f"{driver or ''} runs it by minor-version compatibility; torch {' '.join(p.python.torch)}")
-        offered = ", ".join(f"{p.arch}/cuda-{p.cuda or 'none'}" for p in self.platforms) or "none"
         raise EnvkitError(f"base {self.name!r} has no image for {arch} with CUDA {cuda or 'none'} that the site's "
-                          f"driver can run (it offers: {offered})")
+                          f"driver can run (it offers: {self._offered()})")
+
+    def _offered(self) -> str:
+        return ", ".join(f"{p.arch}/rocm-{p.rocm}" if p.rocm else f"{p.arch}/cuda-{p.cuda or 'none'}"
+                         for p in self.platforms) or "none"
+
+    def _rocm_platform(self, arch: str, rocm: str, same_arch: list[Platform]) -> tuple[Platform, str]:
+        """The ROCm platform of the site's release (major.minor), else the newest older one of the same major (a
+        ROCm X.Y driver runs the user-space libraries of older X releases [check: AMD's ROCm compatibility matrix,
+        https://rocm.docs.amd.com/en/latest/compatibility/compatibility-matrix.html])."""
+        from envkit.profile.cuda import version_tuple
+
+        want = version_tuple(major_minor(rocm))
+        same = sorted((p for p in same_arch if p.rocm and version_tuple(major_minor(p.rocm))[0] == want[0]),
+                      key=lambda p: version_tuple(major_minor(p.rocm or "0")))
+        exact = [p for p in same if version_tuple(major_minor(p.rocm or "0")) == want]
+        if exact:
+            return exact[0], f"ROCm {exact[0].rocm}: the site's own release; torch {' '.join(exact[0].python.torch)}"
+        older = [p for p in same if version_tuple(major_minor(p.rocm or "0")) < want]
+        if older:
+            p = older[-1]
+            return p, (f"ROCm {p.rocm} (newest torch ROCm build not newer than the site's {rocm}); "
+                       f"torch {' '.join(p.python.torch)}")
+        raise EnvkitError(f"base {self.name!r} has no image for {arch} with ROCm {rocm} (it offers: "
+                          f"{self._offered()})")
 
 
 def base_path(name: str) -> Path:

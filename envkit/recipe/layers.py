@@ -107,6 +107,7 @@ def _labels(profile: Profile, kind: str, extra: dict[str, str] | None = None) ->
         "org.envkit.base": profile.base,
         "org.envkit.arch": profile.cpu.arch,
         "org.envkit.cuda": _image_cuda(profile),   # the base platform's release, which the image carries
+        **({"org.envkit.rocm": _image_rocm(profile)} if profile.rocm else {}),
         "org.envkit.mpi": "-".join(image_mpi(profile)),
     }
     if kind != "base":  # the base depends on a few facts (arch, CUDA, MPI, labelled here), not the whole profile:
@@ -121,6 +122,13 @@ def _image_cuda(profile: Profile) -> str:
     if profile.cuda is None:
         return "none"
     return load_base(profile.base).platform_for(profile.cpu.arch, profile.cuda.toolkit).cuda or profile.cuda.toolkit
+
+
+def _image_rocm(profile: Profile) -> str:
+    """The ROCm release of the image's torch: its base platform's (an AMD site's), "none" elsewhere."""
+    if profile.rocm is None:
+        return "none"
+    return load_base(profile.base).platform_for(profile.cpu.arch, None, rocm=profile.rocm.version).rocm or "none"
 
 
 MPI4PY_WHEEL_VENDORS = ("openmpi", "mpich")
@@ -145,7 +153,29 @@ def _horovod_env(profile: Profile) -> list[str]:
     """The HOROVOD_* settings Horovod's build gets: PyTorch with MPI and Gloo, NCCL on GPU sites."""
     env = ["HOROVOD_WITH_PYTORCH=1", "HOROVOD_WITHOUT_TENSORFLOW=1", "HOROVOD_WITHOUT_MXNET=1",
            "HOROVOD_WITH_MPI=1", "HOROVOD_WITH_GLOO=1"]
+    if profile.gpu.vendor == "amd":   # Horovod's ROCm build (HOROVOD_GPU=ROCM), its collectives by RCCL
+        return [*env, "HOROVOD_GPU=ROCM", "HOROVOD_GPU_OPERATIONS=NCCL"]
     return [*env, "HOROVOD_GPU_OPERATIONS=NCCL"] if profile.gpu.vendor != "none" else env
+
+
+def rocm_env(profile: Profile) -> list[tuple[str, str]]:
+    """What an AMD site's ranks need in the container: the variables the centre documents for RCCL and its
+    aws-ofi-rccl plugin (interconnect.nccl_plugin.env: NCCL_SOCKET_IFNAME=hsn0 at OLCF, hsn0,hsn1,hsn2,hsn3 at LUMI)
+    and MIOpen's databases in a node-local folder (rocm.miopen_user_db_path). Empty on other sites.
+
+    >>> from envkit.profile import load_profile
+    >>> dict(rocm_env(load_profile("frontier")))["MIOPEN_USER_DB_PATH"]
+    '/tmp/envkit-miopen-cache'
+    >>> rocm_env(load_profile("local"))
+    []
+    """
+    if profile.rocm is None:
+        return []
+    plugin = profile.interconnect.nccl_plugin
+    env = dict(plugin.env) if plugin else {}
+    env["MIOPEN_USER_DB_PATH"] = profile.rocm.miopen_user_db_path
+    env["MIOPEN_CUSTOM_CACHE_DIR"] = profile.rocm.miopen_user_db_path
+    return sorted(env.items())
 
 
 def _context(profile: Profile, base: Base, platform: Platform) -> dict:
@@ -172,7 +202,8 @@ def _context(profile: Profile, base: Base, platform: Platform) -> dict:
 def base_layer(profile: Profile) -> Layer:
     """The maintained base for one site: its MPI is built to match the site's host MPI."""
     base = load_base(profile.base)
-    platform = base.platform_for(profile.cpu.arch, profile.cuda.toolkit if profile.cuda else None)
+    platform = base.platform_for(profile.cpu.arch, profile.cuda.toolkit if profile.cuda else None,
+                              rocm=profile.rocm.version if profile.rocm else None)
     ctx = _context(profile, base, platform)
     ctx.update(recipe_context(profile, "base", ctx["os_packages"]))  # the lock's versions and hashes
     files: tuple[tuple[str, str], ...] = ()
@@ -196,7 +227,14 @@ def base_layer(profile: Profile) -> Layer:
         ),
     )
     return replace(layer, tag=f"{profile.base}-{profile.cpu.arch}-"
-                              f"{'cuda' + _image_cuda(profile) if profile.cuda else 'cpu'}-{_content_digest(layer)}")
+                              f"{_accel(profile)}-{_content_digest(layer)}")
+
+
+def _accel(profile: Profile) -> str:
+    """cuda<release>, rocm<release> or cpu: what a base tag says the image carries."""
+    if profile.cuda:
+        return f"cuda{_image_cuda(profile)}"
+    return f"rocm{_image_rocm(profile)}" if profile.rocm else "cpu"
 
 
 def _content_digest(layer: Layer) -> str:
@@ -243,6 +281,7 @@ def _site_environment(profile: Profile) -> tuple[tuple[str, str], ...]:
         plugin = profile.interconnect.nccl_plugin
         if plugin:
             env.update(plugin.env)
+    env.update(rocm_env(profile))
     env.update(profile.defaults.env)
     return tuple(env.items())
 
@@ -250,7 +289,8 @@ def _site_environment(profile: Profile) -> tuple[tuple[str, str], ...]:
 def site_layer(profile: Profile) -> Layer:
     """The site layer: binds, environment, labels with the profile hash, and a test."""
     base = load_base(profile.base)
-    platform = base.platform_for(profile.cpu.arch, profile.cuda.toolkit if profile.cuda else None)
+    platform = base.platform_for(profile.cpu.arch, profile.cuda.toolkit if profile.cuda else None,
+                              rocm=profile.rocm.version if profile.rocm else None)
     ctx = _context(profile, base, platform)
     ctx["bind_points"] = profile.bind_points
     ctx["site_yaml"] = _site_yaml(profile)
@@ -278,7 +318,8 @@ def horovod_layer(profile: Profile) -> Layer:
     if base.horovod is None:
         raise EnvkitError(f"base {profile.base} does not build Horovod (bases/{profile.base}.yaml has no "
                           f"`horovod:`): use --dist ddp")
-    platform = base.platform_for(profile.cpu.arch, profile.cuda.toolkit if profile.cuda else None)
+    platform = base.platform_for(profile.cpu.arch, profile.cuda.toolkit if profile.cuda else None,
+                              rocm=profile.rocm.version if profile.rocm else None)
     ctx = _context(profile, base, platform)
     ctx.update(recipe_context(profile, "base", ctx["os_packages"]))  # Horovod's sdist is locked with the base
     return Layer(
@@ -305,7 +346,8 @@ def workload_layer(profile: Profile, workload: str, horovod: bool = False) -> La
         (str(folder), f"{WORKLOADS}/{spec.name}"),
     )
     base = load_base(profile.base)
-    platform = base.platform_for(profile.cpu.arch, profile.cuda.toolkit if profile.cuda else None)
+    platform = base.platform_for(profile.cpu.arch, profile.cuda.toolkit if profile.cuda else None,
+                              rocm=profile.rocm.version if profile.rocm else None)
     ctx = {**_context(profile, base, platform), "spec": spec}
     ctx.update(recipe_context(profile, f"workload-{spec.name}", spec.dependencies.apt))  # the lock's versions
     return Layer(
@@ -357,3 +399,20 @@ def site_layers(profile: Profile, workload: str | None = None, horovod: bool = F
     """base -> site (-> horovod) (-> workload) for a profile."""
     last = "workload" if workload else "horovod" if horovod else "site"
     return [layer_of(profile, kind, workload, horovod) for kind in kinds_upto(last, workload, horovod)]
+
+
+def refuse_rocm_build(profile: Profile) -> EnvkitError:
+    """Why envkit does not build an AMD site's image: one line naming what is missing (never a fake success).
+
+    >>> from envkit.profile import load_profile
+    >>> print(str(refuse_rocm_build(load_profile("frontier"))).split(":")[0])
+    site frontier
+    """
+    platform = load_base(profile.base).platform_for(profile.cpu.arch, None, rocm=profile.rocm.version if profile.rocm
+                                                     else None)
+    torch = " ".join(platform.python.torch)
+    return EnvkitError(
+        f"site {profile.name}: envkit does not build ROCm images: its recipe (envkit render --site {profile.name}) "
+        f"installs {torch} from {platform.python.index_url}, which the lock cannot pin (it resolves PyPI only), and "
+        "no AMD GPU here can test the image; build the rendered definition on the site, or run the centre's ROCm "
+        "image (envkit docs --site " + profile.name + ": AMD GPUs)")

@@ -55,23 +55,62 @@ CENTRE: dict[str, CentreLine] = {
                                         "own paths instead of /opt/udiImage",
          "/dev/cxi*": "Apptainer mounts the host /dev itself"}),
     "frontier": CentreLine(
-        "https://docs.olcf.ornl.gov/software/containers_on_frontier.html",
-        ("module load olcf-container-tools", "module load apptainer-enable-mpi", "module load apptainer-enable-gpu",
-         "srun -N2 -n16 --gpus-per-task=1 --gpu-bind=closest --unbuffered apptainer exec bcastandlammps.sif "
-         "./launchapp.sh"),
-        ("module load olcf-container-tools", "module load apptainer-enable-mpi", "srun --nodes=2 --ntasks-per-node=8",
-         "apptainer exec --bind /opt/cray,"),
-        {"apptainer-enable-gpu, --gpus-per-task=1 --gpu-bind=closest": "AMD GPUs are not supported yet: the profile "
-                                                                      "runs on the CPUs",
-         "--unbuffered": "not added (output goes to the job log either way)"}),
+        "https://github.com/olcf/olcf_containers_examples/blob/main/frontier/sample_apps/pytorch/olcfbaseimage/"
+        "submit.sbatch",
+        ("module load rocm/6.2.4", "module load olcf-container-tools", "module load apptainer-enable-mpi",
+         "export NCCL_SOCKET_IFNAME=hsn0        # NCCL/RCCL will use the high speed network to coordinate startup.",
+         "export NCCL_NET_GDR_LEVEL=3", "export NCCL_CROSS_NIC=1",
+         'export MIOPEN_USER_DB_PATH="/tmp/my-miopen-cache"',
+         "srun -N4 --label --tasks-per-node=8 -c7 --gpus-per-task=1 --gpu-bind=closest apptainer exec --workdir "
+         "`pwd` --rocm pytorch.sif ./pyrun.sh",
+         "(https://docs.olcf.ornl.gov/software/python/pytorch_frontier.html) module load craype-accel-amd-gfx90a; "
+         "srun -N2 -n16 -c7 --gpus-per-task=1 --gpu-bind=closest python3 -W ignore -u ./multinode_olcf.py ...",
+         "(https://docs.olcf.ornl.gov/software/containers_on_frontier.html) module load apptainer-enable-gpu"),
+        ("module load rocm/6.2.4", "module load craype-accel-amd-gfx90a", "module load olcf-container-tools",
+         "module load apptainer-enable-mpi", "module load apptainer-enable-gpu",
+         "srun --nodes=2 --ntasks-per-node=8 --cpus-per-task=7 --gpus-per-task=1", "--gpu-bind=closest",
+         "apptainer exec --rocm --bind /opt/cray,", "--env NCCL_SOCKET_IFNAME=hsn0", "--env NCCL_NET_GDR_LEVEL=3",
+         "--env NCCL_CROSS_NIC=1", "--env MIOPEN_USER_DB_PATH=/tmp/envkit-miopen-cache",
+         "--env MIOPEN_CUSTOM_CACHE_DIR=/tmp/envkit-miopen-cache", "/ccs/proj/PROJECT/aws-ofi-rccl/lib"),
+        {"/tmp/my-miopen-cache, rm -rf and mkdir -p": "one fixed node-local folder (rocm.miopen_user_db_path), made "
+                                                      "by MIOpen itself [check]; not emptied per job",
+         "--label, --workdir `pwd`, --unbuffered": "not added (output goes to the job log either way)",
+         "${PWD}/aws-ofi-rccl/lib on APPTAINERENV_LD_LIBRARY_PATH": "the plugin folder is profile data "
+                                                                    "(interconnect.nccl_plugin.host_path, [check]), "
+                                                                    "bound and put on LD_LIBRARY_PATH by --env",
+         "#SBATCH (no GPU directive)": "envkit's header adds --gpus-per-node=8 (whole nodes either way)",
+         "the image": "OLCF builds torch from download.pytorch.org/whl/rocm6.2.4 on its cpe image; envkit renders "
+                      "rocm/dev-ubuntu-22.04:6.2.4 with torch 2.5.1+rocm6.2 and does not build it here"}),
     "lumi": CentreLine(
-        "https://docs.lumi-supercomputer.eu/runjobs/scheduled-jobs/container-jobs/",
-        ("module load singularity-bindings",
+        "https://github.com/Lumi-supercomputer/LUMI-AI-Guide/blob/main/5-multi-gpu-and-node/README.md",
+        ("#SBATCH --gpus-per-node=8", "#SBATCH --ntasks-per-node=8", "#SBATCH --cpus-per-task=7",
+         'CPU_BIND_MASKS="0x00fe000000000000,0xfe00000000000000,0x0000000000fe0000,0x00000000fe000000,'
+         '0x00000000000000fe,0x000000000000fe00,0x000000fe00000000,0x0000fe0000000000"',
+         'srun --cpu-bind=mask_cpu=$CPU_BIND_MASKS singularity exec $CONTAINER bash -c "export RANK=\\$SLURM_PROCID '
+         '&& export LOCAL_RANK=\\$SLURM_LOCALID ..."',
+         "export NCCL_SOCKET_IFNAME=hsn0,hsn1,hsn2,hsn3", "export NCCL_NET_GDR_LEVEL=PHB",
+         "(https://docs.lumi-supercomputer.eu/software/packages/pytorch/) module load singularity-bindings; "
+         "module load aws-ofi-rccl; export MIOPEN_USER_DB_PATH=/tmp/${USER}-miopen-cache-${SLURM_JOB_ID}; "
+         "export CXI_FORK_SAFE=1; export CXI_FORK_SAFE_HP=1; export FI_CXI_DISABLE_CQ_HUGETLB=1",
+         "(https://docs.lumi-supercomputer.eu/runjobs/scheduled-jobs/container-jobs/) "
          "srun --partition=<partition> --account=<account> --nodes=2 singularity run mpi_osu.sif"),
-        ("module load singularity-bindings", "srun --nodes=2 --ntasks-per-node=8", "--partition=standard-g",
-         "--account=project_ACCOUNT", "singularity exec"),
-        {"singularity run": "envkit execs its runner (singularity exec) rather than the image's runscript",
-         "(GPUs)": "AMD GPUs are not supported yet: the profile runs on the CPUs"}),
+        ("#SBATCH --gpus-per-node=8", "#SBATCH --ntasks-per-node=8", "#SBATCH --cpus-per-task=7",
+         "module load singularity-bindings", "srun --nodes=2 --ntasks-per-node=8 --cpus-per-task=7",
+         "--partition=standard-g", "--account=project_ACCOUNT",
+         "--cpu-bind=mask_cpu:0x00fe000000000000,0xfe00000000000000,0x0000000000fe0000,0x00000000fe000000,"
+         "0x00000000000000fe,0x000000000000fe00,0x000000fe00000000,0x0000fe0000000000",
+         "singularity exec --rocm", "--env NCCL_SOCKET_IFNAME=hsn0,hsn1,hsn2,hsn3", "--env NCCL_NET_GDR_LEVEL=PHB",
+         "--env CXI_FORK_SAFE=1", "--env CXI_FORK_SAFE_HP=1", "--env FI_CXI_DISABLE_CQ_HUGETLB=1",
+         "--env MIOPEN_USER_DB_PATH=/tmp/envkit-miopen-cache", "/aws-ofi-rccl/66b3b31-cpeGNU-22.08/lib"),
+        {"singularity run, bash -c export RANK=...": "envkit execs its runner (singularity exec), which reads the "
+                                                     "rank from Slurm itself",
+         "--cpu-bind=mask_cpu=": "written mask_cpu: as LUMI's LUMI-G job page spells it (Slurm's syntax)",
+         "--rocm": "LUMI's lines pass no --rocm (the image carries its ROCm); envkit passes it, Apptainer's documented "
+                   "way for AMD GPUs [check on LUMI]",
+         "/tmp/${USER}-miopen-cache-${SLURM_JOB_ID}": "one fixed node-local folder: a profile value is never expanded "
+                                                      "by a shell",
+         "module load aws-ofi-rccl": "the plugin's folder is bound from the profile (interconnect.nccl_plugin, "
+                                     "[check] where your EasyBuild installed it)"}),
     "alps": CentreLine(
         "https://docs.cscs.ch/running/vetnode/",
         ("srun -N ${SLURM_JOB_NUM_NODES} --tasks-per-node=4 --environment=${ENV_FILE} ...",
@@ -128,6 +167,21 @@ def test_envkit_script_agrees_with_the_centre_line(site: str) -> None:
     for fragment in CENTRE[site].agrees:
         assert fragment in text, f"{site}: {fragment!r} not in envkit's script (documented: {CENTRE[site].url})"
     assert "NCCL_IB_DISABLE" not in text
+
+
+@pytest.mark.parametrize("site", ["frontier", "lumi"])
+def test_amd_sites_run_on_their_gpus(site: str) -> None:
+    """The MI250X sites ask for 8 GPUs (GCDs) per node, pass them in with --rocm, never --nv, and give every rank
+    the RCCL and MIOpen variables their centre documents, each value one shell word."""
+    import shlex
+
+    text = script(site)
+    launch = next(ln for ln in text.splitlines() if ln.startswith("srun "))
+    argv = shlex.split(launch.split(" || ")[0])
+    assert "--rocm" in argv and "--nv" not in argv
+    assert "NCCL_SOCKET_IFNAME=" + load_profile(site).interconnect.nccl_plugin.env["NCCL_SOCKET_IFNAME"] in argv
+    assert "MIOPEN_USER_DB_PATH=/tmp/envkit-miopen-cache" in argv
+    assert "#SBATCH --gpus-per-node=8" in text
 
 
 def test_every_flagship_is_compared_or_says_why_not() -> None:

@@ -19,7 +19,9 @@ CASES: dict[str, tuple[str, str, str]] = {
     "no-platform-aarch64-cuda12": ("delta", "cpu:\n  arch: aarch64\n", "no image for aarch64 with CUDA 12.4"),
     "no-platform-ppc64le-cpu": ("local", "cpu:\n  arch: ppc64le\n", "no image for ppc64le with CUDA none"),
     "amd-gpu": ("local", "gpu:\n  vendor: amd\n  model: MI250X\n  memory_gb: 64\n  per_node: 8\n",
-                "AMD/ROCm GPUs are not supported yet"),
+                "an AMD GPU site needs a rocm section"),
+    "amd-rocm-without-platform": ("local", "gpu:\n  vendor: amd\n  model: MI250X\n  memory_gb: 64\n  per_node: 8\n"
+                                  "rocm:\n  version: \"5.7\"\n  source: test\n", "no image for x86_64 with ROCm 5.7"),
     "intel-gpu": ("local", "gpu:\n  vendor: intel\n  model: Max-1550\n  memory_gb: 128\n  per_node: 6\n",
                   "Intel GPUs are not supported"),
     "srun-without-slurm": ("local", "launcher:\n  kind: srun\n", "srun needs a Slurm scheduler"),

@@ -68,7 +68,8 @@ def test_base_layer_matches_the_site_arch(site: str) -> None:
     profile = load_profile(site)
     text, defn = _definition(site, "base")
     assert text == _definition(site, "base")[0]
-    platform = load_base(profile.base).platform_for(profile.cpu.arch, profile.cuda.toolkit if profile.cuda else None)
+    platform = load_base(profile.base).platform_for(profile.cpu.arch, profile.cuda.toolkit if profile.cuda else None,
+                                                    rocm=profile.rocm.version if profile.rocm else None)
     assert defn.header == {"Bootstrap": "docker", "From": platform.image}
     for section in REQUIRED:
         assert section_lines(defn.sections[section]), section

@@ -24,7 +24,7 @@ def _envkit(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.parametrize(("case", "key", "reason"), [
-    ("amd-gpu", "gpu.vendor", "AMD/ROCm GPUs are not supported yet"),
+    ("amd-gpu", "rocm", "an AMD GPU site needs a rocm section"),
     ("cpu-with-gpu-model", "gpu.model", "gpu.vendor is 'none' but gpu.model is 'MI250X'"),
     ("mvapich2-distro", "mpi.install", "will not put another MPI in its place"),
     ("mpirun-with-mpich", "launcher.kind", "mpirun cannot start mpich ranks"),

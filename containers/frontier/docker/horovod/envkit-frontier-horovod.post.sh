@@ -1,12 +1,12 @@
-# envkit Horovod layer for frontier: Horovod 0.28.1 with MPI and Gloo, compiled
+# envkit Horovod layer for frontier: Horovod 0.28.1 with MPI and Gloo and NCCL, compiled
 # against the image's torch and MPI. Built only for the images of runs that ask for it (--dist horovod): its
 # compile takes minutes, and every other run (DDP) does without it.
 set -eu
 echo "envkit-step: 1/2 Horovod 0.28.1: download (locked sdist)"
 rm -rf /tmp/envkit-horovod
 mkdir -p /tmp/envkit-horovod
-# The base wrote the locked requirement (version and sha256 from pylock.base.toml) to locks/horovod.txt.
-/opt/envkit/venv/bin/pip download --no-cache-dir --require-hashes --no-deps --no-binary=:all: -d /tmp/envkit-horovod -r /opt/envkit/locks/horovod.txt
+# NOT LOCKED: Horovod's sdist is fetched by version, with no hash: this site's base has no lock (its base layer says why)
+/opt/envkit/venv/bin/pip download --no-deps --no-binary=:all: -d /tmp/envkit-horovod horovod==0.28.1
 tar -xzf /tmp/envkit-horovod/horovod-*.tar.gz -C /tmp/envkit-horovod --strip-components=1
 # torch >= 2 needs C++17 (torch 2.14: C++20, its headers say which); Horovod's CMake hard-codes C++14 in
 # both files (patching one fails at link).
@@ -17,8 +17,8 @@ grep -q "CMAKE_CXX_STANDARD $cxx_std" /tmp/envkit-horovod/horovod/torch/CMakeLis
 echo "envkit-step: 2/2 Horovod 0.28.1: compile and install (minutes)"
 (cd /tmp/envkit-horovod && \
   HOROVOD_WITH_PYTORCH=1 HOROVOD_WITHOUT_TENSORFLOW=1 HOROVOD_WITHOUT_MXNET=1 \
-  HOROVOD_WITH_MPI=1 HOROVOD_WITH_GLOO=1 \
-  /opt/envkit/venv/bin/pip install --no-cache-dir --no-build-isolation --no-deps .)
+  HOROVOD_WITH_MPI=1 HOROVOD_WITH_GLOO=1 HOROVOD_GPU=ROCM HOROVOD_GPU_OPERATIONS=NCCL \
+  /opt/envkit/venv/bin/pip install --no-cache-dir --no-build-isolation .)
 rm -rf /tmp/envkit-horovod
 mkdir -p /opt/envkit/manifest
 PATH=/opt/envkit/venv/bin:"$PATH" horovodrun --check-build > /opt/envkit/manifest/horovod-build.txt

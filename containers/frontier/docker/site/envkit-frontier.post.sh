@@ -1,5 +1,6 @@
-# envkit site layer for frontier (profile hash 571d8b19292c13b1)
+# envkit site layer for frontier (profile hash daed89f484a95057)
 set -eu
+mkdir -p /ccs/proj/PROJECT/aws-ofi-rccl/lib
 mkdir -p /opt/cray
 mkdir -p /opt/cray/libfabric/1.22.0/lib64
 mkdir -p /var/spool/slurmd
@@ -26,26 +27,40 @@ defaults:
   env: {}
   tasks_per_node: 8
 gpu:
-  memory_gb: 0
-  per_node: 0
-  source: '[check] 4 x AMD MI250X (8 GCDs) per node, not used: envkit has no ROCm base yet (envkit.profile.mpi ROCM_UNSUPPORTED)'
-  vendor: none
+  link: Infinity Fabric
+  memory_gb: 64
+  model: MI250X
+  per_node: 8
+  source: '[read] ''[4x] AMD MI250X, each with 2 Graphics Compute Dies (GCDs) for a total of 8 GCDs per node. The programmer can think of the 8 GCDs as 8 separate GPUs, each having 64 GB of high-bandwidth memory (HBM2E)'': https://docs.olcf.ornl.gov/systems/frontier_user_guide.html'
+  vendor: amd
 interconnect:
   fabric: slingshot
   host_libfabric: /opt/cray/libfabric/1.22.0/lib64
+  nccl_plugin:
+    env:
+      NCCL_CROSS_NIC: '1'
+      NCCL_NET_GDR_LEVEL: '3'
+      NCCL_SOCKET_IFNAME: hsn0
+    host_path: /ccs/proj/PROJECT/aws-ofi-rccl/lib
+    kind: aws-ofi-rccl
+    source: '[read] ''export NCCL_SOCKET_IFNAME=hsn0'', ''export NCCL_NET_GDR_LEVEL=3'', ''export NCCL_CROSS_NIC=1'', and the aws-ofi-rccl plugin you build (awsofircclbuild.sh) put on APPTAINERENV_LD_LIBRARY_PATH: https://github.com/olcf/olcf_containers_examples/blob/main/frontier/containers_on_frontier_docs/rccltests/submit.sbatch ; host_path: the folder you built it in [check]'
   provider: cxi
   source: '[check] Slingshot 11, four NICs per node; libfabric folder (module show libfabric)'
   speed: 4 x 200 Gb/s
   transport: ofi
 launcher:
-  args: []
+  args:
+  - --gpu-bind=closest
   cpus_per_task: 7
-  gpu_request: none
+  gpu_request: gpus-per-task
   kind: srun
-  source: '[read] ''srun -N2 -n16 --gpus-per-task=1 --gpu-bind=closest --unbuffered apptainer exec ...'' after ''module load olcf-container-tools'', ''module load apptainer-enable-mpi'', ''module load apptainer-enable-gpu'': https://docs.olcf.ornl.gov/software/containers_on_frontier.html ; -c 7 per rank [check]'
+  source: '[read] ''srun -N4 --label --tasks-per-node=8 -c7 --gpus-per-task=1 --gpu-bind=closest apptainer exec --workdir ... --rocm pytorch.sif ./pyrun.sh'': https://github.com/olcf/olcf_containers_examples/blob/main/frontier/sample_apps/pytorch/olcfbaseimage/submit.sbatch ; ''srun -N2 -n16 -c7 --gpus-per-task=1 --gpu-bind=closest python3 ...'': https://docs.olcf.ornl.gov/software/python/pytorch_frontier.html'
 modules:
+- rocm/6.2.4
+- craype-accel-amd-gfx90a
 - olcf-container-tools
 - apptainer-enable-mpi
+- apptainer-enable-gpu
 mpi:
   abi_version: '3.4'
   bind_paths:
@@ -72,6 +87,10 @@ os:
   name: sles
   source: '[check] HPE Cray OS (SLES 15)'
   version: '15.5'
+rocm:
+  miopen_user_db_path: /tmp/envkit-miopen-cache
+  source: '[read] ''module load rocm/6.2.4'', and ''export MIOPEN_USER_DB_PATH=/tmp/my-miopen-cache'' under ''# Needed to bypass MIOpen, Disk I/O Errors'': https://github.com/olcf/olcf_containers_examples/blob/main/frontier/sample_apps/pytorch/olcfbaseimage/submit.sbatch and https://docs.olcf.ornl.gov/software/python/pytorch_frontier.html ; the rocm module a site defaults to: [check] (module avail rocm)'
+  version: 6.2.4
 scheduler:
   account: PROJECT
   directives: []
@@ -80,6 +99,6 @@ scheduler:
   source: '[check] #SBATCH -A, -p batch (docs.olcf.ornl.gov/systems/frontier_user_guide.html)'
   walltime: 02:00:00
 status: active
-title: Frontier, OLCF (CPUs; the MI250X GPUs are not used yet)
+title: Frontier, OLCF
 ENVKIT_SITE_YAML
-printf '%s\n' 571d8b19292c13b1 > /opt/envkit/manifest/profile-hash.txt
+printf '%s\n' daed89f484a95057 > /opt/envkit/manifest/profile-hash.txt

@@ -1,4 +1,5 @@
 # envkit site test: the stack imports, MPI runs, the image is the one built for this profile.
 set -eu
 python -c 'import torch, mpi4py, h5py, numpy; from mpi4py import MPI; print("torch", torch.__version__, "|", MPI.Get_library_version().splitlines()[0])'
-test "$(cat /opt/envkit/manifest/profile-hash.txt)" = 571d8b19292c13b1
+test "$(cat /opt/envkit/manifest/profile-hash.txt)" = daed89f484a95057
+python -c 'import torch; assert torch.cuda.is_available(), "no GPU visible: run with --nv"' || echo "warning: no GPU visible at build time (expected on a build node)"
