@@ -23,7 +23,7 @@ import pytest
 from envkit.engines.base import get_engine
 from envkit.launch.run import ImageRef, RunRequest, compose, runtime_env
 from envkit.profile import load_profile
-from envkit.recipe.layers import site_tag
+from envkit.recipe.layers import workload_tag
 from envkit.store.paths import engine_root
 
 from .conftest import STORE, envkit
@@ -49,12 +49,12 @@ def test_host_mpich_bound_over_the_image_mpich(tmp_path: Path) -> None:
             pytest.skip(f"{tool} not installed (apt-get install charliecloud mpich)")
     made = subprocess.run(["sh", str(ROOT / "scripts" / "host-mpich-abi.sh")], capture_output=True, text=True)
     assert made.returncode == 0, made.stderr
-    built = envkit("build", "--site", "local-bind", "--store", str(STORE), timeout=5400)
+    built = envkit("build", "--site", "local-bind", "--workload", "aigw", "--store", str(STORE), timeout=5400)
     assert built.returncode == 0, built.stderr[-3000:]
 
     profile = load_profile("local-bind")
     engine = get_engine("charliecloud")
-    image = str(engine.image_path(engine_root(STORE, engine.name), site_tag(profile)))
+    image = str(engine.image_path(engine_root(STORE, engine.name), workload_tag(profile, "aigw")))  # as `run` does
     req = RunRequest(site="local-bind", workload="aigw", np=2, run_id="bind-real", results=tmp_path)
     argv = compose(profile, req, ImageRef(engine=engine, image=image, binds=tuple(profile.binds)))
     shim = argv.index("envkit.launch.pmi_env")   # ... python3 -m envkit.launch.pmi_env python3 -m envkit.train ...
