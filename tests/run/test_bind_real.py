@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PROBE = ("import json; from mpi4py import MPI; c = MPI.COMM_WORLD; "
          "print('PROBE ' + json.dumps({'rank': c.Get_rank(), 'size': c.Get_size(), "
          "'library': MPI.Get_library_version().splitlines()[0].strip(), 'sum': c.allreduce(c.Get_rank() + 1)}))")
-pytestmark = [pytest.mark.extended, pytest.mark.slow, pytest.mark.container, pytest.mark.mpi]
+pytestmark = [pytest.mark.slow, pytest.mark.container, pytest.mark.mpi]
 
 
 def _ranks(argv: list[str]) -> list[dict]:

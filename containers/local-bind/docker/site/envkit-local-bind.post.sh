@@ -1,4 +1,4 @@
-# envkit site layer for local-bind (profile hash 0fd01584ef19f8bd)
+# envkit site layer for local-bind (profile hash 94fbb6f6c0c33a9e)
 set -eu
 mkdir -p /var/tmp/envkit-host-mpich-abi
 mkdir -p /opt/envkit/manifest
@@ -25,6 +25,7 @@ defaults:
     OMPI_MCA_btl_vader_single_copy_mechanism: none
     OMP_NUM_THREADS: '1'
     UCX_MODULE_DIR: /var/tmp/envkit-host-mpich-abi/lib/ucx
+    UCX_POSIX_USE_PROC_LINK: n
   tasks_per_node: 2
 extends: local-mpich
 gpu:
@@ -72,4 +73,4 @@ scheduler:
 status: local
 title: This machine with the host's MPICH bound over the image's at run time
 ENVKIT_SITE_YAML
-printf '%s\n' 0fd01584ef19f8bd > /opt/envkit/manifest/profile-hash.txt
+printf '%s\n' 94fbb6f6c0c33a9e > /opt/envkit/manifest/profile-hash.txt
