@@ -36,6 +36,7 @@ SERIAL_GROUP = "serial"
 SERIAL_MARKERS = ("slow", "container", "mpi", "slurm", "cluster", "podman", "browser")
 
 
+@pytest.hookimpl(tryfirst=True)   # before xdist's own hook, which reads the group marks into the test ids
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Every slow or real-boundary test into the one serial xdist group (a no-op without xdist)."""
     for item in items:

@@ -73,3 +73,28 @@ def test_the_test_hook_writes_each_tests_time_and_markers(tmp_path: Path) -> Non
     assert {x["when"] for x in lines} == {"setup", "call", "teardown"}
     assert all(x["test"].endswith("test_readme_opens_with_run_and_test_commands") and x["markers"] == []
                for x in lines)
+
+
+def test_slow_tests_run_in_one_worker_in_order(tmp_path: Path) -> None:
+    """Under README's `-n auto --dist loadgroup`, the slow tests share one worker, in collection order (they
+    share the image store and the Slurm cluster); without it they would race."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    shutil.copy(REPO / "tests" / "conftest.py", tmp_path / "conftest.py")
+    log = tmp_path / "order.txt"
+    (tmp_path / "test_order.py").write_text(
+        "import os\nimport pytest\n\n"
+        "@pytest.mark.slow\n@pytest.mark.parametrize('i', range(6))\ndef test_slow(i):\n"
+        f"    with open({str(log)!r}, 'a') as f:\n"
+        "        f.write(f\"{i} {os.environ.get('PYTEST_XDIST_WORKER')}\\n\")\n\n"
+        "@pytest.mark.parametrize('i', range(6))\ndef test_fast(i):\n    pass\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_XDIST", "ENVKIT_CI_TIMES"))}
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "2", "--dist", "loadgroup", "-p",
+                           "no:cacheprovider", "-W", "ignore::pytest.PytestUnknownMarkWarning", str(tmp_path)],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    rows = [line.split() for line in log.read_text().splitlines()]
+    assert [int(i) for i, _ in rows] == list(range(6)) and len({w for _, w in rows}) == 1, rows
