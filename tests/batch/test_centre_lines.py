@@ -116,8 +116,9 @@ CENTRE: dict[str, CentreLine] = {
         ("srun -N ${SLURM_JOB_NUM_NODES} --tasks-per-node=4 --environment=${ENV_FILE} ...",
          'NCCL_NET: "AWS Libfabric"', 'FI_CXI_DISABLE_HOST_REGISTER: "1"', 'FI_CXI_RDZV_PROTO: "alt_read"'),
         ("srun --nodes=2 --ntasks-per-node=4", "/opt/cscs/aws-ofi-ccl-plugin/cuda12/lib"),
-        {"--environment=${ENV_FILE}": "envkit has no Container Engine backend: Apptainer [check]; the hook's "
-                                      "variables are the image's environment instead"}),
+        {"--environment=${ENV_FILE}": "the alps profile runs Apptainer [check]; envkit's cscs-ce engine "
+                                      "(--engine cscs-ce) writes the EDF and srun --environment instead; the "
+                                      "hook's variables are the image's environment here"}),
     "delta": CentreLine(
         "https://docs.ncsa.illinois.edu/systems/delta/en/latest/user_guide/containers.html",
         ("srun --mem=32g --nodes=1 --ntasks-per-node=1 --cpus-per-task=16 --partition=gpuA100x4-interactive "
