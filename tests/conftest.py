@@ -3,12 +3,14 @@
 - With ENVKIT_CI_TIMES=FILE (set by .ci/run) each test's time and markers are appended to FILE as JSON lines,
   for the phase table .ci/run prints at the end (scripts/ci_times.py). Under pytest-xdist the controller
   writes them (it receives every worker's reports); the workers do not, so no test is counted twice.
-- Under pytest-xdist (`-n auto --dist loadgroup`, README's test command) every slow test (and every test of a
-  real MPI, container, Slurm or browser, even a quick one) joins one group,
-  "serial", that one worker runs in collection order: the slow tests share the image store, the one-node
-  Slurm, the namespaces of the two-node cluster and fixed names in them, and some rely on their file's order
-  (tests/pipeline/test_charliecloud_real.py restores the shipped image last). The fast tests, hermetic by
-  design, spread over the other workers beside them.
+- Under pytest-xdist (`-n auto --dist loadgroup`, README's test command) every test of a real container,
+  MPI, Slurm, cluster or browser, and every other slow test outside PARALLEL_SLOW, joins one group, "serial",
+  that one worker runs in collection order: those tests share the image store, the one-node Slurm, the
+  namespaces of the two-node cluster and fixed names in them, and some rely on their file's order
+  (tests/pipeline/test_charliecloud_real.py restores the shipped image last). The reference runs share their
+  data cache, so they form a group of their own. The rest (the fast set, hermetic by design, and the slow
+  CPU-only training and corpus tests in PARALLEL_SLOW, which write only to their own temporary folders)
+  spread over the workers beside them.
 """
 
 from __future__ import annotations
@@ -33,12 +35,40 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 
 SERIAL_GROUP = "serial"
-SERIAL_MARKERS = ("slow", "container", "mpi", "slurm", "cluster", "podman", "browser")
+SERIAL_MARKERS = ("container", "mpi", "slurm", "cluster", "podman", "browser")
+# slow tests that run natively (no store, no scheduler, no MPI launcher), each in its own temporary folders
+PARALLEL_SLOW = ("tests/workloads/", "tests/robust/test_robust_corpus.py", "tests/test_static_checks.py")
+OWN_GROUPS = {"tests/workloads/test_reference.py": "reference"}   # one data cache (~/.cache/envkit/reference)
+
+
+def xdist_group_of(item: pytest.Item) -> str | None:
+    """The xdist group a test joins, or None when it may run on any worker.
+
+    Example:
+        >>> class Fake:
+        ...     def __init__(self, nodeid, marks): self.nodeid, self.marks = nodeid, marks
+        ...     def get_closest_marker(self, name): return name if name in self.marks else None
+        >>> xdist_group_of(Fake("tests/pipeline/test_x.py::t", {"slow"}))
+        'serial'
+        >>> xdist_group_of(Fake("tests/workloads/test_aides.py::t", {"slow"})) is None
+        True
+        >>> xdist_group_of(Fake("tests/workloads/test_runner.py::t", {"slow", "mpi"}))
+        'serial'
+    """
+    if any(item.get_closest_marker(name) is not None for name in SERIAL_MARKERS):
+        return SERIAL_GROUP
+    for prefix, group in OWN_GROUPS.items():
+        if item.nodeid.startswith(prefix):
+            return group
+    if item.get_closest_marker("slow") is not None and not item.nodeid.startswith(PARALLEL_SLOW):
+        return SERIAL_GROUP
+    return None
 
 
 @pytest.hookimpl(tryfirst=True)   # before xdist's own hook, which reads the group marks into the test ids
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Every slow or real-boundary test into the one serial xdist group (a no-op without xdist)."""
+    """Each test into its xdist group (xdist_group_of; a no-op without xdist)."""
     for item in items:
-        if any(item.get_closest_marker(name) is not None for name in SERIAL_MARKERS):
-            item.add_marker(pytest.mark.xdist_group(SERIAL_GROUP))
+        group = xdist_group_of(item)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
