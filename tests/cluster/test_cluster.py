@@ -288,3 +288,23 @@ def test_torchrun_across_two_nodes_meets_at_the_first_host(cluster: Cluster) -> 
     assert f'--rdzv-endpoint="$ENVKIT_RDZV_HOST":{rendezvous_port("trun")}' in script
     full = metrics(results, "trun")
     assert full["launcher"] == "torchrun" and full["world_size"] == 2 and full["hosts"] == ["node1", "node2"]
+
+
+@pytest.mark.slow
+@pytest.mark.slurm
+@pytest.mark.cluster
+@pytest.mark.container
+@pytest.mark.mpi
+@needs_charliecloud
+def test_mpich_hydra_inside_the_allocation_across_two_nodes(cluster: Cluster) -> None:
+    """MPICH across the nodes: the local-mpich image (Debian's MPICH 4.0.2 inside and outside) on the cluster,
+    ranks started by the host's Hydra mpiexec in the batch script, which finds the nodes from Slurm and starts
+    its proxies on them with srun."""
+    results = cluster.results("mpich")
+    record = last_json(submit(cluster, results, "mpich", "--", "--preset", "smoke", "--steps", "10",
+                              site="local-cluster-mpich"))
+    assert record["state"] == "COMPLETED", (results / "mpich" / "job.log").read_text()[-3000:]
+    assert "mpiexec.mpich -n 2 -ppn 1 " in (results / "mpich" / "job.sh").read_text()
+    full = metrics(results, "mpich")
+    # the PMI shim (envkit.launch.pmi_env) hands Hydra's PMI_RANK/PMI_SIZE to the runner as torchrun's names
+    assert full["launcher"] == "torchrun" and full["world_size"] == 2 and full["hosts"] == ["node1", "node2"]
