@@ -15,7 +15,7 @@ DATA = HERE / "data"
 SHIPPED_SITES = ("hal", "bridges-ai", "summit", "local", "delta", "bridges-2", "local-slurm", "local-mpich",
                  "perlmutter", "polaris", "frontier", "alps", "derecho", "lumi", "aurora", "deltaai", "lonestar6",
                  "vista", "frontera", "local-bind",
-                 "local-cluster")
+                 "local-cluster", "local-cluster-mpich")
 PPC64LE_SITES = ("hal", "summit")
 AARCH64_SITES = ("alps", "vista", "deltaai")   # Grace-Hopper (GH200) systems
 

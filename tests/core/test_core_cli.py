@@ -61,7 +61,7 @@ def test_schema_is_json_schema_of_a_profile(schema: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("site", [s for s in SHIPPED_SITES if s not in ("local-slurm", "local-mpich", "local-bind",
-                                                                        "local-cluster")])
+                                                                        "local-cluster", "local-cluster-mpich")])
 def test_shipped_profiles_conform_to_the_schema(site: str, schema: dict[str, Any]) -> None:
     doc = yaml.safe_load((REPO / "site-profiles" / f"{site}.yaml").read_text())
     errors = [f"{'.'.join(map(str, e.absolute_path))}: {e.message}" for e in _validator(schema).iter_errors(doc)]
