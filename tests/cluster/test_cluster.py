@@ -122,7 +122,6 @@ def test_two_nodes_give_the_validation_metrics_of_one_node(cluster: Cluster) -> 
         assert m2["eval"][key] == pytest.approx(value, rel=1e-4, abs=1e-6), key
 
 
-@pytest.mark.extended
 @pytest.mark.slow
 @pytest.mark.slurm
 @pytest.mark.cluster
