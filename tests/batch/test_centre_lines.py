@@ -25,6 +25,80 @@ class CentreLine:
 
 
 CENTRE: dict[str, CentreLine] = {
+    "derecho": CentreLine(
+        "https://ncar-hpc-docs.readthedocs.io/en/latest/pbs/job-scripts/derecho-job-script-examples/",
+        ("#PBS -A <project_code>", "#PBS -q main", "#PBS -l select=2:ncpus=64:mpiprocs=4:ngpus=4",
+         "module load ncarenv/23.09 nvhpc/24.1 cuda/12.2.1 cray-mpich/8.1.27",
+         "mpiexec -n 8 -ppn 4 set_gpu_rank ./executable_name",
+         "mpiexec -n 8 -ppn 4 --cpu-bind verbose,list:0:16:32:48 ./set_gpu_rank ./executable_name",
+         "(Running a containerized application under MPI on GPUs: NCAR/hpc-demos run_fasteddy_container.pbs) "
+         "module load apptainer gcc cuda || exit 1",
+         "mpiexec --np ${nranks} --ppn ${nranks_per_node} --no-transfer set_gpu_rank singularity --quiet exec "
+         "--bind ${SCRATCH} --bind ${WORK} --pwd $(pwd) --bind /run --bind /opt/cray --bind /usr/lib64:/host/lib64 "
+         "--env LD_LIBRARY_PATH=${CRAY_MPICH_DIR}/lib-abi-mpich:/opt/cray/pe/lib64:${LD_LIBRARY_PATH}:/host/lib64 "
+         "--env LD_PRELOAD=/opt/cray/pe/mpich/${CRAY_MPICH_VERSION}/gtl/lib/libmpi_gtl_cuda.so.0 "
+         "--env MPICH_GPU_SUPPORT_ENABLED=1 --env MPICH_GPU_MANAGED_MEMORY_SUPPORT_ENABLED=1 "
+         "--env MPICH_SMP_SINGLE_COPY_MODE=NONE ${container_image} ..."),
+        ("#PBS -A PROJECT", "#PBS -q main", "#PBS -l select=2:ncpus=64:", ":ngpus=4", ":mpiprocs=4",
+         "module load apptainer", "mpiexec -n 8 --ppn 4", "apptainer exec --nv --bind /glade,/opt/cray,",
+         "--env LD_LIBRARY_PATH=/opt/cray/pe/mpich/8.1.27/ofi/gnu/9.1/lib-abi-mpich:", ":/opt/cray/pe/lib64:"),
+        {"select=2:ncpus=64:mpiprocs=4:ngpus=4": "envkit writes the same chunk as ncpus=64:ngpus=4:mpiprocs=4 "
+                                                 "(PBS reads the resources in any order)",
+         "#PBS (no gpu_type)": "envkit's header adds -l gpu_type=a100 (scheduler.directives, [check]: NCAR's pages "
+                               "show gpu_type in Casper's select statements only)",
+         "module load ncarenv nvhpc cuda cray-mpich, module load gcc cuda": "envkit loads apptainer and "
+                                                                           "cray-mpich-abi only; CUDA comes from "
+                                                                           "the image. NCAR asks for the cuda module "
+                                                                           "on GPU runs 'or nodes may lock up' "
+                                                                           "[check]",
+         "set_gpu_rank": "not run: envkit.launch.pmi_env sets LOCAL_RANK from PALS's PMI_LOCAL_RANK and the trainer "
+                         "picks cuda:<local rank> itself; CUDA_VISIBLE_DEVICES is left whole",
+         "--cpu-bind verbose,list:0:16:32:48": "envkit writes --depth 16 --cpu-bind depth (launcher.cpus_per_task), "
+                                               "one 16-core block per rank [check against the NUMA layout]",
+         "singularity --quiet exec, --no-transfer, --pwd $(pwd)": "envkit calls apptainer exec (the profile's "
+                                                                  "engine) without these",
+         "--bind ${SCRATCH} --bind ${WORK} --bind /run --bind /usr/lib64:/host/lib64": "envkit binds /glade whole "
+                                                                                       "(container.binds) and "
+                                                                                       "/var/run/palsd; /run and "
+                                                                                       "the host /usr/lib64 are not "
+                                                                                       "bound [check]",
+         "${CRAY_MPICH_DIR}/lib-abi-mpich:...:${LD_LIBRARY_PATH}:/host/lib64": "envkit writes the folders "
+                                                                              "(mpi.library_path, [check] against "
+                                                                              "module show cray-mpich-abi) with "
+                                                                              "PALS's lib between them, as on "
+                                                                              "Polaris; the host's LD_LIBRARY_PATH "
+                                                                              "is not appended",
+         "LD_PRELOAD=libmpi_gtl_cuda.so.0, MPICH_GPU_SUPPORT_ENABLED=1, MPICH_GPU_MANAGED_MEMORY_SUPPORT_ENABLED=1, "
+         "MPICH_SMP_SINGLE_COPY_MODE=NONE": "not set: GPU buffers go through NCCL (the aws-ofi-nccl plugin bound "
+                                            "from interconnect.nccl_plugin), not through GPU-aware MPI [check]"}),
+    "aurora": CentreLine(
+        "https://docs.alcf.anl.gov/aurora/running-jobs-aurora/",
+        ("#PBS -l select=4", "#PBS -l place=scatter", "#PBS -l filesystems=<fs1:fs2>", "#PBS -q debug-scaling",
+         "#PBS -A <MYPROJECT>",
+         "mpiexec -n ${NTOTRANKS} -ppn ${NRANKS} --depth=${NDEPTH} --cpu-bind depth -env OMP_NUM_THREADS=${NTHREADS} "
+         "--env OMP_PLACES=cores ./hello_affinity_aurora.out",
+         "mpiexec -n ${NTOTRANKS} --ppn ${NRANKS_PER_NODE} --depth=${NDEPTH} --cpu-bind=depth gpu_tile_compact.sh "
+         "<app> <app_args>",
+         "(https://docs.alcf.anl.gov/aurora/programming-models/julia/) #PBS -l filesystems=home:flare",
+         "(https://docs.alcf.anl.gov/aurora/containers/containers/) module load apptainer",
+         "(same page, test_container.sh) mpiexec -n 12 -ppn 12 -genv I_MPI_HYDRA_BOOTSTRAP pmi -genv I_MPI_FABRICS "
+         "ofi -genv I_MPI_OFI_PROVIDER tcp -genv FI_PROVIDER tcp apptainer exec --pwd / -B \"$WORKDIR:$WORKDIR\" "
+         "-B \"$PMIX:/hostlib/libpmix.so.2\" -B /usr/lib64:/hostevent \"$SBX_ABS\" /bin/sh -lc \"...\""),
+        ("#PBS -l select=2", "#PBS -l place=scatter", "#PBS -l filesystems=home:flare", "#PBS -A PROJECT",
+         "module load apptainer", "mpiexec -n 24 --ppn 12 --depth 8 --cpu-bind depth", "apptainer exec --bind "),
+        {"#PBS -l select=4": "envkit adds :ncpus=104 to the chunk (cpu.cores_per_node) [check]",
+         "#PBS -q debug-scaling": "the profile's queue is debug (1 to 2 nodes in the page's queue table); "
+                                  "debug-scaling takes 2 to 31",
+         "-ppn, --depth=": "envkit writes --ppn and --depth 8 (the long option, as the page's GPU line; the value "
+                           "as a separate word)",
+         "-env OMP_NUM_THREADS, --env OMP_PLACES=cores": "not set",
+         "gpu_tile_compact.sh, APPTAINERENV_ZE_*/ONEAPI_DEVICE_SELECTOR": "the Intel GPUs are not used "
+                                                                          "(INTEL_GPU_UNSUPPORTED): envkit runs "
+                                                                          "on the CPUs",
+         "-genv I_MPI_* / FI_PROVIDER tcp, -B $PMIX:/hostlib/libpmix.so.2, -B /usr/lib64:/hostevent":
+             "ALCF's container example runs Intel MPI in the image over TCP with the host's PMIx; envkit's aurora "
+             "profile runs the image's MPICH in the hybrid model (mpi.model, [check]) and binds none of these",
+         "--pwd /": "not passed"}),
     "polaris": CentreLine(
         "https://docs.alcf.anl.gov/polaris/containers/containers/",
         ("#PBS -l select=2:system=polaris", "#PBS -l place=scatter", "#PBS -l filesystems=home:eagle",
@@ -149,9 +223,8 @@ CENTRE: dict[str, CentreLine] = {
                        "--ntasks-per-node)"}),
 }
 NOT_READ = {
-    "derecho": "no NCAR container launch line read here: every launch fact is [check] in the profile",
-    "aurora": "no ALCF Aurora container line read here (Polaris's is the model); Intel GPUs not used",
-    "deltaai": "no NCSA DeltaAI container line read here: every launch fact is [check] in the profile",
+    "deltaai": "no NCSA DeltaAI job script or container line read here (docs.ncsa.illinois.edu/systems/deltaai/ "
+               "not found in the stored pages or repositories): every launch fact is [check] in the profile",
 }
 
 
