@@ -299,3 +299,15 @@ def test_extends_of_a_sibling_in_a_link_loop_is_one_line(tmp_path: Path, monkeyp
     monkeypatch.setenv("ENVKIT_PROFILE_PATH", str(tmp_path))
     for args in (("site", "validate", str(child)), ("docs", "--all")):
         _refused(args, "loop-a.yaml")
+
+
+def test_a_link_loop_met_anywhere_is_one_line_not_an_internal_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI's net for Path.resolve() on a loop (Python 3.11 raises RuntimeError), wherever a command meets
+    one: exit 2 and the path, not exit 70."""
+    import envkit.profile
+
+    def loop() -> list[str]:
+        raise RuntimeError("Symlink loop from '/x/loop.yaml'")
+
+    monkeypatch.setattr(envkit.profile, "list_sites", loop)
+    _refused(("sites",), "/x/loop.yaml", "a loop of symbolic links")
