@@ -32,10 +32,14 @@ Example:
 
 from __future__ import annotations
 
+import fcntl
 import os
+import pty
 import re
+import struct
 import subprocess
 import sys
+import termios
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -101,6 +105,14 @@ def write_squashfs(tree: Path, out: Path, epoch: int, layout: Layout | None = No
     return out
 
 
+def _read_terminal(fd: int) -> bytes:
+    """The next output of a pty, or b"" once the program closed it (Linux then raises EIO)."""
+    try:
+        return os.read(fd, 65536)
+    except OSError:
+        return b""
+
+
 def run_mksquashfs(argv: list[str], what: str, progress: Progress | None) -> None:
     """Run mksquashfs, reading its progress bar (`[===/  ] 812/2030  40%`, redrawn after each `\\r`) as it comes.
 
@@ -112,20 +124,31 @@ def run_mksquashfs(argv: list[str], what: str, progress: Progress | None) -> Non
         [(1, 4), (4, 4)]
     """
     env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}  # refused beside -mkfs-time
+    # A terminal, not a pipe: into a pipe mksquashfs' stdio buffers its bar and the frames arrive in bursts
+    # (the first after 43 s of a 59 s squash here, all at the end of a 50 s export); on a terminal with a width
+    # (a pty without one draws no bar) each frame arrives as it is drawn.
+    reader, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
     try:
-        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=terminal, stderr=subprocess.PIPE, env=env,
                                 preexec_fn=die_with_parent)   # a killed envkit leaves no mksquashfs behind
     except FileNotFoundError:
+        os.close(reader)
         require(argv[0])
         raise
-    assert proc.stdout is not None and proc.stderr is not None
+    finally:
+        os.close(terminal)
+    assert proc.stderr is not None
     pending = b""
-    while chunk := os.read(proc.stdout.fileno(), 65536):
-        *frames, pending = re.split(rb"[\r\n]", pending + chunk)
-        for frame in frames:
-            found = PROGRESS.search(frame)
-            if found and progress is not None:
-                progress(int(found.group(1)), int(found.group(2)))
+    try:
+        while chunk := _read_terminal(reader):
+            *frames, pending = re.split(rb"[\r\n]", pending + chunk)
+            for frame in frames:
+                found = PROGRESS.search(frame)
+                if found and progress is not None:
+                    progress(int(found.group(1)), int(found.group(2)))
+    finally:
+        os.close(reader)
     err = proc.stderr.read().decode(errors="replace")
     if proc.wait() != 0:
         tail = (err.strip() or "no output").splitlines()[-1]
