@@ -60,12 +60,12 @@ def sidecars(path: Path) -> tuple[Path, Path]:
 def image_labels_for(src: ImageSource) -> dict[str, str]:
     """The labels an export carries (labels.json in a SIF, Labels in an OCI config)."""
     from envkit import __version__
-    from envkit.export.layout import def_sections, image_labels
+    from envkit.export.layout import image_labels
     from envkit.export.sif import goarch
 
-    top = def_sections(src.definitions[-1]) if src.definitions else {"header": {}}
-    return image_labels(src.labels, top["header"], goarch(src.machine), src.created, __version__,
-                        bool(top.get("help", "").strip()))
+    top = src.definitions[-1] if src.definitions else None
+    return image_labels(src.labels, top.header if top else {}, goarch(src.machine), src.created, __version__,
+                        bool(top and top.help.strip()))
 
 
 def export_source(src: ImageSource, fmt: str, out: Path, compression: str | None = None,
@@ -97,7 +97,7 @@ def export_source(src: ImageSource, fmt: str, out: Path, compression: str | None
             else:
                 with work_dir(out.parent, "envkit-export-") as work:
                     squashfs = write_squashfs(src.tree, Path(work) / "rootfs.sqfs", src.epoch, layout, comp, show)
-                    write_sif(out, squashfs, src.definitions[-1], layout.files[".singularity.d/labels.json"][1],
+                    write_sif(out, squashfs, src.definitions[-1].text, layout.files[".singularity.d/labels.json"][1],
                               sbom, src.machine, epoch=src.epoch, image_id=src.image_id)
         finally:
             if show is not None:

@@ -16,21 +16,26 @@ Where the list comes from (Apptainer, commit 05a391e0dc9a95872affd852e7cf04624d0
 The script texts are envkit's own, written to do what Apptainer's do (source the env
 scripts in order, then exec / run / test); their names, modes and order are Apptainer's.
 
+The definition's parts (header values, %help, %environment, %test, %runscript) come with each layer
+as envkit.recipe.formats.DefinitionParts, rendered from the template's blocks: nothing here parses a
+definition.
+
 Example:
-    >>> sections = def_sections("Bootstrap: localimage\\nFrom: b.sif\\n%environment\\n    export A=1\\n%test\\ntrue\\n")
-    >>> sections["environment"].strip(), sections["test"].strip(), sections["header"]["bootstrap"]
-    ('export A=1', 'true', 'localimage')
+    >>> _script("#!/bin/bash\\necho hi"), _script("echo hi")
+    ('#!/bin/bash\\n\\necho hi\\n', '#!/bin/sh\\n\\necho hi\\n')
 """
 
 from __future__ import annotations
 
 import json
-import re
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from envkit.recipe.formats import DefinitionParts
 
 APPTAINER_COMMIT = "05a391e0dc9a95872affd852e7cf04624d0ee0be"
 APPTAINER_SOURCES = (
@@ -87,27 +92,6 @@ SCRIPTS = {
     ".singularity.d/startscript": "#!/bin/sh\n",
 }
 DEFAULT_RUNSCRIPT = '#!/bin/sh\n\necho "There is no runscript defined for this container"\n'
-_SECTION = re.compile(r"^%([A-Za-z]+)\b.*$")
-
-
-def def_sections(text: str) -> dict[str, Any]:
-    """Split a Singularity definition into {"header": {key: value}, section: body}, as Apptainer's parser does
-    for the sections envkit renders (one of each; hand-written: spython is only a test dependency)."""
-    out: dict[str, Any] = {"header": {}}
-    current: str | None = None
-    for line in text.splitlines():
-        match = _SECTION.match(line)
-        if match:
-            current = match.group(1).lower()
-            out.setdefault(current, "")
-            continue
-        if current is None:
-            if ":" in line and not line.lstrip().startswith("#"):
-                key, value = line.split(":", 1)
-                out["header"][key.strip().lower()] = value.strip()
-            continue
-        out[current] += line + "\n"
-    return out
 
 
 @dataclass
@@ -131,16 +115,20 @@ def _script(body: str) -> str:
     return f"#!/bin/sh\n\n{body}\n"
 
 
-def build_layout(definitions: Sequence[str], labels: dict[str, str], arch: str, created: str,
+def build_layout(definitions: Sequence[DefinitionParts], labels: dict[str, str], arch: str, created: str,
                  envkit_version: str) -> Layout:
     """The layout for an image whose layers were rendered as `definitions` (base first, top last).
 
     Example:
-        >>> lay = build_layout(["Bootstrap: docker\\nFrom: debian:12\\n%environment\\n  export A=1\\n",
-        ...                     "Bootstrap: localimage\\nFrom: b.sif\\n%environment\\n  export B=2\\n%test\\ntrue\\n"],
+        >>> from envkit.recipe.formats import definition_parts
+        >>> from envkit.recipe.model import Layer
+        >>> base = Layer(kind="base", tag="b", image="debian:12", post="", test="", environment=(("A", "1"),))
+        >>> top = Layer(kind="site", tag="s", parent="b", post="", test="true\\n", environment=(("B", "2"),))
+        >>> lay = build_layout([definition_parts(base, "x"), definition_parts(top, "x")],
         ...                    {"org.envkit.site": "local"}, "amd64", "2026-11-29T09:00:00+00:00", "0.1.0")
-        >>> lay.files[".singularity.d/env/90-environment.sh"][1]
-        '#!/bin/sh\\n# Custom environment shell code should follow\\n\\n\\n  export A=1\\n\\n\\n  export B=2\\n\\n'
+        >>> env = lay.files[".singularity.d/env/90-environment.sh"][1]
+        >>> env.removeprefix("#!/bin/sh\\n# Custom environment shell code should follow\\n\\n")
+        '\\n    export A=1\\n\\n\\n\\n    export B=2\\n\\n\\n'
         >>> ".singularity.d/bootstrap_history/Apptainer0" in lay.files, ".singularity.d/test" in lay.files
         (True, True)
     """
@@ -149,28 +137,27 @@ def build_layout(definitions: Sequence[str], labels: dict[str, str], arch: str, 
         lay.files[path] = (0o755, text)
     lay.files["etc/hosts"] = (0o644, "")
     lay.files["etc/resolv.conf"] = (0o644, "")
-    top = def_sections(definitions[-1])
+    top = definitions[-1]
     # base_environment.go creates 90-environment.sh with a header; metadata.go insertEnvScript then appends
     # each layer's %environment to it (a build on a parent image finds the parent's file and appends too)
     env = "#!/bin/sh\n# Custom environment shell code should follow\n\n"
-    for text in definitions:
-        body = def_sections(text).get("environment", "")
-        if body.strip():
-            env += f"\n{body}\n"
+    for parts in definitions:
+        if parts.environment.strip():
+            env += f"\n{parts.environment}\n"
     lay.files[".singularity.d/env/90-environment.sh"] = (0o755, env)
-    lay.files[".singularity.d/runscript"] = (0o755, _script(top["runscript"]) if top.get("runscript", "").strip()
+    lay.files[".singularity.d/runscript"] = (0o755, _script(top.runscript) if top.runscript.strip()
                                              else DEFAULT_RUNSCRIPT)
-    if top.get("test", "").strip():
-        lay.files[".singularity.d/test"] = (0o755, _script(top["test"]))
-    if top.get("help", "").strip():
-        lay.files[".singularity.d/runscript.help"] = (0o644, top["help"] + "\n")
+    if top.test.strip():
+        lay.files[".singularity.d/test"] = (0o755, _script(top.test))
+    if top.help.strip():
+        lay.files[".singularity.d/runscript.help"] = (0o644, top.help + "\n")
     if len(definitions) > 1:
         lay.dirs.append(".singularity.d/bootstrap_history")
-        for index, text in enumerate(definitions[:-1]):
-            lay.files[f".singularity.d/bootstrap_history/Apptainer{index}"] = (0o644, text)
-    lay.files[".singularity.d/Singularity"] = (0o644, definitions[-1])
+        for index, parts in enumerate(definitions[:-1]):
+            lay.files[f".singularity.d/bootstrap_history/Apptainer{index}"] = (0o644, parts.text)
+    lay.files[".singularity.d/Singularity"] = (0o644, top.text)
     lay.files[".singularity.d/labels.json"] = (0o644, json.dumps(
-        image_labels(labels, top["header"], arch, created, envkit_version, bool(top.get("help", "").strip())),
+        image_labels(labels, top.header, arch, created, envkit_version, bool(top.help.strip())),
         indent="\t", sort_keys=True))
     return lay
 

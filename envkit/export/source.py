@@ -2,8 +2,9 @@
 
 For a built site (`ImageSource.from_plan`), the tree is the Charliecloud image in the store,
 the definitions are every layer rendered as a Singularity definition (what Apptainer would
-have built from), the environment is the image's own (`ch/metadata.json`, the Dockerfiles'
-ENV), the labels are the layers' labels, the manifest is the one the build recorded.
+have built from) with the parts an export reads (envkit.recipe.formats.DefinitionParts), the
+environment is the image's own (`ch/metadata.json`, the Dockerfiles' ENV), the labels are the
+layers' labels, the manifest is the one the build recorded.
 `ImageSource.from_tree` takes any tree with a manifest (tests use a small one).
 
 Example:
@@ -18,9 +19,12 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from envkit.errors import EnvkitError
+
+if TYPE_CHECKING:
+    from envkit.recipe.formats import DefinitionParts
 
 
 def epoch_of(iso: str) -> int:
@@ -38,7 +42,7 @@ class ImageSource:
     tree: Path
     name: str
     manifest: dict[str, Any]
-    definitions: list[str]
+    definitions: list[DefinitionParts]     # every layer's definition and its parts, base first, top last
     labels: dict[str, str] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
     cmd: list[str] = field(default_factory=lambda: ["/bin/bash"])
@@ -64,7 +68,7 @@ class ImageSource:
         return uuid.uuid5(uuid.NAMESPACE_URL, f"envkit:{self.name}:{self.manifest.get('cache_key', '')}")
 
     @classmethod
-    def from_tree(cls, tree: Path, name: str, manifest: dict[str, Any], definitions: list[str],
+    def from_tree(cls, tree: Path, name: str, manifest: dict[str, Any], definitions: list[DefinitionParts],
                   labels: dict[str, str] | None = None) -> ImageSource:
         """A tree with its facts; env from the tree's ch/metadata.json when it has one."""
         return cls(tree=tree, name=name, manifest=manifest, definitions=definitions, labels=labels or {},
@@ -73,7 +77,7 @@ class ImageSource:
     @classmethod
     def from_plan(cls, plan: Any) -> ImageSource:
         """The top layer of a built plan (envkit.pipeline.build.BuildPlan) whose engine keeps image trees."""
-        from envkit.recipe.formats import render_layer
+        from envkit.recipe.formats import definition_parts
 
         lp = plan.top
         if not plan.engine.image_is_tree:
@@ -87,8 +91,7 @@ class ImageSource:
         except (OSError, ValueError):
             raise EnvkitError(f"no manifest for {lp.layer.tag} (build it: envkit build --site "
                               f"{plan.profile.name})") from None
-        definitions = [next(iter(render_layer(layer.layer, "singularity", plan.profile.name).values()))
-                       for layer in plan.layers]
+        definitions = [definition_parts(layer.layer, plan.profile.name) for layer in plan.layers]
         labels: dict[str, str] = {}
         for layer in plan.layers:
             labels.update(dict(layer.layer.labels))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -111,8 +111,23 @@ def environment(folders: tuple[str, ...] | None = None, *, html: bool = False,
 
 def render_template(name: str, **context: Any) -> str:
     """Render recipes/<name> with the given context."""
+    return render_template_blocks(name, (), **context)[0]
+
+
+def render_template_blocks(name: str, blocks: Sequence[str], **context: Any) -> tuple[str, dict[str, str]]:
+    """Render recipes/<name> whole, and each of its `{% block %}`s named in `blocks` alone, from one context:
+    (the whole text, {block: its text}). A block renders as it does inside the whole text; an `{% if %}`
+    around it is not evaluated, so a block that may be absent carries its own condition.
+    """
     try:
-        return environment(tuple(str(d) for d in recipe_dirs())).get_template(name).render(**context)
+        template = environment(tuple(str(d) for d in recipe_dirs())).get_template(name)
+        missing = [block for block in blocks if block not in template.blocks]
+        if missing:
+            raise EnvkitError(f"recipe template {name} has no {{% block %}} named {', '.join(missing)} (envkit "
+                              "reads these parts of the rendered file: keep the blocks of the shipped template)",
+                              file=template.filename)
+        text = template.render(**context)
+        return text, {block: "".join(template.blocks[block](template.new_context(context))) for block in blocks}
     except jinja2.TemplateNotFound:
         raise EnvkitError(f"recipe template not found: {name}", file=str(recipe_dirs()[-1])) from None
     except jinja2.UndefinedError as exc:

@@ -19,6 +19,8 @@ from pathlib import Path
 import pytest
 
 from envkit.export.source import ImageSource
+from envkit.recipe.formats import definition_parts
+from envkit.recipe.model import Layer
 
 MANIFEST = {
     "tag": "envkit-tiny", "site": "tiny", "cache_key": "ab" * 32, "built_at": "2026-11-29T09:00:00+00:00",
@@ -29,9 +31,13 @@ MANIFEST = {
     "torch": {"version": "2.14.1", "cuda": None}, "profile_hash": "5e867c39bf094198",
     "recipe_hash": "0123456789abcdef",
 }
-BASE_DEF = "Bootstrap: docker\nFrom: debian:12\n\n%environment\n    export ENVKIT_HOME=/opt/envkit\n"
-SITE_DEF = ("Bootstrap: localimage\nFrom: envkit-base-tiny.sif\n\n%help\n    a tiny image\n\n%labels\n"
-            "    org.envkit.site tiny\n\n%environment\n    export ENVKIT_SITE=tiny\n\n%test\nset -eu\ntrue\n")
+# The tiny image's two layers, rendered as every export renders them (definition text and parts, one template)
+BASE_LAYER = Layer(kind="base", tag="envkit-base-tiny", image="debian:12", post="true\n", test="true\n",
+                   help="the tiny base", environment=(("ENVKIT_HOME", "/opt/envkit"),))
+SITE_LAYER = Layer(kind="site", tag="envkit-tiny", parent="envkit-base-tiny", post="true\n", test="set -eu\ntrue\n",
+                   help="a tiny image", labels=(("org.envkit.site", "tiny"),), environment=(("ENVKIT_SITE", "tiny"),))
+BASE_PARTS = definition_parts(BASE_LAYER, "tiny")
+SITE_PARTS = definition_parts(SITE_LAYER, "tiny")
 TOOLS = ("mksquashfs", "unsquashfs", "siftool", "umoci", "skopeo", "tar")
 
 
@@ -54,7 +60,7 @@ def tiny_source(tmp_path: Path) -> ImageSource:
     (tree / "ch/metadata.json").write_text(json.dumps({"env": {"PATH": "/opt/envkit/venv/bin:/usr/bin:/bin",
                                                                "ENVKIT_SITE": "tiny"}}))
     (tree / "opt/envkit/manifest/envkit-manifest.json").write_text(json.dumps(MANIFEST))
-    return ImageSource.from_tree(tree, "envkit-tiny", dict(MANIFEST), [BASE_DEF, SITE_DEF],
+    return ImageSource.from_tree(tree, "envkit-tiny", dict(MANIFEST), [BASE_PARTS, SITE_PARTS],
                                  {"org.envkit.site": "tiny"})
 
 

@@ -33,7 +33,7 @@ def test_sif_objects_and_layout(tiny_source: ImageSource, tmp_path: Path) -> Non
     for kind in ("Def.FILE", "JSON.Labels", "SBOM (spdx-json)", "FS (Squashfs/*System/amd64)"):
         assert kind in listing, listing
     objects = {o.kind: o for o in list_objects(result.path)}
-    assert read_object(result.path, objects["Def.FILE"]).decode() == tiny_source.definitions[-1]
+    assert read_object(result.path, objects["Def.FILE"]).decode() == tiny_source.definitions[-1].text
     labels = json.loads(read_object(result.path, objects["JSON.Labels"]))
     assert labels["org.envkit.site"] == "tiny"
     assert read_object(result.path, objects["SBOM (spdx-json)"]).decode() == result.sbom.read_text()

@@ -10,10 +10,10 @@ import pytest
 from envkit_cli import envkit_process
 
 from envkit.errors import EnvkitError
-from envkit.export.layout import build_layout, def_sections, pseudo_definitions
+from envkit.export.layout import build_layout, pseudo_definitions
 from envkit.export.oci_registry import split_ref
 
-from .conftest import BASE_DEF, MANIFEST, SITE_DEF
+from .conftest import BASE_PARTS, MANIFEST, SITE_PARTS
 
 # What Apptainer's build writes, read from its source at commit 05a391e0dc9a95872affd852e7cf04624d0ee0be:
 # https://github.com/apptainer/apptainer/blob/05a391e0dc9a95872affd852e7cf04624d0ee0be/internal/pkg/build/sources/base_environment.go
@@ -38,7 +38,7 @@ APPTAINER_LAYOUT = sorted([
 
 
 def _layout():  # type: ignore[no-untyped-def]
-    return build_layout([BASE_DEF, SITE_DEF], {"org.envkit.site": "tiny"}, "amd64", "2026-11-29T09:00:00Z", "0.1.0")
+    return build_layout([BASE_PARTS, SITE_PARTS], {"org.envkit.site": "tiny"}, "amd64", "2026-11-29T09:00:00Z", "0.1.0")
 
 
 def test_layout_is_apptainers() -> None:
@@ -49,9 +49,10 @@ def test_layout_scripts_and_metadata() -> None:
     lay = _layout()
     env = lay.files[".singularity.d/env/90-environment.sh"][1]
     assert env.index("ENVKIT_HOME") < env.index("ENVKIT_SITE")           # base's %environment, then the site's
-    assert lay.files[".singularity.d/Singularity"][1] == SITE_DEF
-    assert lay.files[".singularity.d/bootstrap_history/Apptainer0"][1] == BASE_DEF
-    assert lay.files[".singularity.d/test"] == (0o755, "#!/bin/sh\n\nset -eu\ntrue\n\n")
+    assert lay.files[".singularity.d/Singularity"][1] == SITE_PARTS.text
+    assert lay.files[".singularity.d/bootstrap_history/Apptainer0"][1] == BASE_PARTS.text
+    # %test's body runs to the end of the file, the blank line last included (as Apptainer's parser takes it)
+    assert lay.files[".singularity.d/test"] == (0o755, "#!/bin/sh\n\nset -eu\ntrue\n\n\n")
     labels = json.loads(lay.files[".singularity.d/labels.json"][1])
     assert labels["org.envkit.site"] == "tiny"
     assert labels["org.label-schema.usage.singularity.deffile.bootstrap"] == "localimage"
@@ -65,15 +66,14 @@ def test_layout_scripts_and_metadata() -> None:
 
 def test_layout_from_the_rendered_local_definitions() -> None:
     from envkit.profile import load_profile
-    from envkit.recipe.formats import render_layer
+    from envkit.recipe.formats import definition_parts, render_layer
     from envkit.recipe.layers import base_layer, site_layer
 
     profile = load_profile("local")
-    defs = [next(iter(render_layer(layer, "singularity", "local").values()))
-            for layer in (base_layer(profile), site_layer(profile))]
-    sections = def_sections(defs[-1])
-    assert sections["header"]["bootstrap"] == "localimage"
-    assert "export ENVKIT_SITE=local" in sections["environment"]
+    defs = [definition_parts(layer, "local") for layer in (base_layer(profile), site_layer(profile))]
+    assert defs[-1].text == render_layer(site_layer(profile), "singularity", "local")["site.def"]
+    assert defs[-1].header["bootstrap"] == "localimage"
+    assert "export ENVKIT_SITE=local" in defs[-1].environment
     lay = build_layout(defs, {}, "amd64", "2026-11-29T09:00:00Z", "0.1.0")
     assert "export ENVKIT_SITE=local" in lay.files[".singularity.d/env/90-environment.sh"][1]
     assert "import torch" in lay.files[".singularity.d/test"][1]
