@@ -115,7 +115,8 @@ class Podman(Engine):
                              label="podman import")
 
     def build_commands(self, req: BuildRequest, args: dict[str, str] | None = None,
-                       binds: Sequence[str] = ()) -> list[Command]:
+                       binds: Sequence[str] = (), writable: Sequence[str] = ()) -> list[Command]:
+        """`podman build`: `binds` mounted read-only, then `writable` (the store's download cache) read-write."""
         ctx = self.context_dir(req)
         argv = [*self.podman(req.root), "build", "--pull=never", "--layers=false", "-f", str(ctx / "Dockerfile"),
                 "-t", self.ref(req.tmp_name)]
@@ -123,6 +124,8 @@ class Podman(Engine):
             argv.append("--no-cache")
         for bind in binds:
             argv += ["-v", f"{bind}:ro"]
+        for bind in writable:
+            argv += ["-v", f"{bind}:rw"]
         for key, value in (args or {}).items():
             argv += ["--build-arg", f"{key}={value}"]
         argv.append(str(ctx))
@@ -139,11 +142,13 @@ class Podman(Engine):
         staged = BuildExtras.make(req)
         # real root in the build: apt needs no fakeroot shim (BASH_ENV is Charliecloud's)
         args = {k: v for k, v in staged.args.items() if k != "BASH_ENV"}
-        binds = [*staged.binds, *([f"{staged.folder}:{staged.folder}"] if staged.folder else [])]
+        writable = staged.writable
+        binds = [*([f"{staged.folder}:{staged.folder}"] if staged.folder else []),
+                 *(bind for bind in staged.binds if bind not in writable)]
         try:
             stage_context(self.context_dir(req), req, list(args))
             with FileLock(req.root / "engine.lock", on_wait=on_line):
-                for cmd in self.build_commands(req, args, binds):
+                for cmd in self.build_commands(req, args, binds, writable):
                     rc = run_logged(cmd, req.log, on_line)
                     if rc != 0:
                         raise EnvkitError(f"{cmd.label} failed with exit code {rc} (log: {req.log})")

@@ -175,3 +175,28 @@ def test_podman_hpc_builds_migrates_and_runs_with_mpi_and_gpu(tmp_path: Path) ->
                         str(tmp_path / "store"))
     assert run.code == 0 and " podman-hpc run --rm --mpi --gpu " in run.out, run.output
     assert "podman-hpc" in run_inprocess("docs", "--site", site).out
+
+
+def test_podman_build_mounts_only_the_download_cache_read_write(tmp_path: Path) -> None:
+    """The install script keeps apt's .deb files in the store's cache: a read-only cache failed the first real
+    podman-built base ("mkdir: cannot create directory '.../cache/apt': Read-only file system")."""
+    from envkit.engines.base import BuildRequest
+    from envkit.engines.dockerfile.staging import BuildExtras
+    from envkit.engines.podman import Podman
+    from envkit.profile import load_profile
+    from envkit.recipe.formats import render_layer
+    from envkit.recipe.layers import site_layer
+
+    layer = site_layer(load_profile("local"))
+    req = BuildRequest(layer=layer, files=render_layer(layer, "docker", "local"), site="local",
+                       root=tmp_path, tmp_name="envkit-local.tmp-1", log=tmp_path / "log")
+    staged = BuildExtras.make(req)
+    try:
+        assert staged.writable == (f"{tmp_path / 'cache'}:{staged.folder / 'cache'}",)
+        readonly = [bind for bind in staged.binds if bind not in staged.writable]
+        argv = Podman().build_commands(req, {}, readonly, staged.writable)[-1].argv
+    finally:
+        staged.cleanup()
+    volumes = [argv[i + 1] for i, word in enumerate(argv) if word == "-v"]
+    assert volumes[-1] == f"{tmp_path / 'cache'}:{staged.folder / 'cache'}:rw"
+    assert all(volume.endswith(":ro") for volume in volumes[:-1])

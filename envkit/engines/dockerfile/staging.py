@@ -33,8 +33,11 @@ CACHE_ARG = "ENVKIT_BUILD_CACHE"
 class BuildExtras:
     """Build-time extras: ARGs (pip settings, BASH_ENV, parallelism) and bind mounts, in a /tmp folder."""
 
-    def __init__(self, args: dict[str, str], binds: list[str], folder: Path | None) -> None:
-        self.args, self.binds, self.folder = args, binds, folder
+    def __init__(self, args: dict[str, str], binds: list[str], folder: Path | None,
+                 writable: tuple[str, ...] = ()) -> None:
+        """`binds`: every bind of the build; `writable`: those of them the build writes to (the download cache),
+        which an engine that mounts binds read-only by default (Podman) mounts read-write."""
+        self.args, self.binds, self.folder, self.writable = args, binds, folder, writable
 
     @classmethod
     def placeholder(cls) -> BuildExtras:
@@ -47,7 +50,7 @@ class BuildExtras:
                 for k, v in settings.items()}
         binds = ["<host pip folders>:<staged>"] if any(v == "<staged>" for v in args.values()) else []
         return cls({**args, "BASH_ENV": "<staged>/bashenv.sh", CACHE_ARG: "<staged>/cache"},
-                   [*binds, "<store>/cache:<staged>/cache"], None)
+                   [*binds, "<store>/cache:<staged>/cache"], None, ("<store>/cache:<staged>/cache",))
 
     @classmethod
     def make(cls, req: BuildRequest) -> BuildExtras:
@@ -65,7 +68,8 @@ class BuildExtras:
         if req.jobs:
             args.update({"MAKEFLAGS": f"-j{req.jobs}", "CMAKE_BUILD_PARALLEL_LEVEL": str(req.jobs),
                          "MAX_JOBS": str(req.jobs)})
-        return cls(args, [*pip.binds, f"{cache}:{folder / 'cache'}"], folder)
+        cache_bind = f"{cache}:{folder / 'cache'}"
+        return cls(args, [*pip.binds, cache_bind], folder, (cache_bind,))
 
     def cleanup(self) -> None:
         if self.folder is not None:
