@@ -30,9 +30,10 @@ STEP_MARK = "envkit-step: "
 TOOLS = {"debootstrap": "debootstrap (the OS root file system)", "import": "ch-image import (root file system)",
          "build": "ch-image build", "hardlink": "hard-linking files shared with the parent",
          "ch-run": "the layer's test"}
-# Wall seconds for each layer kind built cold on the 2-core development machine (bench/first_run.py, README):
-# the estimate when the store has no earlier build of the layer.
-MEASURED_S = {"base": 420.0, "site": 40.0, "horovod": 300.0, "workload": 60.0}
+# Wall seconds for each layer kind built cold on the 2-core development machine, idle (README's first command
+# from a fresh clone, 2026-12-04: base 137 s, site 38 s, aigw 63 s; bench/first_run.py gave 112, 40 and 53 s):
+# the estimate when the store has no earlier build of the layer. Horovod's compile: not re-measured idle.
+MEASURED_S = {"base": 140.0, "site": 40.0, "horovod": 300.0, "workload": 60.0}
 
 
 def step_of(line: str) -> str | None:

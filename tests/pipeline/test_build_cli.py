@@ -61,7 +61,7 @@ def test_reporters(tmp_path: Path, fake_engine: type[FakeEngine]) -> None:
     plan.layers[0].status = "built"
     reporter.layer_done(plan.layers[0])
     text = stream.getvalue()
-    assert f"building {BASE_LOCAL} (never built); about 7 min (estimate: measured on 2 cores)" in text
+    assert f"building {BASE_LOCAL} (never built); about 2 min (estimate: measured on 2 cores)" in text
     assert "noise" not in text and "base: 3/4 Python packages (torch and the rest, locked) [0 s]" in text
     assert "base: debootstrap [0 s]" in text
     rich = RichReporter()
