@@ -111,9 +111,35 @@ def test_sif_runs_under_ch_run_with_apptainers_layout(sif_export: dict) -> None:
     _report(export_sif_run_s=round(time.monotonic() - started, 1))
 
 
+def test_sbom_matches_envkit_inspect(sif_export: dict) -> None:
+    from envkit.export.sbom import package_versions, parse_sbom
+
+    sidecar = Path(sif_export["sbom"]).read_text()
+    parse_sbom(sidecar)                                         # valid SPDX 2.3 (spdx-tools)
+    proc = envkit("inspect", "--site", "local", "--sbom")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == sidecar
+    inspected = json.loads(envkit("inspect", "--site", "local", "--json").stdout)
+    versions = package_versions(json.loads(sidecar))
+    (torch,) = [p for p in json.loads(sidecar)["packages"] if p["SPDXID"] == "SPDXRef-pypi-torch"]
+    assert f"torch.__version__ {inspected['torch']}" in torch["comment"]    # 2.14.1+cu130: the build's own
+    for name in ("torch", "mpi4py", "numpy"):
+        assert versions["pypi"][name] == inspected["manifest"]["pip"][name], name
+    assert versions["mpi"] == {"openmpi": mpi_version(inspected["mpi"])}
+    assert versions["deb"]["openmpi-bin"] == inspected["manifest"]["dpkg"]["openmpi-bin"]
+    from envkit.export.sif import list_objects, read_object
+
+    sif = Path(sif_export["path"])
+    (sbom_object,) = [o for o in list_objects(sif) if o.kind.startswith("SBOM")]
+    assert read_object(sif, sbom_object).decode() == sidecar             # the SIF carries the same SBOM
+
+
 def test_oci_archive_config_and_umoci_unpack_run(oci_export: dict, sif_export: dict) -> None:
+    """Last in the module: the SIF (3.6 GB, its tests done) is removed first, since loading the OCI archive
+    into Podman's storage unpacks the whole 7 GB image beside the archive."""
     archive = Path(oci_export["path"])
     assert Path(oci_export["sbom"]).read_text() == Path(sif_export["sbom"]).read_text()
+    Path(sif_export["path"]).unlink(missing_ok=True)
     config = json.loads(subprocess.run(["skopeo", "inspect", "--config", f"oci-archive:{archive}"],
                                        capture_output=True, text=True, check=True).stdout)
     env = dict(item.split("=", 1) for item in config["config"]["Env"])
@@ -137,26 +163,3 @@ def test_oci_archive_config_and_umoci_unpack_run(oci_export: dict, sif_export: d
     finally:
         shutil.rmtree(work, ignore_errors=True)
     _report(export_oci_unpack_run_s=round(time.monotonic() - started, 1))
-
-
-def test_sbom_matches_envkit_inspect(sif_export: dict) -> None:
-    from envkit.export.sbom import package_versions, parse_sbom
-
-    sidecar = Path(sif_export["sbom"]).read_text()
-    parse_sbom(sidecar)                                         # valid SPDX 2.3 (spdx-tools)
-    proc = envkit("inspect", "--site", "local", "--sbom")
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout == sidecar
-    inspected = json.loads(envkit("inspect", "--site", "local", "--json").stdout)
-    versions = package_versions(json.loads(sidecar))
-    (torch,) = [p for p in json.loads(sidecar)["packages"] if p["SPDXID"] == "SPDXRef-pypi-torch"]
-    assert f"torch.__version__ {inspected['torch']}" in torch["comment"]    # 2.14.1+cu130: the build's own
-    for name in ("torch", "mpi4py", "numpy"):
-        assert versions["pypi"][name] == inspected["manifest"]["pip"][name], name
-    assert versions["mpi"] == {"openmpi": mpi_version(inspected["mpi"])}
-    assert versions["deb"]["openmpi-bin"] == inspected["manifest"]["dpkg"]["openmpi-bin"]
-    from envkit.export.sif import list_objects, read_object
-
-    sif = Path(sif_export["path"])
-    (sbom_object,) = [o for o in list_objects(sif) if o.kind.startswith("SBOM")]
-    assert read_object(sif, sbom_object).decode() == sidecar             # the SIF carries the same SBOM

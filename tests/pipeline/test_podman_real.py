@@ -68,6 +68,9 @@ def test_podman_loads_envkits_docker_archive_and_imports_torch_and_mpi4py(tmp_pa
     out = tmp_path / "envkit-local-docker-archive.tar"
     proc = envkit("export", "--site", "local", "--format", "docker-archive", "-o", str(out), "--json")
     assert proc.returncode == 0, proc.stderr[-3000:]
-    run = load_and_run(out, ["python3", "-c",
-                             "import torch, mpi4py; print('imported', torch.__version__, mpi4py.__version__)"])
+    try:
+        run = load_and_run(out, ["python3", "-c",
+                                 "import torch, mpi4py; print('imported', torch.__version__, mpi4py.__version__)"])
+    finally:
+        out.unlink(missing_ok=True)          # 6.7 GB (a docker-archive's layer is not compressed)
     assert run.returncode == 0 and run.stdout.startswith("imported "), run.stderr[-2000:]
