@@ -36,9 +36,9 @@ class PodmanHpc(Podman):
         return [self.binary]
 
     def build_commands(self, req: BuildRequest, args: dict[str, str] | None = None,
-                       binds: Sequence[str] = ()) -> list[Command]:
+                       binds: Sequence[str] = (), writable: Sequence[str] = ()) -> list[Command]:
         migrate = Command([self.binary, "migrate", self.ref(req.tmp_name)], label="podman-hpc migrate")
-        return [*super().build_commands(req, args, binds), migrate]
+        return [*super().build_commands(req, args, binds, writable), migrate]
 
     def promote(self, root: Path, tmp_name: str, name: str) -> None:
         super().promote(root, tmp_name, name)
