@@ -160,11 +160,18 @@ class Podman(Engine):
         return Command(self.exec_argv(image, ["/bin/bash", f"{RECIPES}/{req.layer.test_name}"]), label="layer test")
 
     def promote(self, root: Path, tmp_name: str, name: str) -> None:
-        """Tag the new image with the layer's name (one step), then drop the temporary name."""
+        """Tag the new image with the layer's name (one step), drop the temporary name, then remove the image the
+        name held before (left untagged it would keep its layers in the storage for ever; a child image that still
+        uses it keeps it, and that refusal is ignored)."""
+        before = self._query(root, "image", "inspect", "--format", "{{.Id}}", self.ref(name))
+        old_id = before.stdout.strip() if before.returncode == 0 else ""
         for args in (("tag", self.ref(tmp_name), self.ref(name)), ("rmi", self.ref(tmp_name))):
             proc = self._query(root, *args)
             if proc.returncode != 0:
                 raise EnvkitError(f"podman {args[0]} failed: {' '.join(proc.stderr.split())[:300]}")
+        now = self._query(root, "image", "inspect", "--format", "{{.Id}}", self.ref(name)).stdout.strip()
+        if old_id and old_id != now:
+            self._query(root, "rmi", old_id)
 
     def discard(self, root: Path, tmp_name: str) -> None:
         if self.available() and Path(root).is_dir():

@@ -74,3 +74,36 @@ def test_podman_loads_envkits_docker_archive_and_imports_torch_and_mpi4py(tmp_pa
     finally:
         out.unlink(missing_ok=True)          # 6.7 GB (a docker-archive's layer is not compressed)
     assert run.returncode == 0 and run.stdout.startswith("imported "), run.stderr[-2000:]
+
+
+def test_promote_removes_the_image_a_name_held_before(tmp_path: Path) -> None:
+    """A rebuilt layer leaves no untagged copy behind (the CI store had gathered three 7 GB `<none>` images)."""
+    import tempfile
+
+    engine = Podman()
+    root = Path(tempfile.mkdtemp(prefix="envkit-podman-", dir="/tmp"))   # podman: a runroot of <= 50 characters
+    engine.write_config(root)
+    podman = engine.podman(root)
+
+    def image_from(text: str, tag: str) -> None:
+        tree = tmp_path / tag
+        tree.mkdir()
+        (tree / "file").write_text(text)
+        subprocess.run(["tar", "-C", str(tree), "-cf", f"{tree}.tar", "."], check=True)
+        subprocess.run([*podman, "import", f"{tree}.tar", engine.ref(tag)], check=True, capture_output=True)
+
+    def ids() -> list[str]:
+        return subprocess.run([*podman, "images", "-a", "--format", "{{.Id}}"], capture_output=True, text=True,
+                              check=True).stdout.split()
+
+    try:
+        image_from("one", "layer.tmp-1")
+        engine.promote(root, "layer.tmp-1", "layer")
+        first = ids()
+        image_from("two", "layer.tmp-2")
+        engine.promote(root, "layer.tmp-2", "layer")
+        assert len(first) == 1 and len(ids()) == 1 and ids() != first, (first, ids())
+        assert engine.image_exists(root, "layer") and not engine.image_exists(root, "layer.tmp-2")
+    finally:
+        subprocess.run([*podman, "rmi", "-a", "-f"], capture_output=True, timeout=300)
+        shutil.rmtree(root, ignore_errors=True)
