@@ -50,6 +50,9 @@ cgroup_manager = "cgroupfs"
 events_logger = "file"
 """
 
+# podman 4.3: "Error: the specified runroot is longer than 50 characters" (measured here)
+RUNROOT_MAX = 50
+
 # Host variables a launched rank needs inside the container (rank, PMI/PMIx, scheduler, envkit's own).
 RANK_ENV_PREFIXES = ("OMPI_", "PMIX_", "PMI_", "MPI_", "HYDRA_", "SLURM_", "PALS_", "ENVKIT_", "MASTER_",
                      "RANK", "LOCAL_RANK", "WORLD_SIZE", "LOCAL_WORLD_SIZE")
@@ -87,6 +90,10 @@ class Podman(Engine):
         """Write envkit's containers.conf into the store folder (when it differs); returns its path."""
         from envkit.fsutil import atomic_write_text
 
+        runroot = str(Path(root) / "run")
+        if len(runroot) > RUNROOT_MAX:
+            raise EnvkitError(f"podman refuses a --runroot longer than {RUNROOT_MAX} characters, and envkit's would be "
+                              f"{runroot} ({len(runroot)})", hint="point ENVKIT_STORE (or --store) at a shorter folder")
         path = Path(root) / "containers.conf"
         if not path.is_file() or path.read_text() != CONTAINERS_CONF:
             atomic_write_text(path, CONTAINERS_CONF)

@@ -200,3 +200,15 @@ def test_podman_build_mounts_only_the_download_cache_read_write(tmp_path: Path) 
     volumes = [argv[i + 1] for i, word in enumerate(argv) if word == "-v"]
     assert volumes[-1] == f"{tmp_path / 'cache'}:{staged.folder / 'cache'}:rw"
     assert all(volume.endswith(":ro") for volume in volumes[:-1])
+
+
+def test_podman_refuses_a_store_too_deep_for_its_runroot_in_one_line(tmp_path: Path) -> None:
+    """podman itself stops with "the specified runroot is longer than 50 characters"; envkit says why first."""
+    from envkit.engines.podman import RUNROOT_MAX, Podman
+    from envkit.errors import EnvkitError
+
+    deep = tmp_path / ("x" * RUNROOT_MAX) / "podman"
+    with pytest.raises(EnvkitError, match="longer than 50 characters") as caught:
+        Podman().write_config(deep)
+    assert str(deep / "run") in str(caught.value) and "\n" not in str(caught.value)
+    assert not (deep / "containers.conf").exists()
