@@ -128,19 +128,17 @@ def run_mksquashfs(argv: list[str], what: str, progress: Progress | None) -> Non
     # (the first after 43 s of a 59 s squash here, all at the end of a 50 s export); on a terminal with a width
     # (a pty without one draws no bar) each frame arrives as it is drawn.
     reader, terminal = pty.openpty()
-    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
     try:
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=terminal, stderr=subprocess.PIPE, env=env,
-                                preexec_fn=die_with_parent)   # a killed envkit leaves no mksquashfs behind
-    except FileNotFoundError:
-        os.close(reader)
-        require(argv[0])
-        raise
-    finally:
-        os.close(terminal)
-    assert proc.stderr is not None
-    pending = b""
-    try:
+        try:
+            fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=terminal, stderr=subprocess.PIPE,
+                                    env=env, preexec_fn=die_with_parent)   # a killed envkit leaves no mksquashfs
+        except FileNotFoundError:
+            require(argv[0])
+            raise
+        finally:
+            os.close(terminal)          # the child holds its own copy: the reader sees EIO when it exits
+        pending = b""
         while chunk := _read_terminal(reader):
             *frames, pending = re.split(rb"[\r\n]", pending + chunk)
             for frame in frames:
@@ -149,6 +147,7 @@ def run_mksquashfs(argv: list[str], what: str, progress: Progress | None) -> Non
                     progress(int(found.group(1)), int(found.group(2)))
     finally:
         os.close(reader)
+    assert proc.stderr is not None
     err = proc.stderr.read().decode(errors="replace")
     if proc.wait() != 0:
         tail = (err.strip() or "no output").splitlines()[-1]

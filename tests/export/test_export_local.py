@@ -134,7 +134,7 @@ def test_sbom_matches_envkit_inspect(sif_export: dict) -> None:
     assert read_object(sif, sbom_object).decode() == sidecar             # the SIF carries the same SBOM
 
 
-def test_oci_archive_config_and_umoci_unpack_run(oci_export: dict, sif_export: dict) -> None:
+def test_oci_archive_config_then_loaded_and_run(oci_export: dict, sif_export: dict) -> None:
     """Last in the module: the SIF (3.6 GB, its tests done) is removed first, since loading the OCI archive
     into Podman's storage unpacks the whole 7 GB image beside the archive."""
     archive = Path(oci_export["path"])

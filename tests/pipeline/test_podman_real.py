@@ -12,24 +12,19 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 from envkit_cli import envkit_process
-from podman_load import load_and_run
+from podman_load import ROOT, STORE, load_and_run, podman_usable
 
 from envkit.engines.podman import Podman
 
-STORE = Path(os.environ.get("ENVKIT_TEST_STORE", "/var/tmp/envkit-test-store"))
-ROOT = STORE / "podman"
-
 pytestmark = [
     pytest.mark.slow, pytest.mark.container, pytest.mark.podman,
-    pytest.mark.skipif(shutil.which("podman") is None or os.geteuid() != 0,
-                       reason="needs root and podman (scripts/setup.sh installs podman and runc)"),
+    pytest.mark.skipif(not podman_usable(), reason="needs root and podman (scripts/setup.sh installs podman and runc)"),
 ]
 
 

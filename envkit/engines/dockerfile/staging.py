@@ -49,8 +49,9 @@ class BuildExtras:
                                                   "extra-index-url", "client-cert") else v
                 for k, v in settings.items()}
         binds = ["<host pip folders>:<staged>"] if any(v == "<staged>" for v in args.values()) else []
+        cache_bind = "<store>/cache:<staged>/cache"
         return cls({**args, "BASH_ENV": "<staged>/bashenv.sh", CACHE_ARG: "<staged>/cache"},
-                   [*binds, "<store>/cache:<staged>/cache"], None, ("<store>/cache:<staged>/cache",))
+                   [*binds, cache_bind], None, (cache_bind,))
 
     @classmethod
     def make(cls, req: BuildRequest) -> BuildExtras:
