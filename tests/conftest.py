@@ -4,13 +4,13 @@
   for the phase table .ci/run prints at the end (scripts/ci_times.py). Under pytest-xdist the controller
   writes them (it receives every worker's reports); the workers do not, so no test is counted twice.
 - Under pytest-xdist (`-n auto --dist loadgroup`, README's test command) every test of a real container,
-  MPI, Slurm, cluster or browser, and every other slow test outside PARALLEL_SLOW, joins one group, "serial",
-  that one worker runs in collection order: those tests share the image store, the one-node Slurm, the
-  namespaces of the two-node cluster and fixed names in them, and some rely on their file's order
+  MPI, Slurm or browser, and every other slow test outside PARALLEL_SLOW, joins one group, "serial",
+  that one worker runs in collection order: those tests share the image store, the one-node Slurm and fixed
+  names in them, and some rely on their file's order
   (tests/pipeline/test_charliecloud_real.py restores the shipped image last). The reference runs share their
-  data cache, so they form a group of their own. The rest (the fast set, hermetic by design, and the slow
-  CPU-only training and corpus tests in PARALLEL_SLOW, which write only to their own temporary folders)
-  spread over the workers beside them.
+  data cache, and the two-node cluster its Slurm and namespaces: each forms a group of its own (OWN_GROUPS).
+  The rest (the fast set, hermetic by design, and the slow CPU-only training and corpus tests in
+  PARALLEL_SLOW, which write only to their own temporary folders) spread over the workers beside them.
 """
 
 from __future__ import annotations
@@ -38,7 +38,10 @@ SERIAL_GROUP = "serial"
 SERIAL_MARKERS = ("container", "mpi", "slurm", "cluster", "podman", "browser")
 # slow tests that run natively (no store, no scheduler, no MPI launcher), each in its own temporary folders
 PARALLEL_SLOW = ("tests/workloads/", "tests/robust/test_robust_corpus.py", "tests/test_static_checks.py")
-OWN_GROUPS = {"tests/workloads/test_reference.py": "reference"}   # one data cache (~/.cache/envkit/reference)
+# Groups of their own, each on one worker beside "serial": the reference runs share one data cache
+# (~/.cache/envkit/reference); the two-node cluster has its own Slurm, munged-tolerant start, network namespaces and
+# images (envkit-local-cluster*, built under the store's engine lock like every build), which no serial test touches.
+OWN_GROUPS = {"tests/workloads/test_reference.py": "reference", "tests/cluster/": "cluster"}
 
 
 def xdist_group_of(item: pytest.Item) -> str | None:
@@ -54,12 +57,14 @@ def xdist_group_of(item: pytest.Item) -> str | None:
         True
         >>> xdist_group_of(Fake("tests/workloads/test_runner.py::t", {"slow", "mpi"}))
         'serial'
+        >>> xdist_group_of(Fake("tests/cluster/test_cluster.py::t", {"slow", "slurm", "cluster"}))
+        'cluster'
     """
-    if any(item.get_closest_marker(name) is not None for name in SERIAL_MARKERS):
-        return SERIAL_GROUP
     for prefix, group in OWN_GROUPS.items():
         if item.nodeid.startswith(prefix):
             return group
+    if any(item.get_closest_marker(name) is not None for name in SERIAL_MARKERS):
+        return SERIAL_GROUP
     if item.get_closest_marker("slow") is not None and not item.nodeid.startswith(PARALLEL_SLOW):
         return SERIAL_GROUP
     return None

@@ -34,7 +34,7 @@ from envkit.engines.dockerfile.context import stage_context
 from envkit.engines.dockerfile.staging import BuildExtras
 from envkit.engines.proc import Command, run_capture, run_logged
 from envkit.errors import EnvkitError
-from envkit.paths import RECIPES
+from envkit.paths import IMAGE_ROOT, RECIPES, VENV
 from envkit.recipe.formats import docker_key_form
 from envkit.recipe.model import Layer
 
@@ -119,7 +119,8 @@ class Charliecloud(Engine):
         from envkit.store.filelock import FileLock, wait_for_lockf
 
         self.require()
-        staged = BuildExtras.make(req)
+        donor = self.venv_donor(req)
+        staged = BuildExtras.make(req, venv_donor=donor)
         try:
             stage_context(self.context_dir(req), req, list(staged.args))
             with FileLock(req.root / "engine.lock", on_wait=on_line):
@@ -129,8 +130,45 @@ class Charliecloud(Engine):
                     if rc != 0:
                         raise EnvkitError(f"{cmd.label} failed with exit code {rc} (log: {req.log})")
             scrub_build_args(self.image_path(req.root, req.tmp_name))
+            if donor is not None:
+                self._link_venv(donor, req)
         finally:
             staged.cleanup()
+
+    def venv_donor(self, req: BuildRequest) -> Path | None:
+        """The /opt/envkit of a built base in this storage whose venv has this base's key (its manifest's
+        venv-key.txt), or None: the build then installs the venv itself. Unfinished builds (`.tmp-`) are skipped.
+
+        Example: `local-mpich`'s base finds `local`'s (same starting image, python3 and lock; another MPI).
+        """
+        key = req.layer.facts.venv_key
+        folder = self.storage(req.root) / "img"
+        if req.layer.kind != "base" or not key or not folder.is_dir():
+            return None
+        for image in sorted(folder.iterdir()):
+            opt = image / IMAGE_ROOT.lstrip("/")
+            if ".tmp-" in image.name:
+                continue
+            try:
+                found = (opt / "manifest" / "venv-key.txt").read_text().strip()
+            except OSError:
+                continue
+            if found == key and (opt / "venv" / "bin" / "python").exists():
+                return opt
+        return None
+
+    def _link_venv(self, donor: Path, req: BuildRequest) -> None:
+        """Fill the venv the build used bound (an empty mount point in the image now) with hard links to the
+        donor's files (`cp -al`: same inodes, no copy), as share_with_parent shares a parent's files."""
+        venv = self.image_path(req.root, req.tmp_name) / VENV.lstrip("/")
+        try:
+            venv.rmdir()   # the bind's mount point: empty, else something wrote where the bound venv was
+        except OSError as exc:
+            raise EnvkitError(f"the reused venv's mount point {venv} is not an empty folder: {exc.strerror}") from exc
+        rc = run_logged(Command(["cp", "-al", str(donor / "venv"), str(venv)], label="link the reused venv"),
+                        req.log)
+        if rc != 0:
+            raise EnvkitError(f"linking the reused venv from {donor} failed with exit code {rc} (log: {req.log})")
 
     def test_command(self, req: BuildRequest) -> Command | None:
         image = str(self.image_path(req.root, req.tmp_name))

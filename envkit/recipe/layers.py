@@ -29,6 +29,7 @@ from envkit.recipe.bases import Base, Platform, load_base
 from envkit.recipe.model import LAYER_KINDS, InstallFacts, Layer, LayerKind
 from envkit.recipe.packages import os_packages
 from envkit.recipe.render import render_template
+from envkit.recipe.venv_reuse import venv_key
 from envkit.recipe.workload_spec import load_workload_spec, workload_dir
 from envkit.registry import SCHEDULERS
 from envkit.resources import relative_to_root
@@ -206,6 +207,8 @@ def base_layer(profile: Profile) -> Layer:
                               rocm=profile.rocm.version if profile.rocm else None)
     ctx = _context(profile, base, platform)
     ctx.update(recipe_context(profile, "base", ctx["os_packages"]))  # the lock's versions and hashes
+    ctx["compiled"] = [n for n in ctx["source_built"] if not (n == "mpi4py" and ctx["mpi4py_wheel"])]
+    ctx["venv_key"] = _venv_key(platform, ctx)
     files: tuple[tuple[str, str], ...] = ()
     if profile.mpi.install == "host":
         files = ((mpi_prefix(profile), mpi_prefix(profile)),)
@@ -224,10 +227,19 @@ def base_layer(profile: Profile) -> Layer:
             os_install=tuple(ctx["apt_install"]),
             mpi_url=ctx["mpi_url"] if profile.mpi.install == "source" else None,
             mpi_configure=tuple(ctx["mpi_configure"]) if profile.mpi.install == "source" else (),
+            venv_key=ctx["venv_key"],
         ),
     )
     return replace(layer, tag=f"{profile.base}-{profile.cpu.arch}-"
                               f"{_accel(profile)}-{_content_digest(layer)}")
+
+
+def _venv_key(platform: Platform, ctx: dict) -> str | None:
+    """The key under which another base may reuse this base's venv (envkit.recipe.venv_reuse): only a locked
+    venv with nothing compiled against the image's MPI in it (mpi4py from its wheel); else None."""
+    if ctx["lock"] is None or platform.python.installer != "venv" or not ctx["mpi4py_wheel"]:
+        return None
+    return venv_key(platform.image, ctx["apt_install"], ctx["lock"].requirements(exclude=tuple(ctx["compiled"])))
 
 
 def _accel(profile: Profile) -> str:

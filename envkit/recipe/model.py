@@ -39,6 +39,8 @@ class InstallFacts:
     mpi_url: str | None = None              # the MPI source tarball, when MPI is built from source
     mpi_configure: tuple[str, ...] = ()     # its ./configure flags (empty unless built from source)
     horovod_env: tuple[str, ...] = ()       # the HOROVOD_*=... settings of Horovod's build (empty: no Horovod)
+    venv_key: str | None = None             # a base's Python environment as a function of its inputs, when it
+                                            # holds nothing MPI-specific (envkit.recipe.venv_reuse)
 
 
 @dataclass(frozen=True)

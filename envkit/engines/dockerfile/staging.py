@@ -26,8 +26,10 @@ from pathlib import Path
 
 from envkit.engines.base import BuildRequest
 from envkit.engines.dockerfile.fakeroot import BASH_ENV_SCRIPT
+from envkit.paths import VENV
 
 CACHE_ARG = "ENVKIT_BUILD_CACHE"
+DONOR_ARG = "ENVKIT_VENV_DONOR"   # a base's /opt/envkit whose venv this base may copy (envkit.recipe.venv_reuse)
 
 
 class BuildExtras:
@@ -54,7 +56,9 @@ class BuildExtras:
                    [*binds, cache_bind], None, (cache_bind,))
 
     @classmethod
-    def make(cls, req: BuildRequest) -> BuildExtras:
+    def make(cls, req: BuildRequest, venv_donor: Path | None = None) -> BuildExtras:
+        """Stage the extras of one build; `venv_donor`: another base's /opt/envkit (the engine found there a
+        venv with this base's key), bound at ENVKIT_VENV_DONOR and its venv at the image's venv path."""
         from envkit.engines.dockerfile.pipconf import SHARED_TMP, host_pip_settings, stage_pip
 
         sweep_staging(Path(SHARED_TMP))
@@ -70,7 +74,12 @@ class BuildExtras:
             args.update({"MAKEFLAGS": f"-j{req.jobs}", "CMAKE_BUILD_PARALLEL_LEVEL": str(req.jobs),
                          "MAX_JOBS": str(req.jobs)})
         cache_bind = f"{cache}:{folder / 'cache'}"
-        return cls(args, [*pip.binds, cache_bind], folder, (cache_bind,))
+        binds = [*pip.binds, cache_bind]
+        if venv_donor is not None:
+            (folder / "donor").mkdir()
+            binds += [f"{venv_donor}:{folder / 'donor'}", f"{venv_donor / 'venv'}:{VENV}"]
+            args[DONOR_ARG] = str(folder / "donor")
+        return cls(args, binds, folder, (cache_bind,))
 
     def cleanup(self) -> None:
         if self.folder is not None:

@@ -15,15 +15,17 @@ if [ -n "${ENVKIT_BUILD_CACHE:-}" ]; then
   apt_cache=(-o "Dir::Cache::Archives=$ENVKIT_BUILD_CACHE/apt/"nvidia-cuda-12.4.1-cudnn-devel-ubuntu22.04"/")
 fi
 apt-get update
-apt-get install "${apt_cache[@]}" -y --no-install-recommends build-essential bzip2 ca-certificates cmake curl git libfabric-dev pkg-config procps
+# dpkg without an fsync per file (--force-unsafe-io, as Docker's Debian images set it): a build that dies is
+# thrown away whole, so nothing needs what the syncs protect.
+apt-get install "${apt_cache[@]}" -o Dpkg::Options::=--force-unsafe-io -y --no-install-recommends build-essential bzip2 ca-certificates cmake curl git libfabric-dev pkg-config procps
 rm -rf /var/lib/apt/lists/*
 
-# 2. MPI: cray-mpich 8.1.27, bind model, installed from source
+# 2. MPI: openmpi 4.1.5, hybrid model, installed from source
 echo "envkit-step: 2/4 MPI (source)"
 mkdir -p /tmp/envkit-mpi
-curl -fsSL -o /tmp/envkit-mpi/mpi.tar https://www.mpich.org/static/downloads/3.4.3/mpich-3.4.3.tar.gz
+curl -fsSL -o /tmp/envkit-mpi/mpi.tar https://download.open-mpi.org/release/open-mpi/v4.1/openmpi-4.1.5.tar.bz2
 tar -xf /tmp/envkit-mpi/mpi.tar -C /tmp/envkit-mpi --strip-components=1
-(cd /tmp/envkit-mpi && ./configure --prefix=/opt/mpi --disable-static && make -j"$(nproc)" install)
+(cd /tmp/envkit-mpi && ./configure --prefix=/opt/mpi --disable-static --with-ofi --with-slurm --with-pmix=internal --with-cuda=/usr/local/cuda && make -j"$(nproc)" install)
 rm -rf /tmp/envkit-mpi
 export PATH=/opt/mpi/bin:"$PATH"
 

@@ -15,7 +15,9 @@ if [ -n "${ENVKIT_BUILD_CACHE:-}" ]; then
   apt_cache=(-o "Dir::Cache::Archives=$ENVKIT_BUILD_CACHE/apt/"nvidia-cuda-13.0.1-cudnn-devel-ubuntu24.04"/")
 fi
 apt-get update
-apt-get install "${apt_cache[@]}" -y --no-install-recommends build-essential bzip2 ca-certificates cmake curl git libfabric-dev pkg-config procps
+# dpkg without an fsync per file (--force-unsafe-io, as Docker's Debian images set it): a build that dies is
+# thrown away whole, so nothing needs what the syncs protect.
+apt-get install "${apt_cache[@]}" -o Dpkg::Options::=--force-unsafe-io -y --no-install-recommends build-essential bzip2 ca-certificates cmake curl git libfabric-dev pkg-config procps
 rm -rf /var/lib/apt/lists/*
 
 # 2. MPI: cray-mpich 8.1.32, bind model, installed from source

@@ -14,17 +14,36 @@ if [ -n "${ENVKIT_BUILD_CACHE:-}" ]; then
   apt_cache=(-o "Dir::Cache::Archives=$ENVKIT_BUILD_CACHE/apt/"debian-bookworm"/")
 fi
 apt-get update
-apt-get install "${apt_cache[@]}" -y --no-install-recommends build-essential=12.9 bzip2=1.0.8-5+b1 'ca-certificates=20250419~deb12u2' cmake=3.25.1-1 curl=7.88.1-10+deb12u15 git=1:2.39.5-0+deb12u3 libmpich-dev=4.0.2-3+b1 mpich=4.0.2-3+b1 pkg-config=1.8.1-1 procps=2:4.0.2-3 python3=3.11.2-1+b1 python3-dev=3.11.2-1+b1 python3-venv=3.11.2-1+b1
+# dpkg without an fsync per file (--force-unsafe-io, as Docker's Debian images set it): a build that dies is
+# thrown away whole, so nothing needs what the syncs protect.
+apt-get install "${apt_cache[@]}" -o Dpkg::Options::=--force-unsafe-io -y --no-install-recommends build-essential=12.9 bzip2=1.0.8-5+b1 'ca-certificates=20250419~deb12u2' cmake=3.25.1-1 curl=7.88.1-10+deb12u15 git=1:2.39.5-0+deb12u3 libopenmpi-dev=4.1.4-3+b1 openmpi-bin=4.1.4-3+b1 pkg-config=1.8.1-1 procps=2:4.0.2-3 python3=3.11.2-1+b1 python3-dev=3.11.2-1+b1 python3-venv=3.11.2-1+b1
 rm -rf /var/lib/apt/lists/*
 
-# 2. MPI: mpich 4.0.2, hybrid model, installed from distro
+# 2. MPI: openmpi 4.1.4, hybrid model, installed from distro
 echo "envkit-step: 2/4 MPI (distro)"
 # The distribution's MPI package matches the host's (installed with the OS packages above).
 export PATH=/usr/bin:"$PATH"
 
 # 3. Python (the OS python3) and torch
 echo "envkit-step: 3/4 Python packages (torch and the rest, locked)"
-python3 -m venv /opt/envkit/venv
+# This venv holds nothing built against the image's MPI, so it is the same for every base with the same starting
+# image, python3 and lock: its key (envkit.recipe.venv_reuse) goes to the manifest. A Charliecloud build that found
+# a base with this key in its store binds that base's /opt/envkit at ENVKIT_VENV_DONOR and its venv at
+# /opt/envkit/venv: the venv is then used as it is (pip below checks that every locked package is there at its
+# locked version), and envkit hard-links its files into the image after the build.
+printf '%s\n' 4914415761d99f2433af63e3a4175bd0cbae3bc0acfa233cb424cd2edb12c311 > /opt/envkit/manifest/venv-key.txt
+reuse_venv=
+if [ -n "${ENVKIT_VENV_DONOR:-}" ]; then
+  # The bound venv is another image's: nothing below may write to it (no bytecode either).
+  test "$(cat "$ENVKIT_VENV_DONOR/manifest/venv-key.txt" 2>/dev/null)" = 4914415761d99f2433af63e3a4175bd0cbae3bc0acfa233cb424cd2edb12c311 \
+    || { echo "envkit: the base bound at $ENVKIT_VENV_DONOR has another venv key" >&2; exit 1; }
+  test -x /opt/envkit/venv/bin/python || { echo "envkit: no venv bound at /opt/envkit/venv" >&2; exit 1; }
+  echo "envkit: the Python packages: those of a base with the same key, bound at /opt/envkit/venv"
+  export PYTHONDONTWRITEBYTECODE=1
+  reuse_venv=1
+else
+  python3 -m venv /opt/envkit/venv
+fi
 # Every Python package comes from the site's lock pylock.base.toml: exact versions, each file checked against
 # its sha256 (--require-hashes), no dependency resolved at build time (--no-deps).
 mkdir -p /opt/envkit/locks
@@ -80,16 +99,19 @@ ENVKIT_LOCK
 # With ENVKIT_BUILD_CACHE pip keeps what it downloads in the store (3 GB of wheels for torch's CUDA build), every
 # file still checked against the lock's sha256; without it nothing is cached (nor left in the image).
 if [ -n "${ENVKIT_BUILD_CACHE:-}" ]; then pip_cache=(--cache-dir "$ENVKIT_BUILD_CACHE/pip"); else pip_cache=(--no-cache-dir); fi
-/opt/envkit/venv/bin/pip install "${pip_cache[@]}" --require-hashes --no-deps -r /opt/envkit/locks/base.txt
+if [ -n "$reuse_venv" ]; then
+  # pip resolves the lock against the bound venv without installing (--dry-run, --no-index): each locked
+  # name==version must be there already, else the report lists it and the build stops.
+  /opt/envkit/venv/bin/pip install --dry-run --no-index --require-hashes --no-deps --report "/tmp/envkit-venv-check-$$.json" -r /opt/envkit/locks/base.txt
+  /opt/envkit/venv/bin/python -c 'import json, sys; todo = [x["metadata"]["name"] for x in json.load(open(sys.argv[1]))["install"]]; sys.exit("envkit: the bound venv lacks " + " ".join(todo) if todo else 0)' "/tmp/envkit-venv-check-$$.json"
+  rm -f "/tmp/envkit-venv-check-$$.json"
+else
+  /opt/envkit/venv/bin/pip install "${pip_cache[@]}" --require-hashes --no-deps -r /opt/envkit/locks/base.txt
+fi
 
 # 4. mpi4py: its locked wheel, installed above with the rest. mpi4py >= 4.1 publishes wheels that load MPICH or
 # Open MPI (and their ABI-compatible derivatives) at run time (https://mpi4py.readthedocs.io/en/4.1.1/install.html,
 # CHANGES.rst release 4.1.0), so the distribution's MPI needs no compile here (it took minutes on 2 cores).
-# The wheel's MPICH module links the MPICH ABI's library name, libmpi.so.12 (https://www.mpich.org/abi/);
-# Debian ships the same library as libmpich.so.12 only.
-mpich_lib="$(readlink -f /usr/lib/*-linux-gnu/libmpich.so.12)"
-test -e "$(dirname "$mpich_lib")/libmpi.so.12" || ln -s "$(basename "$mpich_lib")" "$(dirname "$mpich_lib")/libmpi.so.12"
-ldconfig
 
 # The MPI the image carries, as its library names itself (no launcher is asked: not every MPI family ships one).
 /opt/envkit/venv/bin/python -c 'import mpi4py; mpi4py.rc.initialize = False; from mpi4py import MPI; print(MPI.Get_library_version().splitlines()[0].strip(" \t\0"))' > /opt/envkit/manifest/mpi-version.txt
