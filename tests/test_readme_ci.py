@@ -49,13 +49,16 @@ def test_ci_prints_a_phase_table_from_the_times_file(tmp_path: Path) -> None:
             {"test": "tests/build/test_b.py::t", "when": "setup", "seconds": 600.0, "markers": ["container", "slow"],
              "outcome": "passed"},
             {"test": "tests/build/test_b.py::t", "when": "call", "seconds": 60.0, "markers": ["container", "slow"],
+             "outcome": "passed"},
+            {"test": "tests/run/test_c.py::t@serial", "when": "call", "seconds": 30.0, "markers": ["mpi", "slow"],
              "outcome": "passed"}]
-    times.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    times.write_text("".join(json.dumps(r) + "\n" for r in rows) + '{"test": "tests/cut')   # a run killed mid-line
     out = subprocess.run([sys.executable, str(REPO / "scripts" / "ci_times.py"), str(times)], capture_output=True,
                          text=True, check=True).stdout
     assert "| set-up (scripts/setup.sh: apt, pip) | | 180 | 3.0 |" in out
     assert "| fast set (-m 'not slow') | 1 | 2 | 0.0 |" in out
     assert "| slow: tests/build | 1 | 660 | 11.0 |" in out and "| slow, marker container | 1 | 660 | 11.0 |" in out
+    assert "| one worker: group serial | 1 | 30 | 0.5 |" in out and "1 line(s)" in out
 
 
 def test_the_test_hook_writes_each_tests_time_and_markers(tmp_path: Path) -> None:
