@@ -137,13 +137,14 @@ class Charliecloud(Engine):
 
     def venv_donor(self, req: BuildRequest) -> Path | None:
         """The /opt/envkit of a built base in this storage whose venv has this base's key (its manifest's
-        venv-key.txt), or None: the build then installs the venv itself. Unfinished builds (`.tmp-`) are skipped.
+        venv-key.txt), or None: the build then installs the venv itself. Unfinished builds (`.tmp-`) are skipped,
+        and `--rebuild` takes none (a rebuild installs everything again, the point of asking for one).
 
         Example: `local-mpich`'s base finds `local`'s (same starting image, python3 and lock; another MPI).
         """
         key = req.layer.facts.venv_key
         folder = self.storage(req.root) / "img"
-        if req.layer.kind != "base" or not key or not folder.is_dir():
+        if req.layer.kind != "base" or not key or req.rebuild or not folder.is_dir():
             return None
         for image in sorted(folder.iterdir()):
             opt = image / IMAGE_ROOT.lstrip("/")

@@ -4,6 +4,7 @@ The real builds (`local` then `local-mpich`, the venv's files shared) are in tes
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -62,6 +63,7 @@ def test_the_donor_is_a_finished_base_with_the_same_key(tmp_path: Path) -> None:
     assert Charliecloud().venv_donor(req) is None
     donor = _built_base(tmp_path, "envkit-base-x86_64-cpu-aaaa", key)
     assert Charliecloud().venv_donor(req) == donor
+    assert Charliecloud().venv_donor(replace(req, rebuild=True)) is None   # --rebuild installs again
 
 
 def test_only_a_base_looks_for_a_donor(tmp_path: Path) -> None:
