@@ -11,6 +11,10 @@ as an ordinary user maps to root there, and pip caches). Nothing is trusted for
 being there: apt checks each .deb against its signed index, pip each file against the lock's sha256
 (--require-hashes). A build without the variable (Apptainer) downloads as before and keeps no cache.
 
+A base may also get a venv donor (envkit.engines.charliecloud.Charliecloud.venv_donor): another built base's
+/opt/envkit, bound at ENVKIT_VENV_DONOR, and its venv bound at the image's venv path, which the install script
+then checks against the lock instead of installing (envkit.recipe.venv_reuse).
+
 Example:
     >>> extras = BuildExtras({"MAKEFLAGS": "-j2"}, [], None)
     >>> list(extras.args)
