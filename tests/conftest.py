@@ -8,7 +8,8 @@
   that one worker runs in collection order: those tests share the image store, the one-node Slurm and fixed
   names in them, and some rely on their file's order
   (tests/pipeline/test_charliecloud_real.py restores the shipped image last). The reference runs share their
-  data cache, and the two-node cluster its Slurm and namespaces: each forms a group of its own (OWN_GROUPS).
+  data cache; the two-node cluster and the bind model use images and services of their own: each forms a group
+  of its own (OWN_GROUPS).
   The rest (the fast set, hermetic by design, and the slow CPU-only training and corpus tests in
   PARALLEL_SLOW, which write only to their own temporary folders) spread over the workers beside them.
 """
@@ -39,9 +40,12 @@ SERIAL_MARKERS = ("container", "mpi", "slurm", "cluster", "podman", "browser")
 # slow tests that run natively (no store, no scheduler, no MPI launcher), each in its own temporary folders
 PARALLEL_SLOW = ("tests/workloads/", "tests/robust/test_robust_corpus.py", "tests/test_static_checks.py")
 # Groups of their own, each on one worker beside "serial": the reference runs share one data cache
-# (~/.cache/envkit/reference); the two-node cluster has its own Slurm, munged-tolerant start, network namespaces and
-# images (envkit-local-cluster*, built under the store's engine lock like every build), which no serial test touches.
-OWN_GROUPS = {"tests/workloads/test_reference.py": "reference", "tests/cluster/": "cluster"}
+# (~/.cache/envkit/reference). "apart": tests whose images and services no serial test touches: the two-node cluster
+# (its own Slurm, network namespaces and envkit-local-cluster* images; munged's start tolerates the one-node Slurm's)
+# and the bind model (the local-bind images and the host MPICH tree under /var/tmp/envkit-host-mpich-abi). Their
+# builds take the store's engine lock like every build.
+OWN_GROUPS = {"tests/workloads/test_reference.py": "reference", "tests/cluster/": "apart",
+              "tests/run/test_bind_real.py": "apart"}
 
 
 def xdist_group_of(item: pytest.Item) -> str | None:
@@ -58,7 +62,7 @@ def xdist_group_of(item: pytest.Item) -> str | None:
         >>> xdist_group_of(Fake("tests/workloads/test_runner.py::t", {"slow", "mpi"}))
         'serial'
         >>> xdist_group_of(Fake("tests/cluster/test_cluster.py::t", {"slow", "slurm", "cluster"}))
-        'cluster'
+        'apart'
     """
     for prefix, group in OWN_GROUPS.items():
         if item.nodeid.startswith(prefix):
