@@ -119,21 +119,23 @@ class Charliecloud(Engine):
         from envkit.store.filelock import FileLock, wait_for_lockf
 
         self.require()
-        donor = self.venv_donor(req)
-        staged = BuildExtras.make(req, venv_donor=donor)
-        try:
-            stage_context(self.context_dir(req), req, list(staged.args))
-            with FileLock(req.root / "engine.lock", on_wait=on_line):
+        # The donor is looked for under the engine lock: a base another process is building (its `.tmp-` image)
+        # has finished by then and can give its venv, and no donor is replaced while this build binds it.
+        with FileLock(req.root / "engine.lock", on_wait=on_line):
+            donor = self.venv_donor(req)
+            staged = BuildExtras.make(req, venv_donor=donor)
+            try:
+                stage_context(self.context_dir(req), req, list(staged.args))
                 for cmd in self.build_commands(req, staged):
                     wait_for_lockf(self.storage(req.root) / "lock")
                     rc = run_logged(cmd, req.log, on_line)
                     if rc != 0:
                         raise EnvkitError(f"{cmd.label} failed with exit code {rc} (log: {req.log})")
-            scrub_build_args(self.image_path(req.root, req.tmp_name))
-            if donor is not None:
-                self._link_venv(donor, req)
-        finally:
-            staged.cleanup()
+                scrub_build_args(self.image_path(req.root, req.tmp_name))
+                if donor is not None:
+                    self._link_venv(donor, req)
+            finally:
+                staged.cleanup()
 
     def venv_donor(self, req: BuildRequest) -> Path | None:
         """The /opt/envkit of a built base in this storage whose venv has this base's key (its manifest's

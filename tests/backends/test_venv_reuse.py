@@ -90,3 +90,30 @@ def test_the_build_binds_the_donor_and_its_venv_at_the_venv_path(tmp_path: Path,
             assert f"{DONOR_ARG}={staged.args[DONOR_ARG]}" in argv
     finally:
         staged.cleanup()
+
+
+def test_the_donor_is_looked_for_under_the_engine_lock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two builds at once (CI's cluster group builds local-mpich beside the serial group's local): the donor is
+    looked for only once this build holds the store's engine lock, when the other base has finished; looked for
+    before, it was not yet there and the second base installed its venv again."""
+    import fcntl
+
+    class Looked(Exception):
+        pass
+
+    held: list[bool] = []
+
+    def donor_seen_with_the_lock(self: Charliecloud, req: BuildRequest) -> None:
+        with (tmp_path / "engine.lock").open("a") as other:
+            try:
+                fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                held.append(False)
+            except BlockingIOError:
+                held.append(True)
+        raise Looked
+
+    monkeypatch.setattr(Charliecloud, "require", lambda self: None)
+    monkeypatch.setattr(Charliecloud, "venv_donor", donor_seen_with_the_lock)
+    with pytest.raises(Looked):
+        Charliecloud().build(_request(tmp_path, "local-mpich"))
+    assert held == [True]
