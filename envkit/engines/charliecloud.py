@@ -142,7 +142,9 @@ class Charliecloud(Engine):
         venv-key.txt), or None: the build then installs the venv itself. Unfinished builds (`.tmp-`) are skipped,
         and `--rebuild` takes none (a rebuild installs everything again, the point of asking for one).
 
-        Example: `local-mpich`'s base finds `local`'s (same starting image, python3 and lock; another MPI).
+        Example: `local-mpich`'s base finds `local`'s (same starting image, python3 and lock; another MPI). A base
+        built again under its own tag with the same key (its record lost) may find its own previous image: the
+        same files, and the image being replaced keeps them until the new one has its hard links.
         """
         key = req.layer.facts.venv_key
         folder = self.storage(req.root) / "img"

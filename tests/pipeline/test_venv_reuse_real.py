@@ -20,6 +20,7 @@ from envkit.paths import VENV
 from envkit.profile import load_profile
 from envkit.recipe.layers import base_layer
 from envkit.store.cache import drop_record
+from envkit.store.filelock import FileLock
 from envkit.store.paths import LayerPaths
 
 pytestmark = [
@@ -45,11 +46,16 @@ def _torch_inode(image: Path) -> int:
 def test_a_base_with_another_mpi_reuses_the_venv_by_hard_links() -> None:
     images = {site: _build_base(site) for site in ("local", "local-mpich")}
     if _torch_inode(images["local"]) != _torch_inode(images["local-mpich"]):
-        # The store's history can part them: a local-mpich base built before local's existed, or a local base
-        # rebuilt since (`--rebuild` installs its venv again). Then local-mpich's base is built once more, its
-        # record dropped (its key, and so its dependents' keys, stay): it must now take local's venv.
-        drop_record(LayerPaths(ROOT, base_layer(load_profile("local-mpich")).tag).record)
+        # The store's history can part them: a local base rebuilt since (`--rebuild` installs its venv again).
+        # Then local-mpich's base is built once more and must take local's venv. Its record is dropped (its key,
+        # and so its dependents' keys, stay) and its image renamed to an unfinished build's name, which no build
+        # takes as a donor (else the base would reuse its own old venv) and its next build sweeps away.
+        old = images["local-mpich"]
+        with FileLock(ROOT / "engine.lock"):
+            drop_record(LayerPaths(ROOT, old.name).record)
+            old.rename(old.with_name(f"{old.name}.tmp-parted"))
         images["local-mpich"] = _build_base("local-mpich")
+        assert not old.with_name(f"{old.name}.tmp-parted").exists()
     keys = {site: (image / "opt/envkit/manifest/venv-key.txt").read_text().strip() for site, image in images.items()}
     assert keys["local"] == keys["local-mpich"] == base_layer(load_profile("local")).facts.venv_key
     assert _torch_inode(images["local"]) == _torch_inode(images["local-mpich"])
