@@ -117,11 +117,12 @@ class Charliecloud(Engine):
 
     def build(self, req: BuildRequest, on_line: LineSink | None = None) -> None:
         from envkit.store.filelock import FileLock, wait_for_lockf
+        from envkit.store.paths import engine_lock
 
         self.require()
         # The donor is looked for under the engine lock: a base another process is building (its `.tmp-` image)
         # has finished by then and can give its venv, and no donor is replaced while this build binds it.
-        with FileLock(req.root / "engine.lock", on_wait=on_line):
+        with FileLock(engine_lock(req.root), on_wait=on_line):
             donor = self.venv_donor(req)
             staged = BuildExtras.make(req, venv_donor=donor)
             try:

@@ -142,6 +142,7 @@ class Podman(Engine):
         from envkit.engines.dockerfile.context import stage_context
         from envkit.engines.dockerfile.staging import BuildExtras
         from envkit.store.filelock import FileLock
+        from envkit.store.paths import engine_lock
 
         self.require()
         req.root.mkdir(parents=True, exist_ok=True)
@@ -154,7 +155,7 @@ class Podman(Engine):
                  *(bind for bind in staged.binds if bind not in writable)]
         try:
             stage_context(self.context_dir(req), req, list(args))
-            with FileLock(req.root / "engine.lock", on_wait=on_line):
+            with FileLock(engine_lock(req.root), on_wait=on_line):
                 for cmd in self.build_commands(req, args, binds, writable):
                     rc = run_logged(cmd, req.log, on_line)
                     if rc != 0:

@@ -7,6 +7,7 @@
         <tag>.manifest.json        what is inside the image, read from inside it
         <tag>.build.log            the full engine log of the last build
         locks/<tag>.lock           serialises builds of one layer
+        engine.lock                serialises every build of this engine
 
 Example:
     >>> from pathlib import Path
@@ -35,6 +36,16 @@ def default_store() -> Path:
 def engine_root(store: Path, engine: str) -> Path:
     """The engine's folder in the store."""
     return Path(store) / engine
+
+
+def engine_lock(root: Path) -> Path:
+    """The lock every build of this engine takes, `root` being the engine's folder in the store.
+
+    Example:
+        >>> engine_lock(Path("/s/charliecloud")).as_posix()
+        '/s/charliecloud/engine.lock'
+    """
+    return Path(root) / "engine.lock"
 
 
 @dataclass(frozen=True)

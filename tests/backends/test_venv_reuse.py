@@ -16,6 +16,7 @@ from envkit.paths import VENV
 from envkit.profile import load_profile
 from envkit.recipe.formats import render_layer
 from envkit.recipe.layers import base_layer
+from envkit.store.paths import engine_lock
 
 
 def _request(tmp_path: Path, site: str) -> BuildRequest:
@@ -104,7 +105,7 @@ def test_the_donor_is_looked_for_under_the_engine_lock(tmp_path: Path, monkeypat
     held: list[bool] = []
 
     def donor_seen_with_the_lock(self: Charliecloud, req: BuildRequest) -> None:
-        with (tmp_path / "engine.lock").open("a") as other:
+        with engine_lock(tmp_path).open("a") as other:
             try:
                 fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 held.append(False)

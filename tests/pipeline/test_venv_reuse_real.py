@@ -21,7 +21,7 @@ from envkit.profile import load_profile
 from envkit.recipe.layers import base_layer
 from envkit.store.cache import drop_record
 from envkit.store.filelock import FileLock
-from envkit.store.paths import LayerPaths
+from envkit.store.paths import LayerPaths, engine_lock
 
 pytestmark = [
     pytest.mark.slow, pytest.mark.container,
@@ -51,7 +51,7 @@ def test_a_base_with_another_mpi_reuses_the_venv_by_hard_links() -> None:
         # and so its dependents' keys, stay) and its image renamed to an unfinished build's name, which no build
         # takes as a donor (else the base would reuse its own old venv) and its next build sweeps away.
         old = images["local-mpich"]
-        with FileLock(ROOT / "engine.lock"):
+        with FileLock(engine_lock(ROOT)):
             drop_record(LayerPaths(ROOT, old.name).record)
             old.rename(old.with_name(f"{old.name}.tmp-parted"))
         images["local-mpich"] = _build_base("local-mpich")
@@ -59,7 +59,7 @@ def test_a_base_with_another_mpi_reuses_the_venv_by_hard_links() -> None:
     keys = {site: (image / "opt/envkit/manifest/venv-key.txt").read_text().strip() for site, image in images.items()}
     assert keys["local"] == keys["local-mpich"] == base_layer(load_profile("local")).facts.venv_key
     assert _torch_inode(images["local"]) == _torch_inode(images["local-mpich"])
-    logs = sorted((ROOT / f"{image.name}.build.log" for image in images.values()), key=lambda log: log.stat().st_mtime)
+    logs = sorted((LayerPaths(ROOT, image.name).log for image in images.values()), key=lambda log: log.stat().st_mtime)
     assert REUSED in logs[-1].read_text(), f"the base built second ({logs[-1].name}) says it reused the venv"
     for site, image in images.items():
         proc = subprocess.run(
